@@ -1,0 +1,39 @@
+"""The Loire callback portal: a discreet request form for victims and a back office for staff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import cli, db, errors, i18n, security
+from .extensions import csrf, limiter
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands and headers."""
+    root = Path(__file__).resolve().parent
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(root.parent / "templates"),
+    )
+    from .config import load_config
+
+    load_config(app, test_config)
+    app.logger.name = "portal"
+    db.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from . import health
+    from .public.routes import bp as public_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(public_bp)
+    return app

@@ -1,0 +1,132 @@
+"""Creating and cancelling callback requests: the one place where they are written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import crypto, db
+from .models import OPEN_STATUSES, CallbackRequest, RequestSource, RequestStatus, utcnow
+
+
+class StorageError(Exception):
+    """The request could not be stored; the person must be told, never shown a confirmation."""
+
+
+@dataclass
+class RequestDetails:
+    phone_e164: str
+    call_language: str
+    page_language: str
+    safe_windows: list[str]
+    urgent: bool = False
+    name: str | None = None
+    message: str | None = None
+    voicemail_ok: bool = False
+    sms_ok: bool = False
+    sms_only: bool = False
+    cover_story: str | None = None
+    do_not_call_after: dt.date | None = None
+    station_id: int | None = None
+    card_batch_id: int | None = None
+    source: str = RequestSource.SELF.value
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the confirmation page may tell: never the person's own data."""
+
+    cancel_code: str
+    stored: bool
+
+
+def open_requests_for_phone(phone_index: str) -> int:
+    query = select(func.count()).where(
+        CallbackRequest.phone_index == phone_index, CallbackRequest.status.in_(OPEN_STATUSES)
+    )
+    return db.session().scalar(query) or 0
+
+
+def _new_reference() -> str:
+    return "R" + crypto.new_code(8).replace("-", "")
+
+
+def submit_request(details: RequestDetails) -> Submitted:
+    """Store a request in one transaction; raise StorageError if that fails.
+
+    Over the per-number cap, nothing is stored but the answer looks the same, so that the public
+    side never tells whether a number has already asked.
+    """
+    cancel_code = crypto.new_code(8)
+    phone_index = crypto.blind_index(details.phone_e164)
+    session = db.session()
+    try:
+        if open_requests_for_phone(phone_index) >= current_app.config["MAX_OPEN_PER_PHONE"]:
+            return Submitted(cancel_code=crypto.new_code(8), stored=False)
+        session.add(
+            CallbackRequest(
+                reference=_new_reference(),
+                station_id=details.station_id,
+                card_batch_id=details.card_batch_id,
+                source=details.source,
+                urgent=details.urgent,
+                safe_windows=list(details.safe_windows),
+                voicemail_ok=details.voicemail_ok,
+                sms_ok=details.sms_ok or details.sms_only,
+                sms_only=details.sms_only,
+                call_language=details.call_language,
+                page_language=details.page_language,
+                do_not_call_after=details.do_not_call_after,
+                phone_enc=crypto.encrypt(details.phone_e164),
+                name_enc=crypto.encrypt(details.name),
+                message_enc=crypto.encrypt(details.message),
+                cover_story_enc=crypto.encrypt(details.cover_story),
+                phone_index=phone_index,
+                cancel_hash=crypto.code_hash(cancel_code),
+            )
+        )
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise StorageError from exc
+    return Submitted(cancel_code=cancel_code, stored=True)
+
+
+def erase_personal_data(request: CallbackRequest) -> None:
+    """Blank every personal field of a request, keeping the anonymous ones for statistics."""
+    request.phone_enc = None
+    request.name_enc = None
+    request.message_enc = None
+    request.cover_story_enc = None
+    request.phone_index = None
+    request.cancel_hash = None
+    request.purged_at = utcnow()
+
+
+def cancel_request(code: str) -> bool:
+    """Cancel the open request this code belongs to and erase its personal data at once.
+
+    Returns whether a request matched; callers must not show that to the person.
+    """
+    session = db.session()
+    target = crypto.code_hash(code)
+    found = session.scalars(
+        select(CallbackRequest).where(
+            CallbackRequest.cancel_hash == target, CallbackRequest.status.in_(OPEN_STATUSES)
+        )
+    ).first()
+    if found is None:
+        return False
+    try:
+        found.status = RequestStatus.CANCELLED.value
+        found.closed_at = utcnow()
+        erase_personal_data(found)
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise StorageError from exc
+    return True

@@ -1,0 +1,60 @@
+"""Signed codes printed on business cards: they name a station and a card batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+
+from . import db
+from .models import CardBatch, Station
+
+MAX_CODE_LENGTH = 120
+
+
+def _serializer() -> URLSafeSerializer:
+    # A key of its own: rotating the session secret must not void cards already printed.
+    return URLSafeSerializer(current_app.config["CARD_KEY"], salt="card")
+
+
+def card_code(batch: CardBatch) -> str:
+    """The code for one batch of printed cards."""
+    return _serializer().dumps([batch.station_id, batch.id])
+
+
+@dataclass(frozen=True)
+class Card:
+    batch: CardBatch
+    station: Station | None  # None when the batch was revoked: the coordinator takes it
+
+    @property
+    def revoked(self) -> bool:
+        return self.batch.revoked_at is not None
+
+
+def read_card(code: str) -> Card | None:
+    """The card a code stands for, or None for a tampered, malformed or unknown code."""
+    if not code or len(code) > MAX_CODE_LENGTH:
+        return None
+    try:
+        payload = _serializer().loads(code)
+    except (BadData, UnicodeError, ValueError):
+        return None
+    if not (isinstance(payload, list) and len(payload) == 2):
+        return None
+    station_id, batch_id = payload
+    if not (isinstance(station_id, int) and isinstance(batch_id, int)):
+        return None
+    batch = db.session().get(CardBatch, batch_id)
+    if batch is None or batch.station_id != station_id:
+        return None
+    station = None if batch.revoked_at else batch.station
+    return Card(batch=batch, station=station)
+
+
+def card_link(batch: CardBatch, lang: str | None = None) -> str:
+    """The address printed on the card."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    prefix = f"/{lang}" if lang else ""
+    return f"{base}{prefix}/c/{card_code(batch)}"

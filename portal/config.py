@@ -1,0 +1,108 @@
+"""Configuration: defaults, then instance/config.py, then PORTAL_* environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Languages of the public site, the first is the default.
+    "PUBLIC_LANGUAGES": ["fr", "en", "ar"],
+    # Languages a call can be made in (interpreting by phone exists); configuration, not code.
+    "CALL_LANGUAGES": ["fr", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa"],
+    "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
+    "EXIT_URL": "https://meteofrance.com/",
+    "RETENTION_DAYS": 90,
+    "MAX_OPEN_PER_PHONE": 3,
+    "MIN_FILL_SECONDS": 2.0,
+    "SUBMIT_LIMITS": "5 per minute;20 per hour",
+    "SUBMIT_GLOBAL_LIMITS": "300 per hour",
+    "CANCEL_LIMITS": "10 per hour",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "TRUSTED_PROXIES": 0,
+    "HTTPS": False,
+    "CONTROLLER": "Département de la Loire, 2 rue Charles de Gaulle, 42022 Saint-Étienne Cedex",
+    "CONTROLLER_CONTACT": "dpo@loire.fr",
+    "COORDINATOR_PHONE": "+33477000000",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "SESSION_COOKIE_NAME": "s",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_STRATEGY": "moving-window",
+}
+
+KEYS_FILE = "keys.json"
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config from defaults, the instance file and the environment, in that order."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    app.config.from_prefixed_env("PORTAL")
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+    _load_keys(app)
+
+
+def _load_keys(app: Flask) -> None:
+    """Take keys from the environment, or from instance/keys.json, generated on first run."""
+    needed = ("SECRET_KEY", "CARD_KEY", "BLIND_INDEX_KEY", "DATA_KEYS")
+    if all(app.config.get(name) for name in needed):
+        _normalise_data_keys(app)
+        return
+    stored = read_or_create_keys(Path(app.instance_path) / KEYS_FILE)
+    for name in needed:
+        if not app.config.get(name):
+            app.config[name] = stored[name]
+    _normalise_data_keys(app)
+
+
+def _normalise_data_keys(app: Flask) -> None:
+    keys = app.config["DATA_KEYS"]
+    if isinstance(keys, str):
+        keys = [k.strip() for k in keys.split(",") if k.strip()]
+    app.config["DATA_KEYS"] = list(keys)
+
+
+def new_keys() -> dict[str, Any]:
+    """A fresh set of secrets: session signing, card signing, blind index, data encryption."""
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "CARD_KEY": secrets.token_urlsafe(48),
+        "BLIND_INDEX_KEY": secrets.token_urlsafe(48),
+        "DATA_KEYS": [Fernet.generate_key().decode()],
+    }
+
+
+def read_or_create_keys(path: Path) -> dict[str, Any]:
+    """Read the key file, creating it with owner-only permissions if it is missing."""
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = new_keys()
+    write_keys(path, keys)
+    return keys
+
+
+def write_keys(path: Path, keys: dict[str, Any]) -> None:
+    """Write the key file atomically, readable by its owner only."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(keys, fh, indent=2)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

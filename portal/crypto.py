@@ -1,0 +1,82 @@
+"""Field encryption with a key ring, keyed blind indexes, and short one-time codes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+
+# Crockford's base32 without easily confused letters: easy to read out and type on a phone.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _ring() -> MultiFernet:
+    keys = current_app.config["DATA_KEYS"]
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+def encrypt(value: str | None) -> str | None:
+    """Encrypt one field under the current (first) data key."""
+    if value is None or value == "":
+        return None
+    return _ring().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str | None) -> str | None:
+    """Decrypt one field with whichever key of the ring made it."""
+    if token is None:
+        return None
+    return _ring().decrypt(token.encode()).decode()
+
+
+def reencrypt(token: str | None) -> str | None:
+    """Re-encrypt a field under the current key, for key rotation."""
+    if token is None:
+        return None
+    return _ring().rotate(token.encode()).decode()
+
+
+def blind_index(value: str, purpose: str = "phone") -> str:
+    """A keyed hash that finds equal values without storing them."""
+    key = current_app.config["BLIND_INDEX_KEY"].encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_code(length: int = 8) -> str:
+    """A random code shown once to the person, grouped by four: 'K7QX-3MTA'."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+    return "-".join(raw[i : i + 4] for i in range(0, length, 4))
+
+
+def normalise_code(code: str) -> str:
+    """Accept the code as typed: lower case, spaces and dashes do not matter."""
+    return "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    """Keyed hash of a one-time code, so the database alone cannot be used to cancel."""
+    return blind_index(normalise_code(code), purpose="cancel")
+
+
+def _session_fernet() -> Fernet:
+    digest = hashlib.sha256(f"seal:{current_app.secret_key}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal(data: dict[str, Any]) -> str:
+    """Encrypt a small dict for the session cookie, which is otherwise only signed."""
+    return _session_fernet().encrypt(json.dumps(data).encode()).decode()
+
+
+def unseal(token: str, max_age: int) -> dict[str, Any] | None:
+    """Open what seal() made, or None when it is old, foreign or damaged."""
+    try:
+        return json.loads(_session_fernet().decrypt(token.encode(), ttl=max_age))
+    except (InvalidToken, ValueError, TypeError):
+        return None

@@ -1,0 +1,17 @@
+"""Health check for load balancers and monitoring."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from . import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    if db.database_answers():
+        return jsonify(status="ok"), 200
+    return jsonify(status="unavailable"), 503

@@ -1,0 +1,102 @@
+"""The tables: stations, printed card batches and callback requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, the same on SQLite and PostgreSQL."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class StationKind(enum.StrEnum):
+    COMMISSARIAT = "commissariat"
+    BRIGADE = "brigade"
+
+
+class RequestStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = (RequestStatus.NEW.value, RequestStatus.IN_PROGRESS.value)
+
+
+class RequestSource(enum.StrEnum):
+    SELF = "self"
+    REFERRAL = "referral"
+
+
+class Station(Base):
+    __tablename__ = "station"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    commune: Mapped[str] = mapped_column(String(80))
+    # The number the social worker calls from, told to the person so she recognises it.
+    callback_number: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CardBatch(Base):
+    __tablename__ = "card_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    label: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    station: Mapped[Station] = relationship()
+
+
+class CallbackRequest(Base):
+    __tablename__ = "callback_request"
+    __table_args__ = (
+        Index("ix_request_queue", "status", "urgent", "created_at"),
+        Index("ix_request_station_status", "station_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    card_batch_id: Mapped[int | None] = mapped_column(ForeignKey("card_batch.id"))
+    source: Mapped[str] = mapped_column(String(16), default=RequestSource.SELF.value)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.NEW.value)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Each window is "HH:MM-HH:MM", Europe/Paris time; the end may come before the start (overnight).
+    safe_windows: Mapped[list[str]] = mapped_column(JSON, default=list)
+    voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    call_language: Mapped[str] = mapped_column(String(8))
+    page_language: Mapped[str] = mapped_column(String(8))
+    do_not_call_after: Mapped[dt.date | None] = mapped_column(Date)
+    # Personal data, encrypted by portal.crypto; never stored in clear.
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    name_enc: Mapped[str | None] = mapped_column(Text)
+    message_enc: Mapped[str | None] = mapped_column(Text)
+    cover_story_enc: Mapped[str | None] = mapped_column(Text)
+    # Keyed hash of the phone number, to find open requests from the same number.
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    cancel_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    station: Mapped[Station | None] = relationship()
+    card_batch: Mapped[CardBatch | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

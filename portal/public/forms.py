@@ -1,0 +1,178 @@
+"""The victim's request form and the cancel form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..timezone import paris_today
+from ..windows import PUBLIC_SLOTS
+
+MESSAGE_MAX = 500
+NAME_MAX = 60
+COVER_STORY_MAX = 200
+PHONE_INPUT_MAX = 32
+NO_STATION = "unknown"
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CallbackForm(FlaskForm):
+    phone = StringField(
+        _l("Phone number to call"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Enter the phone number we should call.")),
+            Length(max=PHONE_INPUT_MAX, message=_l("This phone number is too long.")),
+        ],
+        description=_l("A French number like 06 12 34 56 78, or an international one with +."),
+    )
+    name = StringField(
+        _l("A first name or another name to ask for (optional)"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=NAME_MAX, message=_l("Use at most %(max)d characters.", max=NAME_MAX)),
+        ],
+        description=_l("It can be a made-up name. We will only ask for this name."),
+    )
+    windows = MultiCheckboxField(
+        _l("When is it safe to call you?"),
+        description=_l("Choose every time that suits you, Paris time."),
+    )
+    voicemail_ok = BooleanField(_l("We may leave a voicemail message"))
+    sms_ok = BooleanField(_l("We may send you a text message"))
+    call_language = SelectField(_l("Language of the call"))
+    danger = RadioField(
+        _l("Are you in danger right now?"),
+        choices=[("no", _l("No")), ("yes", _l("Yes"))],
+        validators=[InputRequired(_l("Tell us whether you are in danger right now."))],
+    )
+    message = TextAreaField(
+        _l("Anything we should know before calling (optional)"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=MESSAGE_MAX, message=_l("Use at most %(max)d characters.", max=MESSAGE_MAX)),
+        ],
+        description=_l("At most %(max)d characters.", max=MESSAGE_MAX),
+    )
+    consent = BooleanField(
+        _l("I agree that the social worker keeps these details to call me back."),
+        validators=[DataRequired(_l("We need your agreement to keep your details and call you."))],
+    )
+    station = SelectField(
+        _l("Where did you get our details?"),
+        description=_l("If you do not know, a coordinator will pass on your request."),
+    )
+    sms_only = BooleanField(
+        _l("Text messages only, please do not call"),
+        description=_l("For example if you are deaf, or if you cannot speak safely."),
+    )
+    if_someone_else = StringField(
+        _l("What should we say if someone else answers?"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(
+                max=COVER_STORY_MAX,
+                message=_l("Use at most %(max)d characters.", max=COVER_STORY_MAX),
+            ),
+        ],
+        description=_l("For example: a call about a parcel delivery."),
+    )
+    no_call_after = DateField(
+        _l("Do not call me after this date (optional)"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+    # Humans never see this field (hidden by the stylesheet); naive bots fill it in.
+    website = StringField(_l("Leave this field empty"))
+
+    def __init__(
+        self,
+        *args: Any,
+        window_choices: list[tuple[str, str]],
+        language_choices: list[tuple[str, str]],
+        station_choices: list[tuple[str, str]] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.windows.choices = window_choices
+        self.call_language.choices = language_choices
+        if station_choices is None:
+            del self.station
+        else:
+            self.station.choices = station_choices
+        self.phone_e164: str | None = None
+
+    def validate_phone(self, field: StringField) -> None:
+        try:
+            number = phonenumbers.parse(field.data or "", "FR")
+        except phonenumbers.NumberParseException as exc:
+            raise ValidationError(_l("Enter a phone number, like 06 12 34 56 78.")) from exc
+        if not phonenumbers.is_valid_number(number):
+            raise ValidationError(_l("This phone number does not look right. Check it, please."))
+        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def validate_windows(self, field: MultiCheckboxField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose at least one time when it is safe to call you."))
+        if any(w not in PUBLIC_SLOTS for w in field.data):
+            raise ValidationError(_l("Choose times from the list."))
+
+    def validate_no_call_after(self, field: DateField) -> None:
+        if field.data is not None and field.data < paris_today():
+            raise ValidationError(_l("Choose today or a later date."))
+        if field.data is not None and field.data > paris_today() + dt.timedelta(days=3 * 366):
+            raise ValidationError(_l("Choose a date in the next three years."))
+
+
+class CancelForm(FlaskForm):
+    code = StringField(
+        _l("Your cancel code"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Enter the code you were given, like K7QX-3MTA.")),
+            Length(max=20, message=_l("This code is too long.")),
+        ],
+        description=_l("It was shown once, after you sent your request."),
+    )
+
+
+def aria_attributes(field: Any, **extra: Any) -> dict[str, Any]:
+    """Attributes tying an input to its hint and error, for screen readers."""
+    ids = []
+    if field.description:
+        ids.append(f"{field.id}-hint")
+    if field.errors:
+        ids.append(f"{field.id}-error")
+    attrs = {k: v for k, v in extra.items() if v is not None}
+    if ids:
+        attrs["aria-describedby"] = " ".join(ids)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return attrs

@@ -1,0 +1,241 @@
+"""The victim-facing pages: request form, card entry, confirmation, cancel and help pages."""
+
+from __future__ import annotations
+
+import phonenumbers
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import crypto, db
+from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
+from ..cards import Card, read_card
+from ..extensions import limiter
+from ..i18n import best_language, language_name, public_languages
+from ..models import Station
+from ..numbers import NATIONAL_NUMBERS, emergency_numbers
+from ..windows import PUBLIC_SLOTS, window_label
+from .antibot import looks_like_a_bot
+from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
+
+bp = Blueprint("public", __name__)
+bp.add_app_template_global(aria_attributes)
+
+# The confirmation is shown once, within this many seconds of sending.
+SENT_MAX_AGE = 600
+
+
+@bp.url_value_preprocessor
+def _check_language(_endpoint: str | None, values: dict | None) -> None:
+    if values and "lang" in values and values["lang"] not in public_languages():
+        abort(404)
+
+
+def _submit_limits() -> str:
+    return current_app.config["SUBMIT_LIMITS"]
+
+
+def _global_limits() -> str:
+    return current_app.config["SUBMIT_GLOBAL_LIMITS"]
+
+
+def _cancel_limits() -> str:
+    return current_app.config["CANCEL_LIMITS"]
+
+
+submit_limit = limiter.limit(_submit_limits, methods=["POST"])
+# One bucket for everybody, so a flood from many addresses is capped too.
+global_submit_limit = limiter.shared_limit(
+    _global_limits, scope="all-submissions", key_func=lambda: "all", methods=["POST"]
+)
+
+
+@bp.get("/")
+def root() -> Response:
+    response = redirect(url_for(".request_form", lang=best_language()), 302)
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/c/<path:code>")
+def card_without_language(code: str) -> Response:
+    response = redirect(url_for(".card_form", lang=best_language(), code=code), 302)
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _active_stations() -> list[Station]:
+    return list(db.session().scalars(select(Station).where(Station.active).order_by(Station.name)))
+
+
+def _station_choices() -> list[tuple[str, str]]:
+    choices = [(s.code, s.name) for s in _active_stations()]
+    return [(NO_STATION, _("I don't know"))] + choices
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in current_app.config["CALL_LANGUAGES"]]
+
+
+def _build_form(card: Card | None, lang: str) -> CallbackForm:
+    form = CallbackForm(
+        window_choices=[(slot, window_label(slot)) for slot in PUBLIC_SLOTS],
+        language_choices=_language_choices(),
+        station_choices=None if card else _station_choices(),
+    )
+    if request.method == "GET":
+        if lang in current_app.config["CALL_LANGUAGES"]:
+            form.call_language.data = lang
+        if form.station is not None:
+            form.station.data = NO_STATION
+    return form
+
+
+def _routing(form: CallbackForm, card: Card | None) -> tuple[int | None, int | None]:
+    """(station id, card batch id) for the request; a revoked card goes to the coordinator."""
+    if card is not None:
+        return (card.station.id if card.station else None), card.batch.id
+    code = form.station.data if form.station is not None else NO_STATION
+    if code == NO_STATION:
+        return None, None
+    station = db.session().scalars(select(Station).where(Station.code == code)).first()
+    return (station.id if station else None), None
+
+
+def _details(form: CallbackForm, lang: str, card: Card | None) -> RequestDetails:
+    station_id, batch_id = _routing(form, card)
+    return RequestDetails(
+        phone_e164=form.phone_e164 or "",
+        call_language=form.call_language.data,
+        page_language=lang,
+        safe_windows=list(form.windows.data or []),
+        urgent=form.danger.data == "yes",
+        name=form.name.data or None,
+        message=form.message.data or None,
+        voicemail_ok=form.voicemail_ok.data,
+        sms_ok=form.sms_ok.data,
+        sms_only=form.sms_only.data,
+        cover_story=form.if_someone_else.data or None,
+        do_not_call_after=form.no_call_after.data,
+        station_id=station_id,
+        card_batch_id=batch_id,
+    )
+
+
+def _confirm(lang: str, cancel_code: str, station_id: int | None, urgent: bool) -> Response:
+    session["sent"] = crypto.seal({"code": cancel_code, "station": station_id, "urgent": urgent})
+    return redirect(url_for(".sent", lang=lang), 303)
+
+
+def _show_form(lang: str, card: Card | None) -> Response | tuple[str, int]:
+    form = _build_form(card, lang)
+    if form.validate_on_submit():
+        details = _details(form, lang, card)
+        if looks_like_a_bot(form.website.data, form.csrf_token.data):
+            # The same answer as a real confirmation, so the bot learns nothing.
+            return _confirm(lang, crypto.new_code(8), details.station_id, details.urgent)
+        try:
+            submitted = submit_request(details)
+        except StorageError:
+            return not_saved_page()
+        return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
+    status = 400 if request.method == "POST" else 200
+    return render_template("public/form.html", form=form, card=card), status
+
+
+def not_saved_page() -> tuple[str, int]:
+    """The plain 503 page that says the request was NOT saved."""
+    return render_template("public/not_saved.html", emergency=emergency_numbers()), 503
+
+
+@bp.route("/<lang>/", methods=["GET", "POST"])
+@global_submit_limit
+@submit_limit
+def request_form(lang: str) -> Response | tuple[str, int]:
+    return _show_form(lang, None)
+
+
+@bp.route("/<lang>/c/<path:code>", methods=["GET", "POST"])
+@global_submit_limit
+@submit_limit
+def card_form(lang: str, code: str) -> Response | tuple[str, int]:
+    return _show_form(lang, read_card(code))
+
+
+def _callback_number(station_id: int | None) -> str:
+    station = db.session().get(Station, station_id) if station_id else None
+    raw = (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
+    try:
+        number = phonenumbers.parse(raw, "FR")
+    except phonenumbers.NumberParseException:
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+@bp.get("/<lang>/sent")
+def sent(lang: str) -> str:
+    sealed = session.pop("sent", None)
+    data = crypto.unseal(sealed, SENT_MAX_AGE) if sealed else None
+    if data is None:
+        return render_template("public/sent_empty.html")
+    return render_template(
+        "public/sent.html",
+        cancel_code=data["code"],
+        urgent=data["urgent"],
+        callback_number=_callback_number(data["station"]),
+        emergency=emergency_numbers(),
+    )
+
+
+@bp.route("/<lang>/cancel", methods=["GET", "POST"])
+@limiter.limit(_cancel_limits, methods=["POST"])
+def cancel(lang: str) -> str | tuple[str, int]:
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            cancel_request(form.code.data or "")
+        except StorageError:
+            return not_saved_page()
+        # The same words whether or not the code matched.
+        return render_template("public/cancel_done.html")
+    status = 400 if request.method == "POST" else 200
+    return render_template("public/cancel.html", form=form), status
+
+
+@bp.get("/<lang>/help")
+def help_page(lang: str) -> str:
+    return render_template("public/help.html", numbers=NATIONAL_NUMBERS)
+
+
+@bp.get("/<lang>/directory")
+def directory(lang: str) -> str:
+    return render_template("public/directory.html", numbers=NATIONAL_NUMBERS)
+
+
+@bp.get("/<lang>/privacy")
+def privacy(lang: str) -> str:
+    return render_template("public/privacy.html")
+
+
+@bp.get("/<lang>/accessibility")
+def accessibility(lang: str) -> str:
+    return render_template("public/accessibility.html")
+
+
+@bp.get("/exit")
+def exit_site() -> Response:
+    """Leave at once: wipe this site's cookies and storage, then go to a neutral site."""
+    session.clear()
+    response = redirect(current_app.config["EXIT_URL"], 303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response

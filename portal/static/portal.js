@@ -1,0 +1,81 @@
+// Quick exit, and a visit that stays a single history entry. The site works without this file.
+(function () {
+  "use strict";
+  var EXIT = "/exit";
+  var shifts = [];
+
+  function leave(event) {
+    if (event) { event.preventDefault(); }
+    // Blank first, in this very event handler, then replace this history entry.
+    document.documentElement.className += " leaving";
+    document.title = "";
+    if (document.body) { document.body.innerHTML = ""; }
+    window.location.replace(EXIT);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" || event.key === "Esc") { leave(event); return; }
+    if (event.key !== "Shift" || event.repeat) { return; }
+    var now = Date.now();
+    shifts = shifts.filter(function (t) { return now - t < 5000; });
+    shifts.push(now);
+    if (shifts.length >= 3) { leave(event); }
+  }, true);
+
+  // A page brought back from the back-forward cache is hidden and left again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { leave(null); }
+  });
+
+  function sameSite(url) {
+    return url.origin === window.location.origin;
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[href]") : null;
+    if (!link || event.defaultPrevented || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    if (link.hasAttribute("data-exit")) { leave(event); return; }
+    var url = new URL(link.href, window.location.href);
+    if (!sameSite(url) || link.target || url.protocol.indexOf("http") !== 0) { return; }
+    if (url.pathname === window.location.pathname && url.hash) { return; }
+    event.preventDefault();
+    window.location.replace(url.href);
+  });
+
+  function show(html, url) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    document.title = doc.title;
+    document.documentElement.lang = doc.documentElement.lang;
+    document.documentElement.dir = doc.documentElement.dir;
+    document.body.replaceWith(document.adoptNode(doc.body));
+    window.history.replaceState(null, "", url);
+    var target = document.querySelector("[data-focus]") || document.querySelector("h1");
+    if (target) {
+      if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+      target.focus();
+    }
+    window.scrollTo(0, 0);
+  }
+
+  // Forms are sent in the background and their answer shown in place of this page,
+  // so sending adds no history entry. On any network failure the form is sent normally.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-replace") || !window.fetch || !window.DOMParser) { return; }
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; }
+    window.fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+      redirect: "follow"
+    }).then(function (response) {
+      return response.text().then(function (html) { show(html, response.url); });
+    }).catch(function () {
+      form.removeAttribute("data-replace");
+      HTMLFormElement.prototype.submit.call(form);
+    });
+  });
+}());
