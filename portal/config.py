@@ -15,6 +15,8 @@ DEFAULTS: dict[str, Any] = {
     # Languages of the public site, the first is the default.
     "PUBLIC_LANGUAGES": ["fr", "en", "ar"],
     # Languages a call can be made in (interpreting by phone exists); configuration, not code.
+    # Languages of the back office.
+    "STAFF_LANGUAGES": ["fr", "en"],
     "CALL_LANGUAGES": ["fr", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa"],
     "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
     "EXIT_URL": "https://meteofrance.com/",

@@ -10,6 +10,9 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import Babel, get_locale
 
 babel = Babel()
+PROJECT = Path(__file__).resolve().parent.parent
+PUBLIC_CATALOGUES = PROJECT / "translations"
+STAFF_CATALOGUES = PROJECT / "staff_translations"
 
 
 def public_languages() -> list[str]:
@@ -31,7 +34,7 @@ def select_locale() -> str:
     if lang in public_languages():
         return lang
     if request and request.path.startswith("/staff"):
-        staff = current_app.config.get("STAFF_LANGUAGES", ["fr", "en"])
+        staff = current_app.config["STAFF_LANGUAGES"]
         return request.accept_languages.best_match(staff) or staff[0]
     return best_language() if request else default_language()
 
@@ -82,22 +85,22 @@ def _template_helpers() -> dict:
 
 def check_catalogues(app: Flask) -> None:
     """Refuse to start when a configured language has no compiled catalogue."""
-    folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     missing = [
-        lang
-        for lang in app.config["PUBLIC_LANGUAGES"]
-        if not (folder / lang / "LC_MESSAGES" / "messages.mo").exists()
+        str(path)
+        for folder, languages in (
+            (PUBLIC_CATALOGUES, app.config["PUBLIC_LANGUAGES"]),
+            (STAFF_CATALOGUES, app.config["STAFF_LANGUAGES"]),
+        )
+        for lang in languages
+        if not (path := folder / lang / "LC_MESSAGES" / "messages.mo").exists()
     ]
     if missing:
-        raise RuntimeError(
-            f"No compiled catalogue for {', '.join(missing)}: run `make translations`."
-        )
+        raise RuntimeError(f"Missing compiled catalogues {missing}: run `make translations`.")
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path).parent / "translations")
-    )
+    # Two catalogues merged: the public site's (every public language) and the back office's.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{PUBLIC_CATALOGUES};{STAFF_CATALOGUES}"
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["PUBLIC_LANGUAGES"][0])
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
     babel.init_app(app, locale_selector=select_locale)

@@ -76,7 +76,7 @@ class CallbackRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=RequestStatus.NEW.value)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Each window is "HH:MM-HH:MM", Europe/Paris time; the end may come before the start (overnight).
+    # "HH:MM-HH:MM" in Europe/Paris time; the end may come before the start (overnight).
     safe_windows: Mapped[list[str]] = mapped_column(JSON, default=list)
     voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_ok: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,1 @@
+"""The back office for staff: login, queue, requests, users, audit."""
