@@ -32,8 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     from . import health
+    from .backoffice import bp as staff_bp
     from .public.routes import bp as public_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp)
     return app

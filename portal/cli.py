@@ -6,14 +6,15 @@ import json
 from pathlib import Path
 
 import click
+import pyotp
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from . import db
+from . import accounts, audit, auth, crypto, db
 from .cards import card_link
-from .models import CallbackRequest, CardBatch, Station
+from .models import CallbackRequest, CardBatch, Role, StaffUser, Station
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -91,6 +92,40 @@ def create_demo_stations() -> list[Station]:
     return stations
 
 
+# username, role, stations, display name. Demo only: their passwords are printed.
+DEMO_STAFF = (
+    ("coordinatrice", Role.ADMIN.value, [], "Claire Coordinatrice"),
+    ("intervenante", Role.INTERVENANT.value, ["st-etienne", "st-chamond"], "Marie-Claire Dumont"),
+    ("policier", Role.REFERRER.value, ["st-etienne"], "Brigadier Martin"),
+    ("association", Role.PARTNER.value, [], "Association partenaire"),
+)
+DEMO_PASSWORD_SUFFIX = "-rappel-Loire-demo"  # noqa: S105  (published on purpose)
+
+
+def create_demo_staff() -> list[tuple[StaffUser, str]]:
+    """Demo accounts, ready to log in, with their passwords; created once, then reused."""
+    made = []
+    for username, role, stations, name in DEMO_STAFF:
+        user = accounts.user_by_name(username)
+        password = f"{role}{DEMO_PASSWORD_SUFFIX}"
+        if user is None:
+            user = accounts.create_user(username, role, stations, name)
+            user.password_hash = auth.hash_password(password)
+            user.totp_secret_enc = crypto.encrypt(auth.new_totp_secret())
+            user.is_demo = True
+        made.append((user, password))
+    db.session().commit()
+    return made
+
+
+def _refuse_demo_outside_sqlite(force: bool) -> None:
+    if not current_app.config["DATABASE_URL"].startswith("sqlite") and not force:
+        raise click.ClickException(
+            "Demo accounts have published passwords: refusing on a server database "
+            "(pass --force on a throw-away database)."
+        )
+
+
 @click.command("init-db")
 def init_db_command() -> None:
     """Create or upgrade the database schema (keeps existing data)."""
@@ -99,15 +134,63 @@ def init_db_command() -> None:
 
 
 @click.command("demo")
-def demo_command() -> None:
-    """Add demo stations and card batches, and print how to try the portal."""
+@click.option("--force", is_flag=True, help="Allow demo accounts on a non-SQLite database.")
+def demo_command(force: bool) -> None:
+    """Add demo stations, card batches and staff accounts, and print how to try the portal."""
+    _refuse_demo_outside_sqlite(force)
     upgrade_database()
     stations = create_demo_stations()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    click.echo(f"Public form: {base}/fr/")
     click.echo("Demo stations and the links printed on their cards:")
     for station in stations:
         click.echo(f"  {station.code:12} {card_link(current_batch(station))}")
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    click.echo(f"Public form: {base}/fr/")
+    click.echo(f"Back office: {base}/staff/login  (demo accounts, never use them for real)")
+    for user, password in create_demo_staff():
+        click.echo(f"  {user.role:12} username {user.username:14} password {password}")
+    click.echo("  Code: `.venv/bin/flask --app portal demo-code USERNAME` prints the current one,")
+    click.echo("  `demo-code --secret USERNAME` the key to add to an authenticator app.")
+
+
+@click.command("demo-code")
+@click.argument("username")
+@click.option("--secret", is_flag=True, help="Print the TOTP secret instead of the current code.")
+def demo_code_command(username: str, secret: bool) -> None:
+    """Print the current TOTP code of a demo account (demo accounts only)."""
+    user = accounts.user_by_name(username)
+    if user is None or not user.is_demo or user.totp_secret_enc is None:
+        raise click.ClickException(f"{username!r} is not a demo account.")
+    totp_secret = auth.totp_secret(user) or ""
+    click.echo(totp_secret if secret else pyotp.TOTP(totp_secret).now())
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--station", "stations", multiple=True, help="Station code; repeat for several.")
+@click.option("--name", default="", help="Full name shown in the back office.")
+def create_user_command(username: str, role: str, stations: tuple[str, ...], name: str) -> None:
+    """Create a staff account and print its one-time invitation link."""
+    try:
+        user = accounts.create_user(username, role, list(stations), name)
+    except accounts.AccountError as exc:
+        db.session().rollback()
+        raise click.ClickException(f"Cannot create the account: {exc.code}.") from exc
+    link = accounts.invitation_link(user)
+    db.session().commit()
+    hours = current_app.config["INVITATION_HOURS"]
+    click.echo(f"Account {user.username} ({role}) created. Invitation link, valid {hours} h, once:")
+    click.echo(link)
+
+
+@click.command("audit-verify")
+def audit_verify_command() -> None:
+    """Check the audit log's hash chain; report the first broken link."""
+    broken = audit.verify_chain()
+    if broken is not None:
+        message = f"Audit log broken at event {broken.event_id}: {broken.reason}."
+        raise click.ClickException(message)
+    click.echo("Audit log intact.")
 
 
 @click.command("card-link")
@@ -140,5 +223,13 @@ def stats_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for cmd in (init_db_command, demo_command, card_link_command, stats_command):
+    for cmd in (
+        init_db_command,
+        demo_command,
+        demo_code_command,
+        card_link_command,
+        stats_command,
+        create_user_command,
+        audit_verify_command,
+    ):
         app.cli.add_command(cmd)

@@ -27,6 +27,16 @@ DEFAULTS: dict[str, Any] = {
     "SUBMIT_GLOBAL_LIMITS": "300 per hour",
     "CANCEL_LIMITS": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Staff accounts and sessions.
+    "STAFF_IDLE_MINUTES": 15,
+    "STAFF_ABSOLUTE_HOURS": 12,
+    "INVITATION_HOURS": 72,
+    "LOGIN_LOCK_AFTER": 5,
+    "LOGIN_LOCK_MINUTES": 15,
+    # Failed logins only: per client address, and per username whoever tries it.
+    "LOGIN_LIMITS": "30 per 10 minutes",
+    "LOGIN_USER_LIMITS": "10 per 10 minutes",
+    "TOTP_ISSUER": "Rappel Loire",
     "TRUSTED_PROXIES": 0,
     "HTTPS": False,
     "CONTROLLER": "Département de la Loire, 2 rue Charles de Gaulle, 42022 Saint-Étienne Cedex",

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def _render(status: int, csrf: bool = False) -> tuple[str, int]:
+    if request.path.startswith("/staff"):
+        return render_template("staff/error.html", status=status, csrf=csrf), status
     return (
         render_template(
             "public/error.html", status=status, csrf=csrf, emergency=emergency_numbers()

@@ -1,1 +1,46 @@
-"""The back office for staff: login, queue, requests, users, audit."""
+"""The back office under /staff/: closed by default, each view open only to the roles it names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from .. import auth
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Reachable without a session: everything else needs one.
+OPEN_ENDPOINTS = frozenset({"staff.login", "staff.invitation"})
+
+
+def roles(*allowed: str) -> Callable[[F], F]:
+    """Open a view to these roles; a view without this decorator is open to nobody."""
+
+    def mark(view: F) -> F:
+        view.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+@bp.before_request
+def require_staff() -> ResponseReturnValue | None:
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    current = auth.current_staff()
+    if current is None:
+        return redirect(url_for("staff.login"))
+    g.staff = current.user
+    view = current_app.view_functions.get(request.endpoint or "")
+    allowed = getattr(view, "allowed_roles", frozenset())
+    if current.user.role not in allowed:
+        abort(403)
+    return None
+
+
+from . import accounts_views, audit_views, login_views, menu  # noqa: E402,F401

@@ -1,0 +1,137 @@
+"""The coordinator's pages for staff accounts: list, invite, edit, deactivate, reset."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import accounts, db
+from ..models import Role, StaffUser, Station
+from . import bp, roles
+from .forms import ConfirmForm, EditUserForm, UserForm
+
+ACCOUNT_ERRORS = {
+    "bad_username": lambda: _(
+        "Use 2 to 63 lower-case letters, digits, dots or dashes, starting with a letter or digit."
+    ),
+    "username_taken": lambda: _("This username is already taken."),
+    "unknown_station": lambda: _("Choose stations from the list."),
+    "unknown_role": lambda: _("Choose a role from the list."),
+    "station_needed": lambda: _("Social workers and officers need at least one station."),
+    "own_role": lambda: _("You cannot remove your own coordinator role."),
+    "own_account": lambda: _("You cannot deactivate your own account."),
+}
+
+
+def _station_choices() -> list[tuple[str, str]]:
+    stations = db.session().scalars(select(Station).order_by(Station.name))
+    return [(s.code, s.name) for s in stations]
+
+
+def _is_post() -> bool:
+    return request.method == "POST"
+
+
+def _user_or_404(user_id: int) -> StaffUser:
+    user = db.session().get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _show_link(user: StaffUser, link: str) -> ResponseReturnValue:
+    db.session().commit()
+    return render_template("staff/invitation_link.html", user=user, link=link)
+
+
+@bp.get("/users")
+@roles(Role.ADMIN)
+def users() -> ResponseReturnValue:
+    everyone = db.session().scalars(select(StaffUser).order_by(StaffUser.username)).all()
+    return render_template("staff/users.html", users=everyone)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_user() -> ResponseReturnValue:
+    form = UserForm()
+    form.stations.choices = _station_choices()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.username.data, form.role.data, form.stations.data or [],
+                form.display_name.data or "", actor=g.staff,
+            )  # fmt: skip
+        except accounts.AccountError as exc:
+            db.session().rollback()
+            form.username.errors.append(ACCOUNT_ERRORS[exc.code]())
+        else:
+            return _show_link(user, accounts.invitation_link(user, g.staff))
+    return render_template("staff/user_new.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_user(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    form = EditUserForm(obj=None if _is_post() else user)
+    form.stations.choices = _station_choices()
+    if not _is_post():
+        form.stations.data = [s.code for s in user.stations]
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                user, form.role.data, form.stations.data or [], form.display_name.data or "",
+                g.staff,
+            )  # fmt: skip
+        except accounts.AccountError as exc:
+            db.session().rollback()
+            form.role.errors.append(ACCOUNT_ERRORS[exc.code]())
+        else:
+            db.session().commit()
+            flash(_("Changes saved."))
+            return redirect(url_for("staff.edit_user", user_id=user.id), 303)
+    status = 400 if form.is_submitted() else 200
+    page = render_template("staff/user_edit.html", form=form, user=user, confirm=ConfirmForm())
+    return page, status
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@roles(Role.ADMIN)
+def deactivate_user(user_id: int) -> ResponseReturnValue:
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/activate")
+@roles(Role.ADMIN)
+def activate_user(user_id: int) -> ResponseReturnValue:
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        accounts.set_active(user, active, g.staff)
+    except accounts.AccountError as exc:
+        db.session().rollback()
+        flash(ACCOUNT_ERRORS[exc.code](), "error")
+    else:
+        db.session().commit()
+        flash(_("Account reactivated.") if active else _("Account deactivated, sessions ended."))
+    return redirect(url_for("staff.edit_user", user_id=user.id), 303)
+
+
+@bp.post("/users/<int:user_id>/reset")
+@roles(Role.ADMIN)
+def reset_user(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not user.active:
+        flash(_("Reactivate the account first."), "error")
+        return redirect(url_for("staff.edit_user", user_id=user.id), 303)
+    return _show_link(user, accounts.reset_user(user, g.staff))

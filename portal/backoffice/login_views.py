@@ -1,0 +1,116 @@
+"""Logging in and out, accepting an invitation, and the home page of each role."""
+
+from __future__ import annotations
+
+import segno
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from .. import accounts, auth, crypto, db
+from ..extensions import limiter
+from ..models import Role
+from . import bp, roles
+from .forms import ConfirmForm, InvitationForm, LoginForm
+
+PASSWORD_PROBLEMS = {
+    "short": lambda: _("Use at least 12 characters."),
+    "long": lambda: _("Use at most 256 characters."),
+    "username": lambda: _("Do not put your username in your password."),
+    "common": lambda: _("This password is too common or too easy to guess. Try a short sentence."),
+}
+ENROLMENT_KEY = "enrolment"
+ENROLMENT_MAX_AGE = 3600
+
+
+def _login_limits() -> str:
+    return current_app.config["LOGIN_LIMITS"]
+
+
+def _login_user_limits() -> str:
+    return current_app.config["LOGIN_USER_LIMITS"]
+
+
+def _attempted_username() -> str:
+    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limits, methods=["POST"], deduct_when=lambda r: r.status_code != 303)
+@limiter.limit(
+    _login_user_limits,
+    key_func=_attempted_username,
+    methods=["POST"],
+    deduct_when=lambda r: r.status_code != 303,
+)
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("staff/login.html", form=form), 400 if form.is_submitted() else 200
+    result = accounts.attempt_login(form.username.data, form.password.data, form.code.data)
+    if result.ok and result.user is not None:
+        auth.start_session(result.user)
+    db.session().commit()
+    if result.ok:
+        return redirect(url_for("staff.home"), 303)
+    if result.locked:
+        return render_template("staff/login.html", form=LoginForm(formdata=None), locked=True), 429
+    return render_template("staff/login.html", form=LoginForm(formdata=None), failed=True), 400
+
+
+@bp.post("/logout")
+@roles(*Role)
+def logout() -> ResponseReturnValue:
+    if ConfirmForm().validate_on_submit():
+        auth.end_all_sessions(g.staff)
+        auth.end_session()
+        db.session().commit()
+    flash(_("You are logged out."))
+    return redirect(url_for("staff.login"), 303)
+
+
+@bp.get("/")
+@roles(*Role)
+def home() -> ResponseReturnValue:
+    return render_template("staff/home.html")
+
+
+def _enrolment_secret() -> str:
+    """The TOTP secret being enrolled, kept encrypted in the session between GET and POST."""
+    sealed = session.get(ENROLMENT_KEY)
+    data = crypto.unseal(sealed, ENROLMENT_MAX_AGE) if isinstance(sealed, str) else None
+    if data and isinstance(data.get("secret"), str):
+        return data["secret"]
+    secret = auth.new_totp_secret()
+    session[ENROLMENT_KEY] = crypto.seal({"secret": secret})
+    return secret
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limits, methods=["POST"], deduct_when=lambda r: r.status_code != 303)
+def invitation(token: str) -> ResponseReturnValue:
+    user = accounts.user_for_invitation(token)
+    if user is None:
+        return render_template("staff/invitation_invalid.html"), 404
+    secret = _enrolment_secret()
+    form = InvitationForm()
+    if form.validate_on_submit():
+        if not auth.accept_totp(user, form.code.data, secret=secret):
+            form.code.errors.append(_("This code is not right. Check the time on your phone."))
+        else:
+            try:
+                accounts.complete_invitation(user, form.password.data, secret)
+            except auth.PasswordRejected as exc:
+                form.password.errors.append(PASSWORD_PROBLEMS[str(exc)]())
+            else:
+                db.session().commit()
+                session.pop(ENROLMENT_KEY, None)
+                flash(_("Your account is ready. Log in with your new password and a fresh code."))
+                return redirect(url_for("staff.login"), 303)
+        db.session().rollback()
+    uri = auth.totp_uri(user, secret)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=4, border=2)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "staff/invitation.html", form=form, user=user, secret=secret, qr=qr, uri=uri
+    ), status
