@@ -13,6 +13,17 @@ class Base(DeclarativeBase):
     pass
 
 
+# libpq settings: give up connecting after a few seconds, and notice a silent network cut.
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "application_name": "portal",
+}
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
@@ -25,8 +36,17 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    # pre_ping: a database that restarted is found again without restarting the app.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=10)
+    # pre_ping: a database that restarted, or a connection cut on the way, is found again without
+    # restarting the app; the timeouts turn an unreachable server into a quick, clear 503.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=10,
+        pool_recycle=1800,
+        connect_args=POSTGRES_CONNECT_ARGS if url.startswith("postgresql") else {},
+    )
 
 
 def init_app(app: Flask) -> None:

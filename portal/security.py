@@ -70,7 +70,9 @@ def init_app(app: Flask) -> None:
         app.after_request(set_hsts)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
-        # Only behind a proxy we run do we believe X-Forwarded-For; otherwise it is ignored.
+        # Only behind proxies we run do we believe X-Forwarded-For, and then only the addresses
+        # they added (the rightmost ones); otherwise it is ignored. The host comes from Host,
+        # which the proxy sets: a client's X-Forwarded-Host is never believed.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0
         )

@@ -1,0 +1,62 @@
+"""gunicorn settings for the portal: `gunicorn -c gunicorn.conf.py 'portal:create_app()'`.
+
+Every value can be changed through the environment (systemd's EnvironmentFile); the access log
+carries neither the client address nor the query string, so that it holds no personal data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+# Loopback by default: nginx, on the same host, is the only client.
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+# Sync workers: one request at a time each; about 2 per core is plenty for a few requests a day.
+workers = int(os.environ.get("PORTAL_WORKERS", "2"))
+worker_class = "sync"
+timeout = int(os.environ.get("PORTAL_WORKER_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then; the jitter keeps them from restarting all at once.
+max_requests = 5000
+max_requests_jitter = 500
+# No control socket: nothing to manage at run time besides signals from systemd.
+control_socket_disable = True
+# Forwarded headers are the app's business (PORTAL_TRUSTED_PROXIES drives its ProxyFix);
+# gunicorn itself believes none of them.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+limit_request_line = 2048
+
+accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-")
+errorlog = os.environ.get("PORTAL_ERROR_LOG", "-")
+loglevel = os.environ.get("PORTAL_LOG_LEVEL", "info")
+# Time, method, path (secrets in it replaced), status, bytes, duration, worker:
+# no client address, no query string, no referrer, no user agent.
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms %(p)s'
+
+# Path segments that carry a secret or a card code: logged as "…".
+SECRET_SEGMENT = re.compile(r"(/(?:c|invitation|reset)/)[^/]+|/[^/]{24,}")
+
+
+def redact_path(path: str) -> str:
+    """The request path with its secret parts replaced, for the access log."""
+    return SECRET_SEGMENT.sub(lambda m: (m.group(1) or "/") + "…", path)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with secrets in paths hidden from the access log."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
+        values = super().atoms(resp, req, environ, request_time)
+        values["U"] = redact_path(environ.get("PATH_INFO", ""))
+        values["h"] = "-"
+        values["q"] = "-"
+        values["r"] = f"{values['m']} {values['U']}"
+        return values
+
+
+logger_class = RedactingLogger

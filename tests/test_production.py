@@ -1,0 +1,249 @@
+"""The production set-up for real: gunicorn workers on PostgreSQL and Redis, under load, with
+limits shared between workers, and with the database cut and restored. Loopback only, bounded."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import (
+    TEST_DATABASE_URL,
+    TEST_REDIS_URL,
+    VALID_FORM,
+    csrf_token,
+    needs_postgres,
+    needs_redis,
+)
+from flask import Flask
+from production_helpers import (
+    Answer,
+    FormVisitor,
+    Gunicorn,
+    TcpProxy,
+    clear_error_page,
+    confirmed,
+    get,
+    phone_for,
+    scratch_postgres,
+)
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from werkzeug.test import TestResponse
+
+from portal import create_app, crypto, db
+from portal.cli import create_demo_stations, upgrade_database
+from portal.config import new_keys
+from portal.models import CallbackRequest
+
+CLIENTS = 240
+CONCURRENCY = 24
+
+
+def server_env(database_url: str, keys: dict, **settings: str) -> dict[str, str]:
+    """Environment of a gunicorn run: its own database and keys, test-friendly anti-bot timing."""
+    return {
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
+        "PORTAL_CARD_KEY": keys["CARD_KEY"],
+        "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
+        "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
+        "PORTAL_MIN_FILL_SECONDS": "0",
+        "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
+        "PORTAL_SUBMIT_LIMITS": "100000 per minute",
+        "PORTAL_SUBMIT_GLOBAL_LIMITS": "100000 per minute",
+        **settings,
+    }
+
+
+def prepared_app(database_url: str, keys: dict) -> Flask:
+    """The app as the server will see it, on a database at the latest schema with stations."""
+    app = create_app({"DATABASE_URL": database_url, **keys})
+    with app.app_context():
+        upgrade_database()
+        create_demo_stations()
+    return app
+
+
+def stored_per_phone(app: Flask, phones: list[str]) -> Counter[str]:
+    """How many stored requests each phone number has, found by its blind index."""
+    with app.app_context():
+        by_index = {crypto.blind_index(f"+33{p[1:]}"): p for p in phones}
+        rows = db.session().execute(
+            select(CallbackRequest.phone_index, func.count())
+            .where(CallbackRequest.phone_index.is_not(None))
+            .group_by(CallbackRequest.phone_index)
+        )
+        counts = Counter({by_index.get(index, f"unknown:{index}"): n for index, n in rows})
+        db.session().close()
+        return counts
+
+
+def visit_and_send(port: int, index: int) -> Answer | str:
+    """One person: load the form, send it with her own number; an exception is a failure."""
+    visitor = FormVisitor(port)
+    try:
+        page = visitor.load()
+        if page.status != 200:
+            return page
+        return visitor.send(phone_for(index))
+    except OSError as exc:  # reset, refused, timeout: what must never happen
+        return type(exc).__name__
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    assert TEST_DATABASE_URL, "PORTAL_TEST_DATABASE_URL must name a PostgreSQL database"
+    with scratch_postgres(TEST_DATABASE_URL) as url:
+        yield url
+
+
+@pytest.fixture
+def keys() -> dict:
+    return new_keys()
+
+
+@needs_postgres()
+def test_no_request_is_lost_under_concurrent_load(pg_database: str, keys: dict, tmp_path: Path):
+    app = prepared_app(pg_database, keys)
+    with Gunicorn(server_env(pg_database, keys), tmp_path / "gunicorn.log", workers=3) as server:
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            answers = list(pool.map(lambda i: visit_and_send(server.port, i), range(CLIENTS)))
+        get(server.port, "/fr/?phone=0699999999")
+    phones = [phone_for(i) for i in range(CLIENTS)]
+    ok = [p for p, a in zip(phones, answers, strict=True) if isinstance(a, Answer) and confirmed(a)]
+    others = [a for a in answers if not (isinstance(a, Answer) and confirmed(a))]
+    bad = [a if isinstance(a, str) else a.status for a in others if not _clear_refusal(a)]
+    assert bad == [], f"answers that were neither a confirmation nor a clear error: {bad[:10]}"
+    assert len(ok) >= CLIENTS * 0.9, f"only {len(ok)} of {CLIENTS} confirmed"
+    stored = stored_per_phone(app, phones)
+    assert all(stored[p] == 1 for p in ok), "a confirmed request is missing or duplicated"
+    assert set(stored) <= set(phones) and max(stored.values()) == 1
+    with app.app_context():
+        db.engine().dispose()
+
+
+def _clear_refusal(answer: Answer | str) -> bool:
+    return isinstance(answer, Answer) and any(
+        clear_error_page(answer, status) for status in (503, 429)
+    )
+
+
+@needs_postgres()
+def test_access_log_holds_no_address_query_or_phone(pg_database: str, keys: dict, tmp_path: Path):
+    prepared_app(pg_database, keys)
+    with Gunicorn(server_env(pg_database, keys), tmp_path / "gunicorn.log") as server:
+        visitor = FormVisitor(server.port)
+        visitor.load()
+        assert confirmed(visitor.send("06 12 34 56 78"))
+        get(server.port, "/fr/?phone=0698765432&name=Sam")
+    log = server.log()
+    requests = [line for line in log.splitlines() if '"GET ' in line or '"POST ' in line]
+    assert any('"POST /fr/"' in line for line in requests)
+    for forbidden in ("127.0.0.1", "0698765432", "phone=", "name=", "12 34 56", "Sam"):
+        assert forbidden not in "\n".join(requests)
+
+
+def _redis_url() -> str:
+    assert TEST_REDIS_URL, "PORTAL_TEST_REDIS_URL must name a Redis database"
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def any_database(tmp_path: Path) -> Iterator[str]:
+    """PostgreSQL when it is configured (a scratch database), SQLite otherwise."""
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+        with scratch_postgres(TEST_DATABASE_URL) as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+
+
+@needs_redis()
+def test_address_limit_is_shared_between_workers(any_database: str, keys: dict, tmp_path: Path):
+    limit = 4
+    prepared_app(any_database, keys)
+    env = server_env(
+        any_database,
+        keys,
+        PORTAL_RATELIMIT_STORAGE_URI=_redis_url(),
+        PORTAL_RATELIMIT_KEY_PREFIX=f"prodtest{secrets.token_hex(4)}",
+        PORTAL_SUBMIT_LIMITS=f"{limit} per hour",
+    )
+    with Gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server:
+        visitors = [FormVisitor(server.port) for _ in range(4 * limit)]
+        for visitor in visitors:
+            visitor.load()
+
+        def send(i: int) -> Answer:
+            # Each request forges a new client address: with no trusted proxy it is ignored.
+            forged = {"X-Forwarded-For": f"198.51.100.{i + 1}"}
+            return visitors[i].send(phone_for(1000 + i), forged)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(send, range(len(visitors))))
+    assert sum(confirmed(a) for a in answers) == limit
+    assert all(confirmed(a) or clear_error_page(a, 429) for a in answers)
+    post_workers = {line.rsplit("<", 1)[-1] for line in server.log().splitlines() if "POST" in line}
+    assert len(post_workers) >= 2, "both workers should have served submissions"
+
+
+def test_forged_forwarded_for_is_ignored_without_trusted_proxy(make_app: Callable[..., Flask]):
+    app = make_app(SUBMIT_LIMITS="2 per hour")
+    with app.app_context():
+        create_demo_stations()
+    answers = [_send_with_forwarded(app, f"203.0.113.{i}") for i in range(4)]
+    assert [a.status_code for a in answers] == [303, 303, 429, 429]
+
+
+def test_one_trusted_proxy_uses_the_address_it_added(make_app: Callable[..., Flask]):
+    app = make_app(SUBMIT_LIMITS="2 per hour", TRUSTED_PROXIES=1)
+    with app.app_context():
+        create_demo_stations()
+    # The client forges the left part; the proxy appends the address it saw, on the right.
+    same_person = [_send_with_forwarded(app, f"10.9.9.{i}, 192.0.2.7") for i in range(3)]
+    other_person = _send_with_forwarded(app, "10.9.9.1, 192.0.2.8")
+    assert [a.status_code for a in same_person] == [303, 303, 429]
+    assert other_person.status_code == 303
+
+
+def _send_with_forwarded(app: Flask, forwarded_for: str) -> TestResponse:
+    client = app.test_client()
+    data = {**VALID_FORM, "csrf_token": csrf_token(client, "/fr/")}
+    return client.post("/fr/", data=data, headers={"X-Forwarded-For": forwarded_for})
+
+
+@needs_postgres()
+def test_database_outage_gives_503_then_recovers(pg_database: str, keys: dict, tmp_path: Path):
+    app = prepared_app(pg_database, keys)
+    target = make_url(pg_database)
+    with TcpProxy((target.host or "127.0.0.1", target.port or 5432)) as proxy:
+        through_proxy = target.set(host="127.0.0.1", port=proxy.port)
+        url = through_proxy.render_as_string(hide_password=False)
+        with Gunicorn(server_env(url, keys), tmp_path / "gunicorn.log", workers=2) as server:
+            _assert_submissions_work(server.port, [phone_for(1), phone_for(2)])
+            waiting = [FormVisitor(server.port) for _ in range(4)]
+            for visitor in waiting:
+                visitor.load()
+            proxy.cut()
+            for i, visitor in enumerate(waiting):
+                assert clear_error_page(visitor.send(phone_for(10 + i)), 503)
+                assert clear_error_page(get(server.port, "/fr/"), 503)
+                health = get(server.port, "/healthz")
+                assert health.status == 503 and "unavailable" in health.body
+            proxy.restore()
+            assert get(server.port, "/healthz").status == 200
+            _assert_submissions_work(server.port, [phone_for(20 + i) for i in range(4)])
+    stored = stored_per_phone(app, [phone_for(i) for i in range(30)])
+    expected = [phone_for(i) for i in (1, 2, 20, 21, 22, 23)]
+    assert sorted(stored) == sorted(expected) and set(stored.values()) == {1}
+
+
+def _assert_submissions_work(port: int, phones: list[str]) -> None:
+    for phone in phones:
+        visitor = FormVisitor(port)
+        assert visitor.load().status == 200
+        assert confirmed(visitor.send(phone))
