@@ -1,0 +1,157 @@
+"""Migrations build exactly the schema the models describe, and never lose data on the way.
+
+Runs on SQLite, or on PostgreSQL when PORTAL_TEST_DATABASE_URL is set (in a database of its own,
+created and dropped here, never the shared test database).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from conftest import TEST_DATABASE_URL, app_config
+from flask import Flask
+from sqlalchemy import select, text
+
+from portal import create_app, crypto, db
+from portal.callbacks import RequestDetails, submit_request
+from portal.cli import alembic_config, create_demo_stations, upgrade_database
+from portal.db import Base
+from portal.models import CallbackRequest, Station
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def own_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database for this test alone."""
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+        from production_helpers import scratch_postgres
+
+        with scratch_postgres(TEST_DATABASE_URL, prefix="portal_migr_") as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / f'migr_{secrets.token_hex(4)}.sqlite3'}"
+
+
+@pytest.fixture
+def migr_app(own_database: str) -> Iterator[Flask]:
+    app = create_app(app_config(own_database))
+    yield app
+    with app.app_context():
+        db.engine().dispose()
+
+
+def schema_differences(app: Flask) -> list:
+    """What autogenerate would write for the models against the migrated database."""
+    with app.app_context(), db.engine().connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def head_revision() -> str:
+    with create_app(app_config("sqlite://")).app_context():
+        return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+def current_revision(app: Flask) -> str | None:
+    with app.app_context(), db.engine().connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_empty_database_upgraded_to_head_matches_the_models(migr_app: Flask):
+    with migr_app.app_context():
+        upgrade_database()
+    assert current_revision(migr_app) == head_revision()
+    assert schema_differences(migr_app) == []
+
+
+def _store_request(app: Flask, phone: str) -> str:
+    """A station and a request stored the way the form stores them; returns its reference."""
+    with app.app_context():
+        create_demo_stations()
+        station = db.session().scalars(select(Station).where(Station.code == "roanne")).one()
+        details = RequestDetails(
+            phone_e164=phone,
+            call_language="fr",
+            page_language="fr",
+            safe_windows=["10:00-12:00"],
+            station_id=station.id,
+        )
+        assert submit_request(details).stored
+        stored = db.session().scalars(select(CallbackRequest)).one()
+        return stored.reference
+
+
+def _read_back(app: Flask, reference: str) -> tuple[str | None, str]:
+    with app.app_context():
+        stored = db.session().scalars(
+            select(CallbackRequest).where(CallbackRequest.reference == reference)
+        ).one()
+        result = crypto.decrypt(stored.phone_enc), stored.station.code
+        db.session().close()
+        return result
+
+
+def test_upgrading_again_keeps_existing_data(migr_app: Flask):
+    with migr_app.app_context():
+        upgrade_database()
+    reference = _store_request(migr_app, "+33612345678")
+    with migr_app.app_context():
+        upgrade_database()
+    assert _read_back(migr_app, reference) == ("+33612345678", "roanne")
+
+
+def test_last_migration_down_and_up_keeps_existing_data(migr_app: Flask):
+    with migr_app.app_context():
+        upgrade_database()
+        script = ScriptDirectory.from_config(alembic_config())
+        last = script.get_revision(script.get_current_head())
+    if last.down_revision is None:
+        pytest.skip("only one migration: going down would drop every table")
+    reference = _store_request(migr_app, "+33698765432")
+    with migr_app.app_context():
+        command.downgrade(alembic_config(), str(last.down_revision))
+        assert current_revision(migr_app) == last.down_revision
+        upgrade_database()
+    assert _read_back(migr_app, reference) == ("+33698765432", "roanne")
+    assert schema_differences(migr_app) == []
+
+
+def run_init_db(database_url: str) -> subprocess.CompletedProcess[str]:
+    """`flask --app portal init-db` as an operator runs it, with this test's keys."""
+    config = app_config(database_url)
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_SECRET_KEY": config["SECRET_KEY"],
+        "PORTAL_CARD_KEY": config["CARD_KEY"],
+        "PORTAL_BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"],
+        "PORTAL_DATA_KEYS": ",".join(config["DATA_KEYS"]),
+    }
+    args = [sys.executable, "-m", "flask", "--app", "portal", "init-db"]
+    return subprocess.run(  # noqa: S603
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_init_db_twice_is_harmless(own_database: str, migr_app: Flask):
+    first = run_init_db(own_database)
+    assert first.returncode == 0, first.stderr
+    reference = _store_request(migr_app, "+33611223344")
+    second = run_init_db(own_database)
+    assert second.returncode == 0, second.stderr
+    assert "up to date" in second.stdout
+    assert _read_back(migr_app, reference) == ("+33611223344", "roanne")
+    with migr_app.app_context(), db.engine().connect() as conn:
+        versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    assert versions == [head_revision()]
