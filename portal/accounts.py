@@ -11,7 +11,7 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from . import audit, auth, crypto, db
+from . import audit, auth, crypto, db, queue
 from .models import Role, StaffUser, Station
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -123,6 +123,8 @@ def update_user(user: StaffUser, role: str, station_codes: list[str], display_na
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError("own_role")
     before = {"role": user.role, "stations": sorted(s.code for s in user.stations)}
+    if role not in (Role.ADMIN, Role.INTERVENANT):
+        queue.release_requests_of(user)
     user.role = role
     user.stations = stations
     user.display_name = display_name.strip() or user.display_name
@@ -137,6 +139,8 @@ def set_active(user: StaffUser, active: bool, actor: StaffUser) -> None:
     if not active:
         auth.end_all_sessions(user)
         user.invitation_nonce = None
+        # Nobody left behind: what they held goes back to their stations' pool.
+        queue.release_requests_of(user)
     audit.record("user.activate" if active else "user.deactivate", actor, target=f"user:{user.id}")
 
 

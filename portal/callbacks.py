@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import crypto, db
+from . import crypto, db, notify
 from .models import OPEN_STATUSES, CallbackRequest, RequestSource, RequestStatus, utcnow
+from .windows import window_mask
 
 
 class StorageError(Exception):
@@ -34,6 +35,7 @@ class RequestDetails:
     station_id: int | None = None
     card_batch_id: int | None = None
     source: str = RequestSource.SELF.value
+    referrer_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,29 @@ class Submitted:
 
     cancel_code: str
     stored: bool
+    request_id: int | None = None
 
 
-def open_requests_for_phone(phone_index: str) -> int:
-    query = select(func.count()).where(
-        CallbackRequest.phone_index == phone_index, CallbackRequest.status.in_(OPEN_STATUSES)
+def open_requests_for_phone(phone_index: str) -> list[CallbackRequest]:
+    """Open requests from the same number, oldest first."""
+    query = (
+        select(CallbackRequest)
+        .where(
+            CallbackRequest.phone_index == phone_index,
+            CallbackRequest.status.in_(OPEN_STATUSES),
+        )
+        .order_by(CallbackRequest.id)
     )
-    return db.session().scalar(query) or 0
+    return list(db.session().scalars(query))
+
+
+def _names_differ(name: str | None, siblings: list[CallbackRequest]) -> bool:
+    """Another name for the same number may mean someone is probing for the person."""
+    if not name:
+        return False
+    mine = name.casefold()
+    others = (crypto.decrypt(s.name_enc) for s in siblings if s.name_enc)
+    return any(other.casefold() != mine for other in others if other)
 
 
 def _new_reference() -> str:
@@ -65,35 +83,40 @@ def submit_request(details: RequestDetails) -> Submitted:
     phone_index = crypto.blind_index(details.phone_e164)
     session = db.session()
     try:
-        if open_requests_for_phone(phone_index) >= current_app.config["MAX_OPEN_PER_PHONE"]:
+        siblings = open_requests_for_phone(phone_index)
+        if len(siblings) >= current_app.config["MAX_OPEN_PER_PHONE"]:
             return Submitted(cancel_code=crypto.new_code(8), stored=False)
-        session.add(
-            CallbackRequest(
-                reference=_new_reference(),
-                station_id=details.station_id,
-                card_batch_id=details.card_batch_id,
-                source=details.source,
-                urgent=details.urgent,
-                safe_windows=list(details.safe_windows),
-                voicemail_ok=details.voicemail_ok,
-                sms_ok=details.sms_ok or details.sms_only,
-                sms_only=details.sms_only,
-                call_language=details.call_language,
-                page_language=details.page_language,
-                do_not_call_after=details.do_not_call_after,
-                phone_enc=crypto.encrypt(details.phone_e164),
-                name_enc=crypto.encrypt(details.name),
-                message_enc=crypto.encrypt(details.message),
-                cover_story_enc=crypto.encrypt(details.cover_story),
-                phone_index=phone_index,
-                cancel_hash=crypto.code_hash(cancel_code),
-            )
+        stored = CallbackRequest(
+            reference=_new_reference(),
+            station_id=details.station_id,
+            card_batch_id=details.card_batch_id,
+            source=details.source,
+            urgent=details.urgent,
+            safe_windows=list(details.safe_windows),
+            voicemail_ok=details.voicemail_ok,
+            sms_ok=details.sms_ok or details.sms_only,
+            sms_only=details.sms_only,
+            call_language=details.call_language,
+            page_language=details.page_language,
+            do_not_call_after=details.do_not_call_after,
+            phone_enc=crypto.encrypt(details.phone_e164),
+            name_enc=crypto.encrypt(details.name),
+            message_enc=crypto.encrypt(details.message),
+            cover_story_enc=crypto.encrypt(details.cover_story),
+            phone_index=phone_index,
+            cancel_hash=crypto.code_hash(cancel_code),
+            window_mask=window_mask(details.safe_windows),
+            referrer_id=details.referrer_id,
+            duplicate_of_id=siblings[0].id if siblings else None,
+            name_conflict=_names_differ(details.name, siblings),
         )
+        session.add(stored)
         session.commit()
     except SQLAlchemyError as exc:
         session.rollback()
         raise StorageError from exc
-    return Submitted(cancel_code=cancel_code, stored=True)
+    notify.new_request(stored.station_id, stored.urgent)
+    return Submitted(cancel_code=cancel_code, stored=True, request_id=stored.id)
 
 
 def erase_personal_data(request: CallbackRequest) -> None:

@@ -37,6 +37,15 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMITS": "30 per 10 minutes",
     "LOGIN_USER_LIMITS": "10 per 10 minutes",
     "TOTP_ISSUER": "Rappel Loire",
+    # Notices of new requests by e-mail: off while SMTP_HOST is empty.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "rappel@localhost",
+    # The queue flags requests still open after this many days.
+    "STALE_DAYS": 7,
     "TRUSTED_PROXIES": 0,
     "HTTPS": False,
     "CONTROLLER": "Département de la Loire, 2 rue Charles de Gaulle, 42022 Saint-Étienne Cedex",

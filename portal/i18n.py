@@ -80,6 +80,7 @@ def _template_helpers() -> dict:
         "current_lang": current_lang,
         "rtl": lambda: is_rtl(current_lang()),
         "language_links": language_links,
+        "language_name": language_name,
     }
 
 

@@ -43,6 +43,31 @@ class RequestStatus(enum.StrEnum):
 OPEN_STATUSES = (RequestStatus.NEW.value, RequestStatus.IN_PROGRESS.value)
 
 
+class Outcome(enum.StrEnum):
+    """How a request ended."""
+
+    ACCOMPANIED = "accompanied"
+    ORIENTED = "oriented"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
+    SPAM = "spam"
+
+
+class AttemptOutcome(enum.StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    SOMEONE_ELSE = "someone_else"
+    WRONG_NUMBER = "wrong_number"
+    VOICEMAIL = "voicemail"
+    SMS_SENT = "sms_sent"
+
+
+class KnownToServices(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
 class RequestSource(enum.StrEnum):
     SELF = "self"
     REFERRAL = "referral"
@@ -76,8 +101,9 @@ class CardBatch(Base):
 class CallbackRequest(Base):
     __tablename__ = "callback_request"
     __table_args__ = (
-        Index("ix_request_queue", "status", "urgent", "created_at"),
-        Index("ix_request_station_status", "station_id", "status"),
+        Index("ix_request_queue", "status", "urgent", "created_at", "id"),
+        Index("ix_request_station_queue", "station_id", "status", "urgent", "created_at", "id"),
+        Index("ix_request_closed", "status", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +116,8 @@ class CallbackRequest(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # "HH:MM-HH:MM" in Europe/Paris time; the end may come before the start (overnight).
     safe_windows: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The same windows as bits of portal.windows.SLOTS, so the queue can sort on "safe now" in SQL.
+    window_mask: Mapped[int] = mapped_column(Integer, default=0)
     voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_only: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -107,11 +135,45 @@ class CallbackRequest(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Work on the request.
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    first_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    known_to_services: Mapped[str | None] = mapped_column(String(8))
+    # Set on arrival: an open request from the same number, and whether it gave another name.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("callback_request.id"))
+    name_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
 
     station: Mapped[Station | None] = relationship()
     card_batch: Mapped[CardBatch | None] = relationship()
+    assigned_to: Mapped[StaffUser | None] = relationship(foreign_keys=[assigned_to_id])
+    attempts: Mapped[list[CallAttempt]] = relationship(
+        back_populates="request", order_by="CallAttempt.id"
+    )
 
+    # Every change checks the version it read: two people never overwrite each other unknowingly.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("callback_request.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))
+    note_enc: Mapped[str | None] = mapped_column(Text)
+
+    request: Mapped[CallbackRequest] = relationship(back_populates="attempts")
+    staff: Mapped[StaffUser | None] = relationship()
 
 
 class Role(enum.StrEnum):
@@ -147,6 +209,8 @@ class StaffUser(Base):
     invitation_nonce: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # For notices of new requests, which never carry personal data of a victim.
+    email: Mapped[str | None] = mapped_column(String(254))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     stations: Mapped[list[Station]] = relationship(secondary=staff_station, order_by=Station.name)

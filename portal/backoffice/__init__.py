@@ -43,4 +43,11 @@ def require_staff() -> ResponseReturnValue | None:
     return None
 
 
-from . import accounts_views, audit_views, login_views, menu  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    accounts_views,
+    audit_views,
+    login_views,
+    menu,
+    queue_views,
+    referral_views,
+)

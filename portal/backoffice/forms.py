@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from ..models import Role
+from ..models import AttemptOutcome, KnownToServices, Outcome, Role
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Coordinator (administrator)"),
@@ -87,3 +98,85 @@ class AuditFilterForm(FlaskForm):
     until = DateField(_l("To"), validators=[Optional()])
 
 
+
+
+ATTEMPT_LABELS = {
+    AttemptOutcome.REACHED.value: _l("Reached the person"),
+    AttemptOutcome.NO_ANSWER.value: _l("No answer"),
+    AttemptOutcome.SOMEONE_ELSE.value: _l("Someone else answered"),
+    AttemptOutcome.WRONG_NUMBER.value: _l("Wrong number"),
+    AttemptOutcome.VOICEMAIL.value: _l("Voicemail left"),
+    AttemptOutcome.SMS_SENT.value: _l("Text message sent"),
+}
+OUTCOME_LABELS = {
+    Outcome.ACCOMPANIED.value: _l("Accompanied"),
+    Outcome.ORIENTED.value: _l("Oriented to partners"),
+    Outcome.UNREACHABLE.value: _l("Unreachable"),
+    Outcome.CANCELLED.value: _l("Cancelled by the person"),
+    Outcome.SPAM.value: _l("Spam or abuse"),
+}
+KNOWN_LABELS = {
+    KnownToServices.UNKNOWN.value: _l("Unknown"),
+    KnownToServices.YES.value: _l("Yes"),
+    KnownToServices.NO.value: _l("No"),
+}
+
+
+class VersionedForm(FlaskForm):
+    """An action on a request, carrying the version the person was looking at."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class AttemptForm(VersionedForm):
+    outcome = RadioField(
+        _l("What happened?"),
+        choices=list(ATTEMPT_LABELS.items()),
+        validators=[InputRequired(_l("Choose what happened."))],
+    )
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
+    )
+
+
+class ScheduleForm(VersionedForm):
+    when = DateTimeLocalField(
+        _l("Next attempt (Paris time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Choose a date and time."))],
+    )
+
+
+class CloseForm(VersionedForm):
+    outcome = SelectField(_l("Outcome"), choices=list(OUTCOME_LABELS.items()))
+    known = SelectField(
+        _l("Already known to the Département's social services?"),
+        choices=list(KNOWN_LABELS.items()),
+    )
+
+
+class HandOverForm(VersionedForm):
+    colleague = SelectField(_l("Hand over to"), coerce=int)
+
+
+class ReferralForm(FlaskForm):
+    phone = StringField(
+        _l("Phone number of the person"),
+        validators=[InputRequired(_l("Enter the phone number.")), Length(max=32)],
+    )
+    name = StringField(
+        _l("Name to ask for (optional)"), validators=[Optional(), Length(max=60)]
+    )
+    windows = MultiCheckboxField(_l("When is it safe to call?"))
+    call_language = SelectField(_l("Language of the call"))
+    notes = TextAreaField(
+        _l("Notes for the social worker (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
+    )
+    urgent = BooleanField(_l("Urgent"))
+    station = SelectField(_l("Station"))
+    consent = BooleanField(
+        _l("The person agreed to be called back by a social worker."),
+        validators=[DataRequired(_l("A referral needs the person's agreement."))],
+    )

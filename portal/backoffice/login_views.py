@@ -69,12 +69,6 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("staff.login"), 303)
 
 
-@bp.get("/")
-@roles(*Role)
-def home() -> ResponseReturnValue:
-    return render_template("staff/home.html")
-
-
 def _enrolment_secret() -> str:
     """The TOTP secret being enrolled, kept encrypted in the session between GET and POST."""
     sealed = session.get(ENROLMENT_KEY)

@@ -13,7 +13,8 @@ from . import bp
 from .forms import ROLE_LABELS
 
 MENU: tuple[tuple[str, LazyString, frozenset[str]], ...] = (
-    ("staff.home", _l("Home"), frozenset(Role)),
+    ("staff.home", _l("Queue"), frozenset({Role.ADMIN, Role.INTERVENANT})),
+    ("staff.referral", _l("Refer a person"), frozenset({Role.REFERRER})),
     ("staff.users", _l("Accounts"), frozenset({Role.ADMIN})),
     ("staff.audit_log", _l("Audit log"), frozenset({Role.ADMIN})),
 )

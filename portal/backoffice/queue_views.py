@@ -1,0 +1,251 @@
+"""The social workers' queue, the request page and its actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime, format_timedelta
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import casework, db, queue
+from ..models import CallbackRequest, Role, StaffUser, Station, utcnow
+from ..timezone import PARIS
+from ..windows import is_safe_now, next_safe_start, safe_until, window_label
+from . import bp, roles
+from .forms import (
+    ATTEMPT_LABELS,
+    KNOWN_LABELS,
+    OUTCOME_LABELS,
+    AttemptForm,
+    CloseForm,
+    HandOverForm,
+    ScheduleForm,
+    VersionedForm,
+)
+
+CASEWORK_ERRORS = {
+    "conflict": lambda: _(
+        "Someone else changed this request a moment ago. Here is its current state: check it "
+        "before acting again."
+    ),
+    "not_yours": lambda: _("This request belongs to a station you do not cover."),
+    "wrong_transition": lambda: _("This cannot be done to a request in its current state."),
+    "held_by_other": lambda: _("A colleague holds this request. Ask them to hand it over."),
+    "bad_colleague": lambda: _("Choose an active social worker."),
+    "colleague_not_on_station": lambda: _("This colleague does not cover the request's station."),
+    "bad_outcome": lambda: _("Choose an outcome from the list."),
+    "bad_known": lambda: _("Choose an answer from the list."),
+    "bad_time": lambda: _("Choose a date and time."),
+    "in_the_past": lambda: _("Choose a time in the future."),
+    "outside_windows": lambda: _("This time is outside the person's safe windows."),
+    "after_last_day": lambda: _("The person asked not to be called after that date."),
+    "admin_only": lambda: _("Only a coordinator can reopen a request."),
+    "purged": lambda: _("This request's personal data was erased; it cannot be reopened."),
+}
+STATUS_LABELS = {
+    "open": lambda: _("Open"),
+    "new": lambda: _("New"),
+    "in_progress": lambda: _("In progress"),
+    "closed": lambda: _("Closed"),
+    "cancelled": lambda: _("Cancelled"),
+}
+
+
+@bp.app_template_global()
+def status_label(status: str) -> str:
+    return STATUS_LABELS[status]() if status in STATUS_LABELS else status
+
+
+@bp.app_template_global()
+def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
+    """'Safe now, until 12:00' or 'Next safe window: tomorrow 08:00', in the reader's language."""
+    if req.do_not_call_after and now.astimezone(PARIS).date() > req.do_not_call_after:
+        return _("Do not call any more (asked until %(day)s)", day=req.do_not_call_after)
+    if is_safe_now(req.safe_windows, now):
+        until = safe_until(req.safe_windows, now)
+        return _("Safe now, until %(time)s", time=format_datetime(until, "HH:mm")) if until else ""
+    opening = next_safe_start(req.safe_windows, now)
+    if opening is None:
+        return _("No safe window given")
+    days = (opening.date() - now.astimezone(PARIS).date()).days
+    at = format_datetime(opening, "HH:mm")
+    if days == 0:
+        return _("Next safe window: today %(time)s", time=at)
+    if days == 1:
+        return _("Next safe window: tomorrow %(time)s", time=at)
+    return _("Next safe window: %(day)s", day=format_datetime(opening, "EEEE HH:mm"))
+
+
+@bp.app_template_global()
+def age_words(created_at: dt.datetime) -> str:
+    return format_timedelta(utcnow() - created_at, granularity="minute", threshold=1.0)
+
+
+def _station_filter() -> int | None:
+    value = request.args.get("station", "")
+    return int(value) if value.isdigit() else None
+
+
+def _visible_stations(user: StaffUser) -> list[Station]:
+    query = select(Station).order_by(Station.name)
+    visible = queue.visible_station_ids(user)
+    if visible is not None:
+        query = query.where(Station.id.in_(visible))
+    return list(db.session().scalars(query))
+
+
+@bp.get("/")
+@roles(*Role)
+def home() -> ResponseReturnValue:
+    if g.staff.role == Role.REFERRER:
+        return redirect(url_for("staff.referral"))
+    if g.staff.role == Role.PARTNER:
+        return render_template("staff/home.html")
+    status = request.args.get("status", "open")
+    if status not in queue.STATUS_FILTERS:
+        status = "open"
+    station_id = _station_filter()
+    now = dt.datetime.now(dt.UTC)
+    page = queue.open_queue(g.staff, now, status, station_id, request.args.get("after"))
+    stale_before = utcnow() - dt.timedelta(days=current_app.config["STALE_DAYS"])
+    return render_template(
+        "staff/queue.html",
+        page=page,
+        now=now,
+        status=status,
+        station_id=station_id,
+        stations=_visible_stations(g.staff),
+        counts=queue.status_counts(g.staff, station_id),
+        same_number=queue.same_number_counts(page.requests),
+        stale_before=stale_before,
+        uncovered=queue.stations_without_social_worker() if g.staff.role == Role.ADMIN else [],
+    )
+
+
+def _request_or_404(request_id: int) -> CallbackRequest:
+    found = db.session().get(CallbackRequest, request_id)
+    if found is None or not queue.can_work_on(g.staff, found):
+        abort(404)
+    return found
+
+
+def _colleagues(req: CallbackRequest) -> list[StaffUser]:
+    query = select(StaffUser).where(
+        StaffUser.active, StaffUser.role.in_([Role.INTERVENANT.value, Role.ADMIN.value])
+    )
+    people = db.session().scalars(query.order_by(StaffUser.display_name)).all()
+    return [p for p in people if p.id != g.staff.id and queue.can_work_on(p, req)]
+
+
+def _siblings(req: CallbackRequest) -> list[CallbackRequest]:
+    if not req.phone_index:
+        return []
+    query = select(CallbackRequest).where(
+        CallbackRequest.phone_index == req.phone_index, CallbackRequest.id != req.id
+    )
+    return list(db.session().scalars(query.order_by(CallbackRequest.id)))
+
+
+def _forms(req: CallbackRequest) -> dict[str, VersionedForm]:
+    forms: dict[str, VersionedForm] = {
+        "take": VersionedForm(prefix="take"),
+        "release": VersionedForm(prefix="release"),
+        "reopen": VersionedForm(prefix="reopen"),
+        "attempt": AttemptForm(prefix="attempt"),
+        "schedule": ScheduleForm(prefix="schedule"),
+        "close": CloseForm(prefix="close"),
+        "hand_over": HandOverForm(prefix="hand_over"),
+    }
+    forms["hand_over"].colleague.choices = [(p.id, p.display_name) for p in _colleagues(req)]
+    for form in forms.values():
+        if form.version.name not in request.form:  # a posted form keeps the version it saw
+            form.version.data = req.version
+    return forms
+
+
+def _show(req: CallbackRequest, forms: dict[str, VersionedForm] | None = None,
+          status: int = 200) -> ResponseReturnValue:  # fmt: skip
+    case_file = casework.open_case_file(req, g.staff)
+    db.session().commit()
+    return render_template(
+        "staff/request.html",
+        req=req,
+        case=case_file,
+        forms=forms or _forms(req),
+        now=dt.datetime.now(dt.UTC),
+        windows=[window_label(w) for w in req.safe_windows],
+        siblings=_siblings(req),
+        attempt_labels=ATTEMPT_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        known_labels=KNOWN_LABELS,
+    ), status
+
+
+@bp.get("/requests/<int:request_id>")
+@roles(Role.ADMIN, Role.INTERVENANT)
+def request_page(request_id: int) -> ResponseReturnValue:
+    return _show(_request_or_404(request_id))
+
+
+def _act(request_id: int, name: str) -> ResponseReturnValue:
+    """Run one action from the request page; on refusal, show the fresh page with the reason."""
+    req = _request_or_404(request_id)
+    forms = _forms(req)
+    form = forms[name]
+    if not form.validate_on_submit():
+        db.session().rollback()
+        return _show(req, forms, 400)
+    try:
+        _apply(name, req, form)
+        casework.commit_action()
+    except casework.CaseworkError as exc:
+        db.session().rollback()
+        db.session().expire_all()
+        flash(CASEWORK_ERRORS[exc.code](), "error")
+        fresh = _request_or_404(request_id)
+        return _show(fresh, None, 409 if exc.code == "conflict" else 400)
+    flash(_("Done."))
+    return redirect(url_for("staff.request_page", request_id=req.id), 303)
+
+
+def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> None:
+    version = form.version.data
+    if name == "take":
+        casework.take(req, g.staff, version)
+    elif name == "release":
+        casework.release(req, g.staff, version)
+    elif name == "reopen":
+        casework.reopen(req, g.staff, version)
+    elif name == "attempt":
+        casework.log_attempt(req, g.staff, form.outcome.data, form.note.data or None, version)
+    elif name == "schedule":
+        when = form.when.data.replace(tzinfo=PARIS)
+        casework.schedule(req, g.staff, when, version)
+    elif name == "close":
+        casework.close(req, g.staff, form.outcome.data, form.known.data, version)
+    elif name == "hand_over":
+        colleague = db.session().get(StaffUser, form.colleague.data)
+        if colleague is None:
+            raise casework.CaseworkError("bad_colleague")
+        casework.hand_over(req, g.staff, colleague, version)
+
+
+def _action_view(name: str):  # type: ignore[no-untyped-def]
+    def view(request_id: int) -> ResponseReturnValue:
+        return _act(request_id, name)
+
+    view.__name__ = f"request_{name}"
+    return roles(Role.ADMIN, Role.INTERVENANT)(view)
+
+
+for _name in ("take", "release", "reopen", "attempt", "schedule", "close", "hand_over"):
+    bp.add_url_rule(
+        f"/requests/<int:request_id>/{_name.replace('_', '-')}",
+        endpoint=f"request_{_name}",
+        view_func=_action_view(_name),
+        methods=["POST"],
+    )
+

@@ -1,0 +1,196 @@
+"""What social workers do with a request, as explicit transitions; each one is audited.
+
+Every action names the version of the request the person was looking at. If someone else changed
+it since, the action is refused (Conflict) and the person sees the fresh state: no lost update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import audit, crypto, db
+from .models import (
+    AttemptOutcome,
+    CallAttempt,
+    CallbackRequest,
+    KnownToServices,
+    Outcome,
+    RequestStatus,
+    Role,
+    StaffUser,
+    utcnow,
+)
+from .queue import can_work_on
+from .windows import is_safe_now
+
+NEW = RequestStatus.NEW.value
+IN_PROGRESS = RequestStatus.IN_PROGRESS.value
+CLOSED = RequestStatus.CLOSED.value
+CANCELLED = RequestStatus.CANCELLED.value
+
+# Which statuses each action may start from.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "take": frozenset({NEW, IN_PROGRESS}),
+    "hand_over": frozenset({NEW, IN_PROGRESS}),
+    "release": frozenset({IN_PROGRESS}),
+    "attempt": frozenset({NEW, IN_PROGRESS}),
+    "schedule": frozenset({NEW, IN_PROGRESS}),
+    "close": frozenset({NEW, IN_PROGRESS}),
+    "reopen": frozenset({CLOSED}),
+}
+
+
+class CaseworkError(Exception):
+    """An action refused; `code` names the reason for the message shown."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Conflict(CaseworkError):
+    def __init__(self) -> None:
+        super().__init__("conflict")
+
+
+def _check(request: CallbackRequest, actor: StaffUser, action: str, version: int) -> None:
+    if not can_work_on(actor, request):
+        raise CaseworkError("not_yours")
+    if request.version != version:
+        raise Conflict()
+    if request.status not in ALLOWED_FROM[action]:
+        raise CaseworkError("wrong_transition")
+
+
+def _audit(action: str, actor: StaffUser, request: CallbackRequest, **details: object) -> None:
+    audit.record(f"request.{action}", actor, target=f"request:{request.id}", **details)
+
+
+def take(request: CallbackRequest, actor: StaffUser, version: int) -> None:
+    _check(request, actor, "take", version)
+    if request.assigned_to_id not in (None, actor.id):
+        raise CaseworkError("held_by_other")
+    request.assigned_to_id = actor.id
+    request.status = IN_PROGRESS
+    _audit("take", actor, request)
+
+
+def hand_over(request: CallbackRequest, actor: StaffUser, colleague: StaffUser,
+              version: int) -> None:  # fmt: skip
+    _check(request, actor, "hand_over", version)
+    if not colleague.active or colleague.role not in (Role.INTERVENANT, Role.ADMIN):
+        raise CaseworkError("bad_colleague")
+    if not can_work_on(colleague, request):
+        raise CaseworkError("colleague_not_on_station")
+    request.assigned_to_id = colleague.id
+    request.status = IN_PROGRESS
+    _audit("hand_over", actor, request, to=f"user:{colleague.id}")
+
+
+def release(request: CallbackRequest, actor: StaffUser, version: int) -> None:
+    _check(request, actor, "release", version)
+    request.assigned_to_id = None
+    if request.attempt_count == 0:
+        request.status = NEW
+    _audit("release", actor, request)
+
+
+def log_attempt(request: CallbackRequest, actor: StaffUser, outcome: str, note: str | None,
+                version: int) -> CallAttempt:  # fmt: skip
+    _check(request, actor, "attempt", version)
+    if outcome not in {o.value for o in AttemptOutcome}:
+        raise CaseworkError("bad_outcome")
+    now = utcnow()
+    attempt = CallAttempt(
+        request=request, staff_id=actor.id, created_at=now, outcome=outcome,
+        note_enc=crypto.encrypt(note),
+    )  # fmt: skip
+    db.session().add(attempt)
+    request.attempt_count += 1
+    request.first_attempt_at = request.first_attempt_at or now
+    request.next_attempt_at = None
+    request.status = IN_PROGRESS
+    request.assigned_to_id = request.assigned_to_id or actor.id
+    _audit("attempt", actor, request, outcome=outcome)
+    return attempt
+
+
+def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime,
+             version: int) -> None:  # fmt: skip
+    """Plan the next attempt; only inside one of the person's safe windows, and in the future."""
+    _check(request, actor, "schedule", version)
+    if when.tzinfo is None:
+        raise CaseworkError("bad_time")
+    if when <= dt.datetime.now(dt.UTC):
+        raise CaseworkError("in_the_past")
+    if not is_safe_now(request.safe_windows, when):
+        raise CaseworkError("outside_windows")
+    if request.do_not_call_after and when.date() > request.do_not_call_after:
+        raise CaseworkError("after_last_day")
+    request.next_attempt_at = when.astimezone(dt.UTC).replace(tzinfo=None)
+    request.status = IN_PROGRESS
+    request.assigned_to_id = request.assigned_to_id or actor.id
+    _audit("schedule", actor, request)
+
+
+def close(request: CallbackRequest, actor: StaffUser, outcome: str, known: str,
+          version: int) -> None:  # fmt: skip
+    _check(request, actor, "close", version)
+    if outcome not in {o.value for o in Outcome}:
+        raise CaseworkError("bad_outcome")
+    if known not in {k.value for k in KnownToServices}:
+        raise CaseworkError("bad_known")
+    request.status = CLOSED
+    request.outcome = outcome
+    request.known_to_services = known
+    request.closed_at = utcnow()
+    request.next_attempt_at = None
+    _audit("close", actor, request, outcome=outcome, known=known)
+
+
+def reopen(request: CallbackRequest, actor: StaffUser, version: int) -> None:
+    """Only a coordinator reopens, and only while the personal data is still there."""
+    if actor.role != Role.ADMIN:
+        raise CaseworkError("admin_only")
+    _check(request, actor, "reopen", version)
+    if request.purged_at is not None:
+        raise CaseworkError("purged")
+    request.status = IN_PROGRESS if request.attempt_count else NEW
+    request.outcome = None
+    request.closed_at = None
+    _audit("reopen", actor, request)
+
+
+def commit_action() -> None:
+    """Commit, turning a concurrent change caught by the version column into a Conflict."""
+    try:
+        db.session().commit()
+    except StaleDataError as exc:
+        db.session().rollback()
+        raise Conflict() from exc
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A request's personal data in clear, for one staff page view."""
+
+    phone: str | None
+    name: str | None
+    message: str | None
+    cover_story: str | None
+    attempt_notes: dict[int, str | None]
+
+
+def open_case_file(request: CallbackRequest, actor: StaffUser) -> CaseFile:
+    """The one place where a request is decrypted for staff; every reading is audited."""
+    _audit("view", actor, request)
+    return CaseFile(
+        phone=crypto.decrypt(request.phone_enc),
+        name=crypto.decrypt(request.name_enc),
+        message=crypto.decrypt(request.message_enc),
+        cover_story=crypto.decrypt(request.cover_story_enc),
+        attempt_notes={a.id: crypto.decrypt(a.note_enc) for a in request.attempts},
+    )

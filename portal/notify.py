@@ -1,0 +1,85 @@
+"""E-mail notices to social workers when a request arrives. Off unless SMTP is configured.
+
+A notice says only that something arrived for a station: never a phone number, a name or a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import select
+
+from . import db
+from .models import Role, StaffUser, Station, staff_station
+
+log = logging.getLogger(__name__)
+
+
+def recipients(station_id: int | None) -> list[str]:
+    """Addresses of the active social workers of a station (coordinators when there is none)."""
+    query = select(StaffUser.email).where(StaffUser.active, StaffUser.email.is_not(None))
+    if station_id is not None:
+        query = query.join(staff_station).where(
+            staff_station.c.station_id == station_id, StaffUser.role == Role.INTERVENANT.value
+        )
+    else:
+        query = query.where(StaffUser.role == Role.ADMIN.value)
+    found = [email for email in db.session().scalars(query) if email]
+    if not found and station_id is not None:
+        return recipients(None)
+    return found
+
+
+def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage:
+    config = current_app.config
+    station = db.session().get(Station, station_id) if station_id else None
+    where = station.name if station else "coordination"
+    message = EmailMessage()
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = ", ".join(to)
+    message["Subject"] = f"{'[URGENT] ' if urgent else ''}Nouvelle demande de rappel – {where}"
+    base = config["PUBLIC_BASE_URL"].rstrip("/")
+    message.set_content(
+        f"Une nouvelle demande de rappel est arrivée ({where}).\n"
+        f"Consultez la file d'attente : {base}/staff/\n\n"
+        f"A new callback request has arrived ({where}).\n"
+        f"Open the queue: {base}/staff/\n"
+    )
+    return message
+
+
+def _send(settings: dict, message: EmailMessage) -> None:
+    try:
+        with smtplib.SMTP(settings["SMTP_HOST"], settings["SMTP_PORT"], timeout=10) as smtp:
+            if settings["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if settings["SMTP_USERNAME"]:
+                smtp.login(settings["SMTP_USERNAME"], settings["SMTP_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        # The request itself is stored; a lost notice is logged, never shown to the person.
+        log.warning("notice not sent: %s", type(exc).__name__)
+
+
+def new_request(station_id: int | None, urgent: bool) -> threading.Thread | None:
+    """Tell the station's social workers, in the background, that a request arrived."""
+    config = current_app.config
+    if not config["SMTP_HOST"]:
+        return None
+    try:
+        to = recipients(station_id)
+        if not to:
+            return None
+        message = compose(station_id, urgent, to)
+    except Exception:  # a notice must never undo a stored request
+        log.warning("notice not prepared", exc_info=False)
+        return None
+    keys = ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USERNAME", "SMTP_PASSWORD")
+    settings = {key: config[key] for key in keys}
+    thread = threading.Thread(target=_send, args=(settings, message), daemon=True)
+    thread.start()
+    return thread
