@@ -68,6 +68,7 @@ def new_user() -> ResponseReturnValue:
             db.session().rollback()
             form.username.errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
+            user.email = form.email.data or None
             return _show_link(user, accounts.invitation_link(user, g.staff))
     return render_template("staff/user_new.html", form=form), 400 if form.is_submitted() else 200
 
@@ -90,6 +91,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             db.session().rollback()
             form.role.errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
+            user.email = form.email.data or None
             db.session().commit()
             flash(_("Changes saved."))
             return redirect(url_for("staff.edit_user", user_id=user.id), 303)

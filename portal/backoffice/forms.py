@@ -16,11 +16,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ..models import AttemptOutcome, KnownToServices, Outcome, Role
 
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Coordinator (administrator)"),
     Role.INTERVENANT.value: _l("Social worker"),
@@ -74,12 +75,28 @@ class UserForm(FlaskForm):
         description=_l("Lower-case letters, digits, dots and dashes, e.g. m.dumont."),
     )
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
+    email = StringField(
+        _l("E-mail for notices of new requests (optional)"),
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(EMAIL_RE, message=_l("Enter an e-mail address like name@example.fr.")),
+        ],
+    )
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     stations = MultiCheckboxField(_l("Stations"))
 
 
 class EditUserForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
+    email = StringField(
+        _l("E-mail for notices of new requests (optional)"),
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(EMAIL_RE, message=_l("Enter an e-mail address like name@example.fr.")),
+        ],
+    )
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     stations = MultiCheckboxField(_l("Stations"))
 
