@@ -3,18 +3,23 @@ set), its client and CLI runner, and factories for stations and submitted reques
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import joinedload
 
-from portal import create_app, db
+from portal import accounts, auth, create_app, crypto, db
 from portal.cli import create_demo_stations, upgrade_database
 from portal.config import new_keys
 from portal.db import Base
@@ -182,3 +187,88 @@ def station(app: Flask) -> Callable[[str], Station]:
             return db.session().query(Station).filter_by(code=code).one()
 
     return find
+
+
+# --- Staff accounts: factories that make enrolled users, and a real login through the form. ---
+
+STAFF_PASSWORD = "une phrase calme pour le bureau"
+STAFF_STATIONS = {"intervenant": ["st-etienne"], "referrer": ["st-etienne"]}
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """What a test knows of a staff member: enough to log in as a person would."""
+
+    id: int
+    username: str
+    role: str
+    password: str
+    secret: str
+
+    def code(self) -> str:
+        """The code the person's authenticator app shows now."""
+        return pyotp.TOTP(self.secret).now()
+
+
+@functools.cache
+def staff_password_hash() -> str:
+    """Hashed once per run: Argon2id is slow on purpose."""
+    return auth.hash_password(STAFF_PASSWORD)
+
+
+@pytest.fixture
+def make_staff(app: Flask) -> Callable[..., StaffAccount]:
+    """Create staff accounts, enrolled (password and TOTP device set) unless told otherwise."""
+    numbers = itertools.count(1)
+
+    def make(role: str = "admin", stations: list[str] | None = None,
+             username: str | None = None, enrolled: bool = True) -> StaffAccount:  # fmt: skip
+        name = username or f"{role}-{next(numbers)}"
+        secret = auth.new_totp_secret()
+        with app.app_context():
+            user = accounts.create_user(name, role, stations or STAFF_STATIONS.get(role, []))
+            if enrolled:
+                user.password_hash = staff_password_hash()
+                user.totp_secret_enc = crypto.encrypt(secret)
+            db.session().commit()
+            return StaffAccount(user.id, user.username, role, STAFF_PASSWORD, secret)
+
+    return make
+
+
+def post_login(client: FlaskClient, username: str, password: str, code: str) -> Any:
+    """Fill in and send the login form."""
+    token = csrf_token(client, "/staff/login")
+    data = {"username": username, "password": password, "code": code, "csrf_token": token}
+    return client.post("/staff/login", data=data)
+
+
+@pytest.fixture
+def login_as() -> Callable[[FlaskClient, StaffAccount], Any]:
+    """Log in through the form with a fresh code; a code works once per 30-second step."""
+
+    def login(client: FlaskClient, staff: StaffAccount) -> Any:
+        response = post_login(client, staff.username, staff.password, staff.code())
+        assert response.status_code == 303, (
+            f"login as {staff.username} refused ({response.status_code}); a second login "
+            "in the same 30-second step needs the clock moved (the `clock` fixture)"
+        )
+        return response
+
+    return login
+
+
+class Clock:
+    """The tests' clock, ticking from the real time; `advance` moves it forward."""
+
+    def __init__(self, machine: Any) -> None:
+        self.machine = machine
+
+    def advance(self, **delta: float) -> None:
+        self.machine.shift(dt.timedelta(**delta))
+
+
+@pytest.fixture
+def clock(time_machine: Any) -> Clock:
+    time_machine.move_to(dt.datetime.now(dt.UTC), tick=True)
+    return Clock(time_machine)

@@ -1,0 +1,199 @@
+"""Who may open which back-office page, and that every form that changes something needs CSRF.
+
+Both tests walk the real URL map, so a new route under /staff/ is checked as soon as it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from conftest import StaffAccount, csrf_token
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.routing import Rule
+
+from portal import accounts, db
+from portal.db import Base
+from portal.models import Role
+
+ANONYMOUS = "anonymous"
+ADMIN = {Role.ADMIN.value}
+STAFF = {r.value for r in Role}
+EVERYONE = {ANONYMOUS, *STAFF}
+CASEWORK = {Role.ADMIN.value, Role.INTERVENANT.value}
+REFERRER = {Role.REFERRER.value}
+
+# Endpoint -> who may open it: roles by name, plus "anonymous" for the pages open without a session.
+# A new back-office route MUST be added here (the matrix test fails until it is), for example
+#     "staff.queue": {Role.ADMIN.value, Role.INTERVENANT.value},
+# and each new URL variable needs a sample value in SAMPLES below.
+ACCESS: dict[str, set[str]] = {
+    "staff.login": EVERYONE,
+    "staff.invitation": EVERYONE,
+    "staff.home": STAFF,
+    "staff.logout": STAFF,
+    "staff.users": ADMIN,
+    "staff.new_user": ADMIN,
+    "staff.edit_user": ADMIN,
+    "staff.deactivate_user": ADMIN,
+    "staff.activate_user": ADMIN,
+    "staff.reset_user": ADMIN,
+    "staff.audit_log": ADMIN,
+    "staff.request_page": CASEWORK,
+    "staff.request_take": CASEWORK,
+    "staff.request_release": CASEWORK,
+    "staff.request_reopen": CASEWORK,
+    "staff.request_attempt": CASEWORK,
+    "staff.request_schedule": CASEWORK,
+    "staff.request_close": CASEWORK,
+    "staff.request_hand_over": CASEWORK,
+    "staff.referral": REFERRER,
+    "staff.referral_sent": REFERRER,
+}
+
+# Answers that prove a permitted visitor got through: a page, a redirect (never to the login page,
+# except logging out), or a form refused for its content. Never 403, never 500.
+GRANTED = {200, 302, 303, 400}
+
+
+@dataclass
+class Samples:
+    """Existing records that URL variables can point at."""
+
+    other_user_id: int
+    invitation_token: str
+    request_id: int
+
+
+# URL variable -> the value to put in it, taken from records made for the test.
+SAMPLES: dict[str, Callable[[Samples], Any]] = {
+    "user_id": lambda s: s.other_user_id,
+    "token": lambda s: s.invitation_token,
+    "request_id": lambda s: s.request_id,
+}
+
+
+def staff_rules(app: Flask) -> list[Rule]:
+    """Every back-office rule, logout last (it ends the session the others need)."""
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("staff.")]
+    return sorted(rules, key=lambda r: (r.endpoint == "staff.logout", r.endpoint, r.rule))
+
+
+def rule_path(app: Flask, rule: Rule, samples: Samples) -> str:
+    missing = [name for name in rule.arguments if name not in SAMPLES]
+    assert not missing, f"add a sample value for {missing} (route {rule.rule}) to SAMPLES"
+    values = {name: SAMPLES[name](samples) for name in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def is_post_only(rule: Rule) -> bool:
+    return "GET" not in (rule.methods or set())
+
+
+def visit(client: FlaskClient, app: Flask, rule: Rule, samples: Samples) -> Any:
+    """GET the page, or POST to it with a genuine CSRF token when it only takes POST."""
+    path = rule_path(app, rule, samples)
+    if is_post_only(rule):
+        return client.post(path, data={"csrf_token": csrf_token(client, "/staff/login")})
+    return client.get(path)
+
+
+@pytest.fixture
+def samples(
+    app: Flask, make_staff: Callable[..., StaffAccount], submit: Callable[..., Any],
+    stored_requests: Callable[[], list[Any]],
+) -> Samples:  # fmt: skip
+    other = make_staff("intervenant")
+    assert submit(station="st-etienne").status_code == 303
+    [request] = stored_requests()
+    with app.app_context():
+        pending = accounts.create_user("pending.person", Role.PARTNER.value, [])
+        link = accounts.invitation_link(pending)
+        db.session().commit()
+    token = link.rsplit("/", 1)[1]
+    return Samples(other_user_id=other.id, invitation_token=token, request_id=request.id)
+
+
+def test_every_back_office_endpoint_is_in_the_access_table(app: Flask) -> None:
+    endpoints = {r.endpoint for r in staff_rules(app)}
+    missing = sorted(endpoints - ACCESS.keys())
+    assert not missing, (
+        f"back-office endpoints without an entry in ACCESS (tests/test_staff_access.py): {missing}; "
+        "add each with the set of roles allowed to open it"
+    )
+    stale = sorted(ACCESS.keys() - endpoints)
+    assert not stale, f"ACCESS names endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("who", [ANONYMOUS, *sorted(STAFF)])
+def test_access_matrix(
+    who: str,
+    app: Flask,
+    samples: Samples,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
+    client = app.test_client()
+    if who != ANONYMOUS:
+        login_as(client, make_staff(who))
+    wrong = []
+    for rule in staff_rules(app):
+        allowed = ACCESS.get(rule.endpoint)
+        assert allowed is not None, f"add {rule.endpoint!r} to ACCESS in tests/test_staff_access.py"
+        response = visit(client, app, rule, samples)
+        status, location = response.status_code, response.headers.get("Location", "")
+        if who in allowed:
+            to_login = location.endswith("/staff/login") and rule.endpoint != "staff.logout"
+            ok = status in GRANTED and not to_login
+        elif who == ANONYMOUS:
+            ok = status == 302 and location.endswith("/staff/login")
+        else:
+            ok = status == 403
+        if not ok:
+            wrong.append(f"{rule.endpoint} {rule.rule}: {status} {location}")
+    assert not wrong, f"as {who}, unexpected answers:\n" + "\n".join(wrong)
+
+
+def snapshot(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to prove that a refused request changed nothing at all."""
+    with app.app_context():
+        session = db.session()
+        return {
+            table.name: sorted(
+                (tuple(row) for row in session.execute(select(table))), key=repr
+            )
+            for table in Base.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"], ids=["no token", "wrong token"])
+def test_every_state_changing_form_needs_a_csrf_token(
+    token: str | None,
+    app: Flask,
+    samples: Samples,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
+    admin = make_staff("admin")
+    client = app.test_client()
+    login_as(client, admin)
+    post_rules = [r for r in staff_rules(app) if "POST" in (r.methods or set())]
+    assert {"staff.login", "staff.logout", "staff.new_user"} <= {r.endpoint for r in post_rules}
+    before = snapshot(app)
+    for rule in post_rules:
+        data = {"username": "someone.new", "role": "admin", "password": "x", "code": "123456"}
+        if token is not None:
+            data["csrf_token"] = token
+        response = client.post(rule_path(app, rule, samples), data=data)
+        assert response.status_code == 400, rule.endpoint
+        assert "The form expired" in response.get_data(as_text=True), rule.endpoint
+    assert snapshot(app) == before
+    # The refused posts did not log the admin out either.
+    assert client.get("/staff/").status_code == 200
