@@ -125,7 +125,7 @@ def test_every_back_office_endpoint_is_in_the_access_table(app: Flask) -> None:
     endpoints = {r.endpoint for r in staff_rules(app)}
     missing = sorted(endpoints - ACCESS.keys())
     assert not missing, (
-        f"back-office endpoints without an entry in ACCESS (tests/test_staff_access.py): {missing}; "
+        f"back-office endpoints missing from ACCESS in tests/test_staff_access.py: {missing}; "
         "add each with the set of roles allowed to open it"
     )
     stale = sorted(ACCESS.keys() - endpoints)
@@ -166,9 +166,7 @@ def snapshot(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
     with app.app_context():
         session = db.session()
         return {
-            table.name: sorted(
-                (tuple(row) for row in session.execute(select(table))), key=repr
-            )
+            table.name: sorted((tuple(row) for row in session.execute(select(table))), key=repr)
             for table in Base.metadata.sorted_tables
         }
 
