@@ -156,7 +156,8 @@ class CancelForm(FlaskForm):
         _l("Your cancel code"),
         filters=[_strip],
         validators=[
-            InputRequired(_l("Enter the code you were given, like K7QX-3MTA.")),
+            # DataRequired, not InputRequired: a code of spaces is empty once stripped.
+            DataRequired(_l("Enter the code you were given, like K7QX-3MTA.")),
             Length(max=20, message=_l("This code is too long.")),
         ],
         description=_l("It was shown once, after you sent your request."),

@@ -1,0 +1,205 @@
+"""The confirmation page, shown once, and cancelling a request with its code: the right code
+erases at once, a wrong one gets the very same answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import csrf_token
+
+from portal import crypto
+
+CODE_RE = re.compile(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>')
+TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
+
+
+def sent_page(client, submit, **fields) -> str:
+    response = submit(**fields)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def cancel_code(client, submit, **fields) -> str:
+    found = CODE_RE.search(sent_page(client, submit, **fields))
+    assert found, "no cancel code on the confirmation"
+    return found.group(1)
+
+
+def send_cancel(client, code: str, lang: str = "fr"):
+    path = f"/{lang}/cancel"
+    return client.post(path, data={"code": code, "csrf_token": csrf_token(client, path)})
+
+
+# The confirmation.
+
+
+def test_confirmation_shows_code_and_callback_number_once(client, submit):
+    body = sent_page(client, submit)
+    code = CODE_RE.search(body).group(1)
+    assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}", code)
+    assert body.count(code) == 1
+    assert "04 65 71 00 01" in body
+    again = client.get("/fr/sent").get_data(as_text=True)
+    assert code not in again
+    assert "04 65 71 00 01" not in again
+    assert not CODE_RE.search(again)
+
+
+def test_confirmation_opened_directly_shows_nothing_personal(app, submit):
+    submit()
+    stranger = app.test_client()
+    response = stranger.get("/fr/sent")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert not CODE_RE.search(body)
+    assert "04 65 71 00" not in body
+    assert "06 12" not in body and "Sam" not in body
+
+
+def test_confirmation_never_shows_what_the_person_typed(client, submit):
+    body = sent_page(client, submit, name="Samira", message="secret words")
+    assert "Samira" not in body
+    assert "secret words" not in body
+    assert "06 12 34 56 78" not in body and "612345678" not in body
+
+
+def test_confirmation_cookie_is_sealed(client, submit):
+    submit()
+    cookie = client.get_cookie("s")
+    assert cookie is not None
+    code = CODE_RE.search(client.get("/fr/sent").get_data(as_text=True)).group(1)
+    assert code not in cookie.value
+    assert code.replace("-", "") not in cookie.value
+
+
+def test_without_station_the_coordinator_number_is_given(client, submit):
+    body = sent_page(client, submit, station="unknown")
+    assert "04 77 00 00 00" in body
+
+
+def test_danger_marks_the_request_urgent_and_puts_emergency_numbers_first(
+    client, submit, stored_requests
+):
+    body = sent_page(client, submit, danger="yes")
+    assert stored_requests()[0].urgent is True
+    first_number = min(body.find(f'href="{href}"') for href in ("tel:17", "tel:112", "sms:114"))
+    assert first_number != -1
+    for href in ("tel:17", "tel:112", "sms:114"):
+        assert f'href="{href}"' in body
+    assert first_number < body.find("<h1")
+
+
+def test_without_danger_the_confirmation_comes_first(client, submit, stored_requests):
+    body = sent_page(client, submit, danger="no")
+    assert stored_requests()[0].urgent is False
+    assert body.find("<h1") < body.find('href="tel:17"')
+
+
+def test_confirmation_is_in_the_language_of_the_form(client, submit):
+    response = submit(path="/ar/")
+    assert response.headers["Location"].endswith("/ar/sent")
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in body
+    assert CODE_RE.search(body)
+
+
+# Cancelling.
+
+
+def test_right_code_cancels_and_erases_at_once(client, submit, stored_requests):
+    code = cancel_code(client, submit, message="call after six")
+    response = send_cancel(client, code)
+    assert response.status_code == 200
+    [stored] = stored_requests()
+    assert stored.status == "cancelled"
+    assert stored.closed_at is not None
+    assert stored.purged_at is not None
+    for field in ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_index"):
+        assert getattr(stored, field) is None, field
+    assert stored.cancel_hash is None
+
+
+@pytest.mark.parametrize("typed", [str.lower, lambda c: c.replace("-", ""), lambda c: f" {c} "])
+def test_code_may_be_typed_loosely(client, submit, stored_requests, typed):
+    code = cancel_code(client, submit)
+    send_cancel(client, typed(code))
+    assert stored_requests()[0].status == "cancelled"
+
+
+def test_wrong_code_gets_the_very_same_page(client, submit, stored_requests):
+    code = cancel_code(client, submit)
+    other = cancel_code(client, submit, phone="07 58 12 34 56")
+    wrong = send_cancel(client, "ZZZZ-ZZZZ" if code != "ZZZZ-ZZZZ" else "YYYY-YYYY")
+    right = send_cancel(client, code)
+    assert wrong.status_code == right.status_code == 200
+    assert TOKEN_RE.sub("", wrong.get_data(as_text=True)) == TOKEN_RE.sub(
+        "", right.get_data(as_text=True)
+    )
+    assert [r.status for r in stored_requests()] == ["cancelled", "new"]
+    assert other
+
+
+def test_used_code_gets_the_same_page_and_changes_nothing(client, submit, stored_requests):
+    code = cancel_code(client, submit)
+    first = send_cancel(client, code)
+    second = send_cancel(client, code)
+    assert first.get_data() == second.get_data()
+    assert stored_requests()[0].status == "cancelled"
+
+
+def test_closed_request_cannot_be_cancelled(app, client, submit, stored_requests):
+    from portal import db
+    from portal.models import CallbackRequest
+
+    code = cancel_code(client, submit)
+    with app.app_context():
+        db.session().query(CallbackRequest).update({"status": "closed"})
+        db.session().commit()
+    assert send_cancel(client, code).status_code == 200
+    [stored] = stored_requests()
+    assert stored.status == "closed"
+    assert stored.phone_enc is not None
+
+
+def test_code_stored_only_as_a_keyed_hash(app, client, submit, stored_requests):
+    code = cancel_code(client, submit)
+    [stored] = stored_requests()
+    assert code not in stored.cancel_hash
+    with app.app_context():
+        assert stored.cancel_hash == crypto.code_hash(code.lower())
+
+
+@pytest.mark.parametrize("code", ["", "   ", "x" * 21, "é" * 10])
+def test_bad_code_input_is_an_error_in_place(client, submit, stored_requests, code):
+    submit()
+    response = send_cancel(client, code)
+    body = response.get_data(as_text=True)
+    if code.strip() and len(code) <= 20:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400
+        assert 'id="code-error"' in body
+        assert 'href="#code"' in body
+        assert 'aria-invalid="true"' in body
+    assert stored_requests()[0].status == "new"
+
+
+def test_cancel_page_is_served_in_every_language(client):
+    for lang in ("fr", "en", "ar"):
+        response = client.get(f"/{lang}/cancel")
+        assert response.status_code == 200
+        assert 'name="code"' in response.get_data(as_text=True)
+
+
+def test_cancel_is_rate_limited(make_app):
+    app = make_app(CANCEL_LIMITS="3 per minute")
+    client = app.test_client()
+    answers = [send_cancel(client, f"AAAA-AAA{n}").status_code for n in range(2, 7)]
+    assert answers[:3] == [200, 200, 200]
+    assert answers[3:] == [429, 429]
+    body = send_cancel(client, "AAAA-AAAA").get_data(as_text=True)
+    for href in ("tel:17", "tel:112", "sms:114"):
+        assert f'href="{href}"' in body
