@@ -1,0 +1,275 @@
+"""Requests per second of the form page and of a submission under gunicorn, as ratios to a bare
+Flask endpoint served the same way in the same run. Prints figures; not a test.
+
+    .venv/bin/python bench/throughput.py [--seconds 5] [--database-url postgresql+psycopg://…]
+
+Loopback only; each load run is bounded in time (wrk when installed, else a Python client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from portal import create_app, db  # noqa: E402
+from portal.cli import create_demo_stations, upgrade_database  # noqa: E402
+from portal.config import new_keys  # noqa: E402
+from portal.models import CallbackRequest  # noqa: E402
+
+BUDGET_PAGE = 0.4
+BUDGET_SUBMIT = 0.2
+CONNECTIONS = 8
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+# Each request sends a new phone number, so that every submission is a real insert.
+WRK_POST_SCRIPT = """
+local made = 0
+function setup(thread)
+  made = made + 1
+  thread:set("offset", made * 1000000)
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local phone = string.format("06%%08d", 10000000 + offset + counter)
+  return wrk.format("POST", "/fr/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "%(cookie)s",
+  }, "%(body)s&phone=" .. phone)
+end
+"""
+
+
+def bare_app() -> Flask:
+    """The reference: a Flask endpoint that does nothing, served by the same gunicorn setup."""
+    app = Flask("bare")
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    return app
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+    """gunicorn with the repository's settings, 2 workers, on a free loopback port."""
+    port = free_port()
+    full_env = {**os.environ, **env, "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2"}
+    full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "bench")])
+    args = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
+    proc = subprocess.Popen(  # noqa: S603
+        [*args, app_spec],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            fetch(port, "GET", "/", {})
+            return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"{app_spec} did not start")
+
+
+def fetch(port: int, method: str, path: str, headers: dict[str, str], body: str = "") -> tuple:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body or None, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read().decode()
+    finally:
+        conn.close()
+
+
+def form_session(port: int) -> tuple[str, str]:
+    """A cookie and CSRF token, taken beforehand, as one visitor's browser holds them."""
+    _status, headers, page = fetch(port, "GET", "/fr/", {})
+    cookie = dict((k.lower(), v) for k, v in headers)["set-cookie"].split(";", 1)[0]
+    found = CSRF_RE.search(page)
+    if not found:
+        raise RuntimeError("no CSRF token on the form")
+    return cookie, found.group(1)
+
+
+def form_body(token: str) -> str:
+    fields = [
+        ("csrf_token", token),
+        ("name", "Bench"),
+        ("windows", "10:00-12:00"),
+        ("call_language", "fr"),
+        ("danger", "no"),
+        ("consent", "y"),
+        ("station", "st-etienne"),
+    ]
+    return urllib.parse.urlencode(fields)
+
+
+def run_wrk(port: int, path: str, seconds: int, script: str | None = None) -> float:
+    """Requests per second from wrk; non-2xx/3xx answers count as failures and stop the run."""
+    args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        if script:
+            lua.write(script)
+            args += ["-s", lua.name]
+    out = subprocess.run(  # noqa: S603
+        [*args, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    os.unlink(lua.name)
+    if "Non-2xx or 3xx responses" in out:
+        raise RuntimeError(f"error answers during the run:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def run_python(port: int, path: str, seconds: int, body: str | None, cookie: str) -> float:
+    """A bounded Python load generator, when wrk is not installed."""
+    deadline = time.monotonic() + seconds
+    counts = [0] * CONNECTIONS
+    failures: list[int] = []
+
+    def worker(slot: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            headers = {"Cookie": cookie}
+            payload = None
+            if body is not None:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                payload = f"{body}&phone=06{20_000_000 + slot * 1_000_000 + n:08d}"
+            conn.request("POST" if payload else "GET", path, body=payload, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status >= 400:
+                failures.append(response.status)
+            counts[slot] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    if failures:
+        raise RuntimeError(f"error answers during the run: {failures[:5]}")
+    return sum(counts) / seconds
+
+
+def measure(port: int, path: str, seconds: int, post: tuple[str, str] | None = None) -> float:
+    cookie, body = (post or ("", None))[0], (post or ("", None))[1]
+    if shutil.which("wrk"):
+        script = None
+        if body is not None:
+            script = WRK_POST_SCRIPT % {"body": body, "cookie": cookie}
+        return run_wrk(port, path, seconds, script)
+    return run_python(port, path, seconds, body, cookie)
+
+
+def prepare_database(url: str, keys: dict) -> Flask:
+    app = create_app({"DATABASE_URL": url, **keys})
+    with app.app_context():
+        upgrade_database()
+        create_demo_stations()
+    return app
+
+
+def stored_requests(app: Flask) -> int:
+    with app.app_context():
+        count = db.session().query(CallbackRequest).count()
+        db.session().close()
+        return count
+
+
+def portal_env(url: str, keys: dict) -> dict[str, str]:
+    return {
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
+        "PORTAL_CARD_KEY": keys["CARD_KEY"],
+        "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
+        "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
+        "PORTAL_MIN_FILL_SECONDS": "0",
+        "PORTAL_SUBMIT_LIMITS": "1000000 per minute",
+        "PORTAL_SUBMIT_GLOBAL_LIMITS": "1000000 per minute",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="length of each load run")
+    parser.add_argument(
+        "--database-url", default="", help="an empty scratch database; SQLite when unset"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        keys = new_keys()
+        app = prepare_database(url, keys)
+        bare, bare_port = start_gunicorn("throughput:bare_app()", {})
+        portal, portal_port = start_gunicorn("portal:create_app()", portal_env(url, keys))
+        try:
+            measure(bare_port, "/", 1)
+            measure(portal_port, "/fr/", 1)
+            bare_rps = measure(bare_port, "/", args.seconds)
+            page_rps = measure(portal_port, "/fr/", args.seconds)
+            cookie, token = form_session(portal_port)
+            before = stored_requests(app)
+            submit_rps = measure(portal_port, "/fr/", args.seconds, (cookie, form_body(token)))
+            stored = stored_requests(app) - before
+        finally:
+            for proc in (bare, portal):
+                proc.terminate()
+                proc.wait(timeout=20)
+    return report(url, bare_rps, page_rps, submit_rps, stored, args.seconds)
+
+
+def report(url: str, bare: float, page: float, submit: float, stored: int, seconds: int) -> int:
+    """Print the figures and say whether both ratios are within budget."""
+    engine = url.split(":", 1)[0]
+    tool = "wrk" if shutil.which("wrk") else "python"
+    print(f"gunicorn, 2 sync workers, {CONNECTIONS} connections, {seconds} s, {tool}, {engine}")
+    rows = (
+        ("bare Flask endpoint", bare, None),
+        ("GET /fr/ (form page)", page, BUDGET_PAGE),
+        ("POST /fr/ (submit)", submit, BUDGET_SUBMIT),
+    )
+    for label, rps, budget in rows:
+        ratio = f"ratio {rps / bare:.3f}  budget >= {budget}" if budget else ""
+        print(f"{label:22}{rps:9.1f} req/s  {ratio}")
+    print(f"submissions stored during the POST run: {stored}")
+    within = page / bare >= BUDGET_PAGE and submit / bare >= BUDGET_SUBMIT
+    print("within budget" if within else "OVER BUDGET")
+    return 0 if within else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
