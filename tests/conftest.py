@@ -272,3 +272,8 @@ class Clock:
 def clock(time_machine: Any) -> Clock:
     time_machine.move_to(dt.datetime.now(dt.UTC), tick=True)
     return Clock(time_machine)
+
+
+def log_out(client: FlaskClient) -> Any:
+    """Press "Log out" (the form's token is the session's, as on any other page)."""
+    return client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/login")})

@@ -1,0 +1,161 @@
+"""Logging in: one answer for every kind of failure, one use per code, lockout and rate limits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import CSRF_RE, Clock, StaffAccount, log_out, post_login
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import accounts, db
+
+FAILED = "The username, password or code is not right."
+LOCKED = "logging in is paused for a while"
+TOO_MANY = "Too many attempts"
+
+
+def wrong_code(staff: StaffAccount) -> str:
+    return "000000" if staff.code() != "000000" else "111111"
+
+
+def test_every_failure_gets_the_same_answer(
+    app: Flask, client: FlaskClient, make_staff: Callable[..., StaffAccount]
+) -> None:
+    staff = make_staff("intervenant")
+    gone = make_staff("intervenant")
+    with app.app_context():
+        user = db.session().get(accounts.StaffUser, gone.id)
+        user.active = False
+        db.session().commit()
+    attempts = {
+        "unknown user": ("nobody.here", staff.password, staff.code()),
+        "wrong password": (staff.username, "not the password at all", staff.code()),
+        "wrong code": (staff.username, staff.password, wrong_code(staff)),
+        "deactivated": (gone.username, gone.password, gone.code()),
+    }
+    pages = {}
+    for name, (username, password, code) in attempts.items():
+        response = post_login(client, username, password, code)
+        assert response.status_code == 400, name
+        pages[name] = response.get_data(as_text=True)
+        assert FAILED in pages[name], name
+    # The whole page is the same but for its CSRF token (signed with the time): nothing, not even
+    # the username typed, tells the cases apart.
+    assert len({CSRF_RE.sub("", page) for page in pages.values()}) == 1
+    assert client.get("/staff/").status_code == 302
+
+
+def timed_login(client: FlaskClient, username: str, password: str, code: str) -> float:
+    started = time.perf_counter()
+    response = post_login(client, username, password, code)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400
+    return elapsed
+
+
+def test_an_unknown_user_takes_as_long_as_a_known_one(
+    client: FlaskClient, make_staff: Callable[..., StaffAccount]
+) -> None:
+    staff = make_staff("admin")
+    unknown = min(timed_login(client, "nobody.here", "some password", "123456") for _ in range(3))
+    known = min(timed_login(client, staff.username, "some password", "123456") for _ in range(3))
+    # Both verify an Argon2id hash (the unknown user a dummy one), which takes tens of
+    # milliseconds; without it the unknown user would be answered several times faster.
+    assert unknown > 0.02 and known > 0.02
+    assert unknown > known / 2, (unknown, known)
+
+
+def test_a_code_is_accepted_only_once(
+    client: FlaskClient, make_staff: Callable[..., StaffAccount], clock: Clock
+) -> None:
+    staff = make_staff("intervenant")
+    code = staff.code()
+    assert post_login(client, staff.username, staff.password, code).status_code == 303
+    assert log_out(client).status_code == 303
+    assert client.get("/staff/").status_code == 302
+    clock.advance(seconds=5)
+    again = post_login(client, staff.username, staff.password, code)
+    assert again.status_code == 400
+    assert FAILED in again.get_data(as_text=True)
+    clock.advance(seconds=30)
+    assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303
+
+
+def test_lockout_after_repeated_failures_and_its_end(
+    app: Flask, client: FlaskClient, make_staff: Callable[..., StaffAccount], clock: Clock
+) -> None:
+    staff = make_staff("intervenant")
+    lock_after = app.config["LOGIN_LOCK_AFTER"]
+    for _ in range(lock_after - 1):
+        response = post_login(client, staff.username, "a wrong password", staff.code())
+        assert response.status_code == 400
+    last = post_login(client, staff.username, "a wrong password", staff.code())
+    assert last.status_code == 429
+    assert LOCKED in last.get_data(as_text=True)
+    # Locked: the right password and a fresh code do not open it.
+    clock.advance(seconds=31)
+    right = post_login(client, staff.username, staff.password, staff.code())
+    assert right.status_code == 429
+    assert LOCKED in right.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302
+    clock.advance(minutes=app.config["LOGIN_LOCK_MINUTES"] - 1)
+    assert post_login(client, staff.username, staff.password, staff.code()).status_code == 429
+    clock.advance(minutes=1, seconds=1)
+    assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303
+    assert client.get("/staff/").status_code == 200
+
+
+def from_address(client: FlaskClient, address: str) -> FlaskClient:
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def assert_calm_429(response: Any) -> None:
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert TOO_MANY in page and "<h1>" in page
+    assert "Traceback" not in page
+
+
+def test_per_username_limit(make_app: Callable[..., Flask], app: Flask) -> None:
+    limited = make_app(LOGIN_USER_LIMITS="3 per minute")
+    for n in range(3):
+        client = from_address(limited.test_client(), f"192.0.2.{n + 1}")
+        assert post_login(client, "target.name", "guess", "123456").status_code == 400
+    fourth = from_address(limited.test_client(), "192.0.2.9")
+    assert_calm_429(post_login(fourth, "target.name", "guess", "123456"))
+    # Another username from the same address is not held back by this limit.
+    assert post_login(fourth, "other.name", "guess", "123456").status_code == 400
+
+
+def test_per_address_limit(make_app: Callable[..., Flask], app: Flask) -> None:
+    limited = make_app(LOGIN_LIMITS="3 per minute")
+    client = from_address(limited.test_client(), "192.0.2.1")
+    for n in range(3):
+        assert post_login(client, f"name-{n}", "guess", "123456").status_code == 400
+    assert_calm_429(post_login(client, "name-9", "guess", "123456"))
+    elsewhere = from_address(limited.test_client(), "192.0.2.2")
+    assert post_login(elsewhere, "name-9", "guess", "123456").status_code == 400
+
+
+@pytest.mark.parametrize("setting", ["LOGIN_LIMITS", "LOGIN_USER_LIMITS"])
+def test_successful_logins_do_not_count(
+    setting: str,
+    make_app: Callable[..., Flask],
+    make_staff: Callable[..., StaffAccount],
+    clock: Clock,
+) -> None:
+    limited = make_app(**{setting: "2 per minute"})
+    staff = make_staff("intervenant")
+    client = limited.test_client()
+    assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303
+    clock.advance(seconds=31)
+    assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303
+    # Within the same minute as the two logins: two failures are still allowed, not a third.
+    for _ in range(2):
+        assert post_login(client, staff.username, "wrong", "123456").status_code == 400
+    assert_calm_429(post_login(client, staff.username, "wrong", "123456"))
