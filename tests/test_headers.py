@@ -1,0 +1,141 @@
+"""Security headers on every route the app has, the one session cookie, and the quick exit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import app_config, csrf_token
+from werkzeug.routing import Rule
+
+from portal import create_app, db
+from portal.cards import card_code
+from portal.cli import current_batch
+from portal.models import Station
+
+# Every rule of the app, read once at collection time; the tests use a fresh app.
+RULES = sorted(
+    (rule.rule, rule.endpoint) for rule in create_app(app_config("sqlite://")).url_map.iter_rules()
+)
+SAMPLE = {"lang": "fr", "filename": "portal.css", "token": "not-a-real-token"}
+
+
+def sample_value(app, rule: Rule, name: str) -> object:
+    """A plausible value for a variable of a rule: a real card code, an id, a language."""
+    if name == "code":
+        with app.app_context():
+            station = db.session().query(Station).filter_by(code="firminy").one()
+            return card_code(current_batch(station))
+    if rule._converters[name].__class__.__name__ == "IntegerConverter":
+        return 1
+    return SAMPLE.get(name, "sample")
+
+
+def url_of(app, rule: Rule) -> str:
+    values = {name: sample_value(app, rule, name) for name in rule.arguments}
+    with app.test_request_context():
+        return rule.build(values, append_unknown=False)[1]
+
+
+def fetch(app, client, rule_text: str):
+    [rule] = [r for r in app.url_map.iter_rules() if r.rule == rule_text]
+    method = "GET" if "GET" in rule.methods else "POST"
+    return client.open(url_of(app, rule), method=method)
+
+
+def is_public(rule_text: str) -> bool:
+    return not rule_text.startswith("/staff")
+
+
+@pytest.mark.parametrize(("rule_text", "endpoint"), RULES)
+def test_every_route_carries_the_security_headers(app, client, rule_text, endpoint):
+    response = fetch(app, client, rule_text)
+    assert response.status_code < 500, endpoint
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "form-action 'self'" in csp
+    assert "default-src 'none'" in csp
+    assert "no-store" in headers["Cache-Control"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert "geolocation=()" in headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in headers
+    if is_public(rule_text):
+        assert headers["Request-OTR"] == "?1"
+
+
+@pytest.mark.parametrize(
+    ("rule_text", "endpoint"), [r for r in RULES if is_public(r[0]) and r[0] != "/exit"]
+)
+def test_public_pages_set_at_most_one_session_cookie(app, client, rule_text, endpoint):
+    response = fetch(app, client, rule_text)
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) <= 1, endpoint
+    for cookie in cookies:
+        attributes = cookie.lower()
+        assert "expires=" not in attributes
+        assert "max-age=" not in attributes
+        assert "httponly" in attributes
+        assert "samesite=strict" in attributes
+
+
+def test_form_sets_exactly_the_session_cookie(client):
+    [cookie] = client.get("/fr/").headers.getlist("Set-Cookie")
+    assert cookie.startswith("s=")
+
+
+def test_error_pages_carry_the_headers_too(client):
+    for response in (client.get("/xx/"), client.put("/fr/"), client.post("/fr/", data={})):
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert "no-store" in response.headers["Cache-Control"]
+        assert response.headers["Request-OTR"] == "?1"
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    for path in ("/fr/", "/fr/help", "/fr/cancel", "/fr/sent", "/ar/privacy"):
+        body = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), path
+        assert "<style" not in body
+        assert not re.search(r"\sstyle=", body), path
+        assert not re.search(r"\son[a-z]+=", body), path
+
+
+def test_exit_clears_everything_and_leaves(app, client):
+    csrf_token(client, "/fr/")
+    assert client.get_cookie("s") is not None
+    response = client.get("/exit")
+    assert response.status_code == 303
+    assert response.headers["Location"] == app.config["EXIT_URL"]
+    clear = response.headers["Clear-Site-Data"]
+    for kind in ('"cache"', '"cookies"', '"storage"'):
+        assert kind in clear
+    [cookie] = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith("s=;")
+    assert "expires=thu, 01 jan 1970" in cookie.lower() or "max-age=0" in cookie.lower()
+    assert client.get_cookie("s") is None
+
+
+def test_exit_goes_to_the_configured_site(make_app):
+    app = make_app(EXIT_URL="https://www.example.org/weather")
+    response = app.test_client().get("/exit")
+    assert response.headers["Location"] == "https://www.example.org/weather"
+
+
+def test_hsts_only_when_https_is_configured(make_app):
+    plain = make_app().test_client().get("/fr/help")
+    assert "Strict-Transport-Security" not in plain.headers
+    secure = make_app(HTTPS=True).test_client()
+    response = secure.get("/fr/help", base_url="https://localhost")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    [cookie] = secure.get("/fr/", base_url="https://localhost").headers.getlist("Set-Cookie")
+    assert "secure" in cookie.lower()
+
+
+def test_quick_exit_link_is_on_every_public_page(client):
+    for path in ("/fr/", "/en/help", "/ar/cancel", "/fr/sent", "/fr/privacy", "/xx/"):
+        body = client.get(path).get_data(as_text=True)
+        assert 'href="/exit"' in body, path
+        assert 'rel="noreferrer"' in body, path
