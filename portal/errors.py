@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
 from flask import Flask, render_template, request
+from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import db
+from .i18n import public_languages
 from .numbers import emergency_numbers
 
 log = logging.getLogger(__name__)
 
 
+def _language_in_path() -> str | None:
+    """The public language the address starts with, also when no route matched it."""
+    first = request.path.lstrip("/").split("/", 1)[0]
+    return first if first in public_languages() else None
+
+
 def _render(status: int, csrf: bool = False) -> tuple[str, int]:
     if request.path.startswith("/staff"):
         return render_template("staff/error.html", status=status, csrf=csrf), status
-    return (
-        render_template(
+    # A wrong method or an unknown page under /ar/ is still answered in Arabic.
+    lang = _language_in_path()
+    with force_locale(lang) if lang else nullcontext():
+        page = render_template(
             "public/error.html", status=status, csrf=csrf, emergency=emergency_numbers()
-        ),
-        status,
-    )
+        )
+    return page, status
 
 
 def http_error(error: HTTPException) -> tuple[str, int]:

@@ -29,9 +29,7 @@ def send_card_form(client, path: str, **fields) -> object:
     return client.post(path, data=data)
 
 
-def test_valid_card_hides_the_station_list_and_routes_to_its_station(
-    client, card, stored_requests
-):
+def test_valid_card_hides_the_station_list_and_routes_to_its_station(client, card, stored_requests):
     page = client.get(f"/fr/c/{card}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -126,7 +124,8 @@ def test_valid_card_shows_no_revoked_note(client, card):
 
 
 @pytest.mark.parametrize(
-    ("accept", "lang"), [("ar,fr;q=0.5", "ar"), ("en-GB,en;q=0.9", "en"), ("de", "fr"), (None, "fr")]
+    ("accept", "lang"),
+    [("ar,fr;q=0.5", "ar"), ("en-GB,en;q=0.9", "en"), ("de", "fr"), (None, "fr")],
 )
 def test_card_without_language_goes_to_the_best_one(client, card, accept, lang):
     headers = {"Accept-Language": accept} if accept else {}

@@ -55,7 +55,7 @@ def test_form_is_served_with_every_field(client):
     for name in ("message", "consent", "station", "csrf_token", "website"):
         assert f'name="{name}"' in body
     assert "error-summary" not in body
-    assert 'aria-invalid' not in body
+    assert "aria-invalid" not in body
 
 
 def test_valid_request_is_stored_and_confirmed(submit, stored_requests):
@@ -223,7 +223,7 @@ def test_no_call_after_must_be_between_today_and_three_years(
     else:
         body = assert_error_on(response, "no_call_after")
         assert_input_invalid(body, "no_call_after")
-        assert "<details class=\"more\" open>" in body
+        assert '<details class="more" open>' in body
         assert stored_requests() == []
 
 
