@@ -80,17 +80,31 @@ def next_safe_start(windows: list[str], now: dt.datetime) -> dt.datetime | None:
     return min(candidates) if candidates else None
 
 
-def safe_until(windows: list[str], now: dt.datetime) -> dt.datetime | None:
-    """When the window open now closes, or None when none is open."""
-    local_now = now.astimezone(PARIS)
+def _closing(windows: list[str], local: dt.datetime) -> dt.datetime | None:
+    """When the window holding this Paris moment closes, or None when none holds it."""
     ends = []
     for window in windows:
-        if not _contains(window, local_now.time()):
+        if not _contains(window, local.time()):
             continue
         start, end = parse_window(window)
-        day = local_now.date()
-        if start > end and local_now.time() >= start:
+        day = local.date()
+        if start > end and local.time() >= start:
             day += dt.timedelta(days=1)
         closing = dt.datetime.combine(day, end, tzinfo=PARIS)
         ends.append(closing.astimezone(dt.UTC).astimezone(PARIS))
     return min(ends) if ends else None
+
+
+def safe_until(windows: list[str], now: dt.datetime) -> dt.datetime | None:
+    """When the safe time open now ends, or None when none is open.
+
+    Windows that follow each other (22:00-08:00 then 08:00-10:00) are one stretch of safe time,
+    so the social worker is not told to hurry when she need not.
+    """
+    closing = _closing(windows, now.astimezone(PARIS))
+    for _ in windows:  # each window can lengthen the stretch once at most
+        later = _closing(windows, closing) if closing else None
+        if later is None or later <= closing:
+            break
+        closing = later
+    return closing
