@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "SUBMIT_GLOBAL_LIMITS": "300 per hour",
     "CANCEL_LIMITS": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # If Redis cannot be reached, count in each process's memory rather than refuse a request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # Staff accounts and sessions.
     "STAFF_IDLE_MINUTES": 15,
     "STAFF_ABSOLUTE_HOURS": 12,

@@ -247,3 +247,23 @@ def _assert_submissions_work(port: int, phones: list[str]) -> None:
         visitor = FormVisitor(port)
         assert visitor.load().status == 200
         assert confirmed(visitor.send(phone))
+
+
+@needs_redis()
+def test_redis_outage_does_not_refuse_requests(any_database: str, keys: dict, tmp_path: Path):
+    redis = make_url(_redis_url().replace("redis://", "postgresql://", 1))
+    prepared_app(any_database, keys)
+    with TcpProxy((redis.host or "127.0.0.1", redis.port or 6379)) as proxy:
+        storage = f"redis://127.0.0.1:{proxy.port}/{redis.database or 0}"
+        env = server_env(
+            any_database,
+            keys,
+            PORTAL_RATELIMIT_STORAGE_URI=storage,
+            PORTAL_RATELIMIT_KEY_PREFIX=f"prodtest{secrets.token_hex(4)}",
+            PORTAL_SUBMIT_LIMITS="50 per hour",
+        )
+        with Gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server:
+            _assert_submissions_work(server.port, [phone_for(1)])
+            proxy.cut()
+            # Counting falls back to each worker's memory: a person is never turned away.
+            _assert_submissions_work(server.port, [phone_for(2), phone_for(3)])
