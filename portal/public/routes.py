@@ -153,9 +153,12 @@ def _show_form(lang: str, card: Card | None) -> Response | tuple[str, int]:
     return render_template("public/form.html", form=form, card=card), status
 
 
-def not_saved_page() -> tuple[str, int]:
-    """The plain 503 page that says the request was NOT saved."""
-    return render_template("public/not_saved.html", emergency=emergency_numbers()), 503
+def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
+    """The plain 503 page that says the request (or its cancellation) was NOT saved."""
+    page = render_template(
+        "public/not_saved.html", cancelling=cancelling, emergency=emergency_numbers()
+    )
+    return page, 503
 
 
 @bp.route("/<lang>/", methods=["GET", "POST"])
@@ -205,7 +208,8 @@ def cancel(lang: str) -> str | tuple[str, int]:
         try:
             cancel_request(form.code.data or "")
         except StorageError:
-            return not_saved_page()
+            # The request is still open: she must not believe the call is off.
+            return not_saved_page(cancelling=True)
         # The same words whether or not the code matched.
         return render_template("public/cancel_done.html")
     status = 400 if request.method == "POST" else 200
