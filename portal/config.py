@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+    # Our pages send no Referer (Referrer-Policy: no-referrer), so Flask-WTF's HTTPS referrer
+    # check would refuse every form; the session-bound token and SameSite=Strict guard instead.
+    "WTF_CSRF_SSL_STRICT": False,
     "RATELIMIT_HEADERS_ENABLED": False,
     "RATELIMIT_STRATEGY": "moving-window",
 }
