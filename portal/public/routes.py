@@ -53,7 +53,8 @@ def _cancel_limits() -> str:
     return current_app.config["CANCEL_LIMITS"]
 
 
-submit_limit = limiter.limit(_submit_limits, methods=["POST"])
+# Shared by the plain form and the card form, so that switching between them gains nothing.
+submit_limit = limiter.shared_limit(_submit_limits, scope="submissions", methods=["POST"])
 # One bucket for everybody, so a flood from many addresses is capped too.
 global_submit_limit = limiter.shared_limit(
     _global_limits, scope="all-submissions", key_func=lambda: "all", methods=["POST"]
