@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 
 from . import accounts, audit, auth, crypto, db
 from .cards import card_link
+from .keyring import rotate_keys_command
 from .models import CallbackRequest, CardBatch, Role, StaffUser, Station
+from .retention import purge_command
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -231,5 +233,7 @@ def init_app(app: Flask) -> None:
         stats_command,
         create_user_command,
         audit_verify_command,
+        purge_command,
+        rotate_keys_command,
     ):
         app.cli.add_command(cmd)
