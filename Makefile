@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BABEL_EXTRACT := $(BIN)/pybabel -q extract --no-location --sort-output -k _l -k lazy_gettext
 
-.PHONY: run test lint translations extract instance clean
+.PHONY: run test lint translations extract instance clean deploy-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,32 @@ test: $(STAMP) translations
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Syntax checks of the nginx and systemd files in docs/deploy.md (needs nginx-light and openssl).
+DEPLOY_CHECK := build/deploy-check
+deploy-check:
+	rm -rf $(DEPLOY_CHECK) && mkdir -p $(DEPLOY_CHECK)/root/bin $(DEPLOY_CHECK)/root/usr/lib/systemd \
+	    $(DEPLOY_CHECK)/root/etc/systemd/system $(DEPLOY_CHECK)/root/srv/portal/venv/bin
+	cd $(DEPLOY_CHECK) && awk '/^<!-- file: /{f=$$3; next} \
+	    /^```/{ if (inb) {inb=0; f=""; next} if (f!="") {inb=1; next} } inb{print > f}' \
+	    $(CURDIR)/docs/deploy.md
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=rappel.example.fr \
+	    -keyout $(DEPLOY_CHECK)/key.pem -out $(DEPLOY_CHECK)/cert.pem 2>/dev/null
+	cd $(DEPLOY_CHECK) && sed -e "s|/etc/letsencrypt/live/[^/]*/fullchain.pem|$$PWD/cert.pem|" \
+	    -e "s|/etc/letsencrypt/live/[^/]*/privkey.pem|$$PWD/key.pem|" \
+	    -e "s|/etc/nginx/portal-proxy.conf|$$PWD/portal-proxy.conf|" -e "s|/var/log/nginx/|$$PWD/|" \
+	    -e "s|/srv/portal/app/portal/static/|$(CURDIR)/portal/static/|" nginx-portal.conf > site.conf \
+	    && printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n%s\n%s\n}\n' "$$PWD" \
+	    '    include /etc/nginx/mime.types;' "    include $$PWD/site.conf;" > nginx.conf \
+	    && nginx -t -p "$$PWD" -c "$$PWD/nginx.conf"
+	cd $(DEPLOY_CHECK) && cp -r /usr/lib/systemd/system root/usr/lib/systemd/ \
+	    && for stub in bin/kill srv/portal/venv/bin/gunicorn srv/portal/venv/bin/flask; do \
+	        printf '#!/bin/sh\n' > root/$$stub && chmod +x root/$$stub; done \
+	    && cp portal.service portal-purge.service portal-purge.timer root/etc/systemd/system/ \
+	    && systemd-analyze verify --man=no --root=root portal.service portal-purge.service \
+	        portal-purge.timer 2> verify.log; status=$$?; cat verify.log; \
+	    test $$status -eq 0 && test ! -s verify.log
+	@echo "deploy-check: nginx and systemd files are valid"
 
 clean:
 	rm -rf $(VENV) build *.egg-info
