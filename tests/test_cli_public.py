@@ -121,15 +121,3 @@ def test_the_real_flask_command_prints_a_working_link(app, client, migrated_data
     assert link.startswith("https://cards.example/fr/c/")
     body = client.get(urlsplit(link).path).get_data(as_text=True)
     assert 'name="station"' not in body
-    unknown = subprocess.run(
-        [*flask, "card-link", "atlantis"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert unknown.returncode != 0
-    assert "atlantis" in unknown.stderr
-    assert "Traceback" not in unknown.stderr
