@@ -277,3 +277,10 @@ def clock(time_machine: Any) -> Clock:
 def log_out(client: FlaskClient) -> Any:
     """Press "Log out" (the form's token is the session's, as on any other page)."""
     return client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/login")})
+
+
+def staff_browser(app: Flask) -> FlaskClient:
+    """A browser asking for the back office in English, the language of the source strings."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

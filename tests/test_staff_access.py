@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import StaffAccount, csrf_token
+from conftest import StaffAccount, csrf_token, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -58,6 +58,11 @@ ACCESS: dict[str, set[str]] = {
 # Answers that prove a permitted visitor got through: a page, a redirect (never to the login page,
 # except logging out), or a form refused for its content. Never 403, never 500.
 GRANTED = {200, 302, 303, 400}
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return staff_browser(app)
 
 
 @dataclass
@@ -140,7 +145,7 @@ def test_access_matrix(
     make_staff: Callable[..., StaffAccount],
     login_as: Callable[..., Any],
 ) -> None:
-    client = app.test_client()
+    client = staff_browser(app)
     if who != ANONYMOUS:
         login_as(client, make_staff(who))
     wrong = []
@@ -180,7 +185,7 @@ def test_every_state_changing_form_needs_a_csrf_token(
     login_as: Callable[..., Any],
 ) -> None:
     admin = make_staff("admin")
-    client = app.test_client()
+    client = staff_browser(app)
     login_as(client, admin)
     post_rules = [r for r in staff_rules(app) if "POST" in (r.methods or set())]
     assert {"staff.login", "staff.logout", "staff.new_user"} <= {r.endpoint for r in post_rules}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from conftest import Clock, csrf_token, post_login
+from conftest import Clock, csrf_token, post_login, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
@@ -21,6 +21,11 @@ from portal.models import AuditEvent, Role, StaffUser
 INVALID = "This link cannot be used"
 SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
 GOOD_PASSWORD = "trois merles chantent sur le toit"
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return staff_browser(app)
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def test_a_link_works_once(
     assert enrol(client, invitation.path, GOOD_PASSWORD).status_code == 303
     assert_invalid(client.get(invitation.path))
     # Nor in another browser, nor by posting to it.
-    other = make_app().test_client()
+    other = staff_browser(make_app())
     assert_invalid(other.get(invitation.path))
     token = csrf_token(other, "/staff/login")
     data = {"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD, "code": "123456"}

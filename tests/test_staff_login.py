@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import CSRF_RE, Clock, StaffAccount, log_out, post_login
+from conftest import CSRF_RE, Clock, StaffAccount, log_out, post_login, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -16,6 +16,11 @@ from portal import accounts, db
 FAILED = "The username, password or code is not right."
 LOCKED = "logging in is paused for a while"
 TOO_MANY = "Too many attempts"
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return staff_browser(app)
 
 
 def wrong_code(staff: StaffAccount) -> str:
@@ -124,9 +129,9 @@ def assert_calm_429(response: Any) -> None:
 def test_per_username_limit(make_app: Callable[..., Flask], app: Flask) -> None:
     limited = make_app(LOGIN_USER_LIMITS="3 per minute")
     for n in range(3):
-        client = from_address(limited.test_client(), f"192.0.2.{n + 1}")
+        client = from_address(staff_browser(limited), f"192.0.2.{n + 1}")
         assert post_login(client, "target.name", "guess", "123456").status_code == 400
-    fourth = from_address(limited.test_client(), "192.0.2.9")
+    fourth = from_address(staff_browser(limited), "192.0.2.9")
     assert_calm_429(post_login(fourth, "target.name", "guess", "123456"))
     # Another username from the same address is not held back by this limit.
     assert post_login(fourth, "other.name", "guess", "123456").status_code == 400
@@ -134,11 +139,11 @@ def test_per_username_limit(make_app: Callable[..., Flask], app: Flask) -> None:
 
 def test_per_address_limit(make_app: Callable[..., Flask], app: Flask) -> None:
     limited = make_app(LOGIN_LIMITS="3 per minute")
-    client = from_address(limited.test_client(), "192.0.2.1")
+    client = from_address(staff_browser(limited), "192.0.2.1")
     for n in range(3):
         assert post_login(client, f"name-{n}", "guess", "123456").status_code == 400
     assert_calm_429(post_login(client, "name-9", "guess", "123456"))
-    elsewhere = from_address(limited.test_client(), "192.0.2.2")
+    elsewhere = from_address(staff_browser(limited), "192.0.2.2")
     assert post_login(elsewhere, "name-9", "guess", "123456").status_code == 400
 
 
@@ -151,7 +156,7 @@ def test_successful_logins_do_not_count(
 ) -> None:
     limited = make_app(**{setting: "2 per minute"})
     staff = make_staff("intervenant")
-    client = limited.test_client()
+    client = staff_browser(limited)
     assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303
     clock.advance(seconds=31)
     assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Clock, StaffAccount, csrf_token, log_out, post_login
+from conftest import Clock, StaffAccount, csrf_token, log_out, post_login, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -16,6 +16,11 @@ from portal import db
 from portal.models import StaffSession
 
 COOKIE = "s"
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return staff_browser(app)
 
 
 def is_logged_in(client: FlaskClient) -> bool:
@@ -50,7 +55,7 @@ def test_the_session_before_login_is_not_the_one_after(
     before = cookie_value(client)
     assert before is not None and "staff" not in session_data(app, before)
     # Someone who copied the cookie before the login (a shared computer, a planted cookie).
-    watcher = app.test_client()
+    watcher = staff_browser(app)
     watcher.set_cookie(COOKIE, before)
     login_as(client, staff)
     after = cookie_value(client)
@@ -65,12 +70,12 @@ def test_a_planted_session_token_never_becomes_authenticated(
 ) -> None:
     staff = make_staff("partner")
     planted = signed_session(app, {"staff": "token-chosen-by-someone-else"})
-    victim = app.test_client()
+    victim = staff_browser(app)
     victim.set_cookie(COOKIE, planted)
     assert not is_logged_in(victim)
     login_as(victim, staff)
     assert session_data(app, cookie_value(victim))["staff"] != "token-chosen-by-someone-else"
-    attacker = app.test_client()
+    attacker = staff_browser(app)
     attacker.set_cookie(COOKIE, planted)
     assert not is_logged_in(attacker)
 
@@ -125,11 +130,11 @@ def test_logging_out_ends_every_session_of_that_person(
     clock: Clock,
 ) -> None:
     staff = make_staff("intervenant")
-    office, phone = app.test_client(), app.test_client()
+    office, phone = staff_browser(app), staff_browser(app)
     login_as(office, staff)
     clock.advance(seconds=30)
     login_as(phone, staff)
-    someone_else = app.test_client()
+    someone_else = staff_browser(app)
     login_as(someone_else, make_staff("intervenant"))
     assert is_logged_in(office) and is_logged_in(phone)
     response = log_out(office)
@@ -144,7 +149,7 @@ def test_logging_out_ends_every_session_of_that_person(
 def admin_client(
     app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
 ) -> FlaskClient:
-    client = app.test_client()
+    client = staff_browser(app)
     login_as(client, make_staff("admin"))
     return client
 
@@ -165,7 +170,7 @@ def test_the_coordinator_ends_a_live_session(
     clock: Clock,
 ) -> None:
     staff = make_staff("intervenant")
-    worker = app.test_client()
+    worker = staff_browser(app)
     login_as(worker, staff)
     assert is_logged_in(worker)
     assert press_button(admin_client, f"/staff/users/{staff.id}", action).status_code == status
@@ -189,7 +194,7 @@ def test_session_cookie_is_strict(
 ) -> None:
     app = make_app(HTTPS=https)
     base = "https://localhost" if https else "http://localhost"
-    client = app.test_client()
+    client = staff_browser(app)
     staff = make_staff("partner")
     client.get("/staff/login", base_url=base)
     cookie = client.get_cookie(COOKIE)
@@ -211,8 +216,8 @@ def test_session_cookie_is_strict(
 def test_back_office_pages_are_not_stored_nor_indexed(
     app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
 ) -> None:
-    anonymous = app.test_client()
-    partner = app.test_client()
+    anonymous = staff_browser(app)
+    partner = staff_browser(app)
     login_as(partner, make_staff("partner"))
     answers = [
         anonymous.get("/staff/login"),
