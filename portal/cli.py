@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from . import accounts, audit, auth, crypto, db
 from .cards import card_link
+from .directory.commands import COMMANDS as DIRECTORY_COMMANDS
+from .directory.demo import create_demo_directory
 from .keyring import rotate_keys_command
 from .models import CallbackRequest, CardBatch, Role, StaffUser, Station
 from .retention import purge_command
@@ -152,6 +154,7 @@ def demo_command(force: bool) -> None:
         click.echo(f"  {user.role:12} username {user.username:14} password {password}")
     click.echo("  Code: `.venv/bin/flask --app portal demo-code USERNAME` prints the current one,")
     click.echo("  `demo-code --secret USERNAME` the key to add to an authenticator app.")
+    click.echo(f"Directory: {len(create_demo_directory())} demo entries, {base}/fr/directory")
 
 
 @click.command("demo-code")
@@ -235,5 +238,6 @@ def init_app(app: Flask) -> None:
         audit_verify_command,
         purge_command,
         rotate_keys_command,
+        *DIRECTORY_COMMANDS,
     ):
         app.cli.add_command(cmd)

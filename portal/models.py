@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -260,3 +261,53 @@ class AuditEvent(Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class DirectoryEntry(Base):
+    """A support service in the directory; field names follow data·inclusion where they fit."""
+
+    __tablename__ = "directory_entry"
+    __table_args__ = (
+        UniqueConstraint("uid", name="uq_directory_entry_uid"),
+        Index("ix_directory_entry_listing", "hidden", "visibility", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # data·inclusion `id`: stable across exports and imports.
+    uid: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(150))
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    thematiques: Mapped[list[str]] = mapped_column(JSON, default=list)
+    publics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    modes_accueil: Mapped[list[str]] = mapped_column(JSON, default=list)
+    mobilisable_par: Mapped[list[str]] = mapped_column(JSON, default=list)
+    zone_eligibilite: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Names of the communes served, for people; empty means the whole zone.
+    communes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    address: Mapped[str] = mapped_column(String(255), default="")
+    postcode: Mapped[str] = mapped_column(String(5), default="")
+    commune: Mapped[str] = mapped_column(String(80), default="")
+    # A shelter's address: shown to nobody but an admin editing the entry.
+    address_confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    sms_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    opening_hours: Mapped[str] = mapped_column(String(255), default="")
+    open_24_7: Mapped[bool] = mapped_column(Boolean, default=False)
+    accessibility: Mapped[str] = mapped_column(Text, default="")
+    fees: Mapped[str] = mapped_column(String(16), default="gratuit")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interpreting: Mapped[bool] = mapped_column(Boolean, default=False)
+    reception: Mapped[str] = mapped_column(String(16), default="")
+    # For professionals only.
+    pro_phone: Mapped[str] = mapped_column(String(20), default="")
+    pro_email: Mapped[str] = mapped_column(String(254), default="")
+    referral_procedure: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    verified_by: Mapped[str] = mapped_column(String(120), default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -18,6 +18,7 @@ from werkzeug.routing import Rule
 
 from portal import accounts, db
 from portal.db import Base
+from portal.directory.demo import create_demo_directory
 from portal.models import Role
 
 ANONYMOUS = "anonymous"
@@ -26,6 +27,7 @@ STAFF = {r.value for r in Role}
 EVERYONE = {ANONYMOUS, *STAFF}
 CASEWORK = {Role.ADMIN.value, Role.INTERVENANT.value}
 REFERRER = {Role.REFERRER.value}
+DIRECTORY_READERS = {Role.ADMIN.value, Role.INTERVENANT.value, Role.PARTNER.value}
 
 # Endpoint -> who may open it: roles by name, plus "anonymous" for the pages open without a session.
 # A new back-office route MUST be added here (the matrix test fails until it is), for example
@@ -53,6 +55,14 @@ ACCESS: dict[str, set[str]] = {
     "staff.request_hand_over": CASEWORK,
     "staff.referral": REFERRER,
     "staff.referral_sent": REFERRER,
+    "staff.directory": DIRECTORY_READERS,
+    "staff.directory_export": DIRECTORY_READERS,
+    "staff.directory_recheck": ADMIN,
+    "staff.directory_new": ADMIN,
+    "staff.directory_edit": ADMIN,
+    "staff.directory_verify": ADMIN,
+    "staff.directory_hide": ADMIN,
+    "staff.directory_show": ADMIN,
 }
 
 # Answers that prove a permitted visitor got through: a page, a redirect (never to the login page,
@@ -72,6 +82,7 @@ class Samples:
     other_user_id: int
     invitation_token: str
     request_id: int
+    entry_id: int
 
 
 # URL variable -> the value to put in it, taken from records made for the test.
@@ -79,6 +90,7 @@ SAMPLES: dict[str, Callable[[Samples], Any]] = {
     "user_id": lambda s: s.other_user_id,
     "token": lambda s: s.invitation_token,
     "request_id": lambda s: s.request_id,
+    "entry_id": lambda s: s.entry_id,
 }
 
 
@@ -122,8 +134,11 @@ def samples(
         pending = accounts.create_user("pending.person", Role.PARTNER.value, [])
         link = accounts.invitation_link(pending)
         db.session().commit()
+        entry_id = create_demo_directory()[0].id
     token = link.rsplit("/", 1)[1]
-    return Samples(other_user_id=other.id, invitation_token=token, request_id=request.id)
+    return Samples(
+        other_user_id=other.id, invitation_token=token, request_id=request.id, entry_id=entry_id
+    )
 
 
 def test_every_back_office_endpoint_is_in_the_access_table(app: Flask) -> None:

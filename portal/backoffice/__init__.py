@@ -43,6 +43,7 @@ def require_staff() -> ResponseReturnValue | None:
     return None
 
 
+from ..directory import staff_views as _directory_views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
     accounts_views,
     audit_views,

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from .. import crypto, db
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card
+from ..directory.public_views import directory_page
 from ..extensions import limiter
 from ..i18n import best_language, language_name, public_languages
 from ..models import Station
@@ -224,7 +225,7 @@ def help_page(lang: str) -> str:
 
 @bp.get("/<lang>/directory")
 def directory(lang: str) -> str:
-    return render_template("public/directory.html", numbers=NATIONAL_NUMBERS)
+    return directory_page()
 
 
 @bp.get("/<lang>/privacy")

@@ -1,0 +1,1 @@
+"""The resource directory: support services for victims, social workers and partner associations."""

@@ -1,0 +1,186 @@
+"""The professionals' directory under /staff/directory, the coordinator's editing, and downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from .. import audit, db
+from ..backoffice import bp, roles
+from ..backoffice.forms import ConfirmForm
+from ..models import DirectoryEntry, Role, utcnow
+from . import entries, transfer
+from . import vocabulary as voc
+from .forms import EntryForm
+from .public_views import Phone, PublicCard, filter_choices, page_of, public_card
+
+READERS = (Role.ADMIN, Role.INTERVENANT, Role.PARTNER)
+STAFF_PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class StaffCard:
+    """An entry as professionals see it: the public card plus their own fields."""
+
+    id: int
+    card: PublicCard
+    pro_phone: Phone | None
+    pro_email: str
+    referral_procedure: str
+    visibility: str
+    professionals_only: bool
+    hidden: bool
+    who_can_ask: list[str]
+    verified_at: dt.datetime | None
+    verified_by: str
+    stale: bool
+
+
+def staff_card(entry: DirectoryEntry) -> StaffCard:
+    """Everything professionals may read; a confidential address stays out even here."""
+    pro_phone = entries.phone_display(entry.pro_phone) if entry.pro_phone else ""
+    return StaffCard(
+        id=entry.id,
+        card=public_card(entry),
+        pro_phone=Phone(pro_phone, entries.phone_href(entry.pro_phone)) if pro_phone else None,
+        pro_email=entry.pro_email,
+        referral_procedure=entry.referral_procedure,
+        visibility=str(voc.VISIBILITY.get(entry.visibility, entry.visibility)),
+        professionals_only=entry.visibility != "public"
+        or entry.category in voc.PROFESSIONAL_CATEGORIES,
+        hidden=entry.hidden,
+        who_can_ask=voc.labels(voc.MOBILISABLE_PAR, entry.mobilisable_par),
+        verified_at=entry.verified_at,
+        verified_by=entry.verified_by,
+        stale=entries.is_stale(entry),
+    )
+
+
+def _is_admin() -> bool:
+    return g.staff.role == Role.ADMIN
+
+
+def _entry_or_404(entry_id: int) -> DirectoryEntry:
+    entry = db.session().get(DirectoryEntry, entry_id)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@bp.get("/directory")
+@roles(*READERS)
+def directory() -> ResponseReturnValue:
+    show_hidden = _is_admin() and request.args.get("hidden") == "1"
+    everything = entries.staff_entries(include_hidden=show_hidden)
+    choices = filter_choices(everything)
+    found, page = page_of(entries.apply_filters(everything, choices.filters), STAFF_PAGE_SIZE)
+    return render_template(
+        "directory/staff_list.html",
+        cards=[staff_card(e) for e in found],
+        choices=choices,
+        page=page,
+        show_hidden=show_hidden,
+        is_admin=_is_admin(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/directory/export")
+@roles(*READERS)
+def directory_export() -> ResponseReturnValue:
+    fmt = request.args.get("format", "csv")
+    if fmt not in transfer.FORMATS:
+        abort(404)
+    visible = entries.staff_entries(include_hidden=_is_admin())
+    text = transfer.export_text(visible, fmt, include_confidential=False)
+    audit.record("directory.export", g.staff, "directory", format=fmt)
+    db.session().commit()
+    mimetype = "application/json" if fmt == "json" else "text/csv"
+    name = f"directory-{utcnow().date().isoformat()}.{fmt}"
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/directory/recheck")
+@roles(Role.ADMIN)
+def directory_recheck() -> ResponseReturnValue:
+    cards = [staff_card(e) for e in entries.entries_to_recheck()]
+    days = entries.stale_days()
+    page = render_template(
+        "directory/staff_recheck.html", cards=cards, days=days, confirm=ConfirmForm()
+    )
+    return page
+
+
+def _show_form(form: EntryForm, entry: DirectoryEntry | None) -> ResponseReturnValue:
+    status = 400 if form.is_submitted() else 200
+    return render_template("directory/staff_edit.html", form=form, entry=entry), status
+
+
+@bp.route("/directory/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def directory_new() -> ResponseReturnValue:
+    form = EntryForm()
+    if not form.validate_on_submit():
+        return _show_form(form, None)
+    entry = entries.create_entry(form.values(), g.staff)
+    db.session().commit()
+    flash(_("Entry added."))
+    return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
+
+
+@bp.route("/directory/<int:entry_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def directory_edit(entry_id: int) -> ResponseReturnValue:
+    entry = _entry_or_404(entry_id)
+    form = EntryForm()
+    if request.method == "GET":
+        form.fill(entry)
+    if not form.validate_on_submit():
+        return _show_form(form, entry)
+    changed = entries.update_entry(entry, form.values(), g.staff)
+    db.session().commit()
+    flash(_("Changes saved.") if changed else _("Nothing was changed."))
+    return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
+
+
+def _back() -> ResponseReturnValue:
+    target = request.form.get("next", "")
+    if target == "recheck":
+        return redirect(url_for("staff.directory_recheck"), 303)
+    return redirect(url_for("staff.directory", hidden="1"), 303)
+
+
+@bp.post("/directory/<int:entry_id>/verify")
+@roles(Role.ADMIN)
+def directory_verify(entry_id: int) -> ResponseReturnValue:
+    entry = _entry_or_404(entry_id)
+    entries.mark_verified(entry, g.staff)
+    db.session().commit()
+    flash(_("Marked as verified today: %(name)s", name=entry.name))
+    return _back()
+
+
+@bp.post("/directory/<int:entry_id>/hide")
+@roles(Role.ADMIN)
+def directory_hide(entry_id: int) -> ResponseReturnValue:
+    entry = _entry_or_404(entry_id)
+    entries.set_hidden(entry, True, g.staff)
+    db.session().commit()
+    flash(_("Hidden from every list: %(name)s", name=entry.name))
+    return _back()
+
+
+@bp.post("/directory/<int:entry_id>/show")
+@roles(Role.ADMIN)
+def directory_show(entry_id: int) -> ResponseReturnValue:
+    entry = _entry_or_404(entry_id)
+    entries.set_hidden(entry, False, g.staff)
+    db.session().commit()
+    flash(_("Listed again: %(name)s", name=entry.name))
+    return _back()
