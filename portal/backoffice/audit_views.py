@@ -10,10 +10,17 @@ from sqlalchemy import select
 
 from .. import db
 from ..models import AuditEvent, Role
+from ..timezone import PARIS
 from . import bp, roles
 from .forms import AuditFilterForm
 
 PAGE_SIZE = 50
+
+
+def _paris_midnight(day: dt.date) -> dt.datetime:
+    """The start of a day as the page shows it (Paris time), in the naive UTC that is stored."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=PARIS)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @bp.get("/audit")
@@ -29,9 +36,10 @@ def audit_log() -> ResponseReturnValue:
         if form.actor.data:
             query = query.where(AuditEvent.actor == form.actor.data.strip().lower())
         if form.since.data:
-            query = query.where(AuditEvent.created_at >= form.since.data)
+            query = query.where(AuditEvent.created_at >= _paris_midnight(form.since.data))
         if form.until.data:
-            query = query.where(AuditEvent.created_at < form.until.data + dt.timedelta(days=1))
+            until = form.until.data + dt.timedelta(days=1)
+            query = query.where(AuditEvent.created_at < _paris_midnight(until))
     before = request.args.get("before", type=int)
     if before:
         query = query.where(AuditEvent.id < before)

@@ -1,0 +1,205 @@
+"""The audit log: its hash chain shows tampering, and the coordinator can search it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import Clock, StaffAccount, csrf_token, staff_browser
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from portal import audit, db
+from portal.models import AuditEvent
+
+ROW_RE = re.compile(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>")
+
+
+def verify(app: Flask) -> Any:
+    """`flask --app portal audit-verify` (which runs inside the app's context)."""
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=["audit-verify"])
+
+
+def event_ids(app: Flask) -> list[int]:
+    with app.app_context():
+        return list(db.session().scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
+
+
+def tamper(app: Flask, statement: str, **params: Any) -> None:
+    """Change the table behind the application's back, as someone with database access could."""
+    with app.app_context(), db.engine().begin() as conn:
+        conn.execute(text(statement), params)
+
+
+@pytest.fixture
+def logged_events(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> list[int]:
+    """A real log: accounts made, a coordinator logged in, invited, edited and deactivated."""
+    admin = make_staff("admin")
+    client = staff_browser(app)
+    login_as(client, admin)
+    page = "/staff/users/new"
+    data = {"username": "new.person", "role": "partner", "csrf_token": csrf_token(client, page)}
+    assert client.post(page, data=data).status_code == 200
+    worker = make_staff("intervenant")
+    page = f"/staff/users/{worker.id}"
+    data = {"role": "intervenant", "stations": ["roanne"], "csrf_token": csrf_token(client, page)}
+    assert client.post(page, data=data).status_code == 303
+    token = csrf_token(client, page)
+    assert client.post(f"{page}/deactivate", data={"csrf_token": token}).status_code == 303
+    ids = event_ids(app)
+    assert len(ids) >= 6
+    return ids
+
+
+def test_an_untouched_log_is_intact(app: Flask, logged_events: list[int]) -> None:
+    result = verify(app)
+    assert result.exit_code == 0, result.output
+    assert "Audit log intact." in result.output
+
+
+def assert_broken_at(app: Flask, event_id: int, reason: str) -> None:
+    result = verify(app)
+    assert result.exit_code != 0
+    assert f"Audit log broken at event {event_id}:" in result.output
+    assert reason in result.output
+
+
+def test_a_changed_target_is_found(app: Flask, logged_events: list[int]) -> None:
+    middle = logged_events[len(logged_events) // 2]
+    tamper(app, "UPDATE audit_event SET target = 'user:999' WHERE id = :id", id=middle)
+    assert_broken_at(app, middle, "its content was changed")
+
+
+def test_a_changed_actor_is_found(app: Flask, logged_events: list[int]) -> None:
+    first = logged_events[0]
+    tamper(app, "UPDATE audit_event SET actor = 'someone.else' WHERE id = :id", id=first)
+    assert_broken_at(app, first, "its content was changed")
+
+
+def test_a_rewritten_event_breaks_the_link_to_the_next(
+    app: Flask, logged_events: list[int]
+) -> None:
+    # Someone who also recomputes the changed row's own hash is caught by the next event.
+    middle, following = logged_events[2], logged_events[3]
+    with app.app_context():
+        event = db.session().get(AuditEvent, middle)
+        forged = audit.event_hash(
+            event.prev_hash, event.created_at, event.actor, event.action, "user:999",
+            event.details or {},
+        )  # fmt: skip
+    tamper(
+        app,
+        "UPDATE audit_event SET target = 'user:999', hash = :forged WHERE id = :id",
+        id=middle,
+        forged=forged,
+    )
+    assert_broken_at(app, following, "does not follow the previous event")
+
+
+def test_a_deleted_middle_event_is_found(app: Flask, logged_events: list[int]) -> None:
+    middle, following = logged_events[2], logged_events[3]
+    tamper(app, "DELETE FROM audit_event WHERE id = :id", id=middle)
+    assert_broken_at(app, following, "does not follow the previous event")
+
+
+def test_a_deleted_last_event_is_found(app: Flask, logged_events: list[int]) -> None:
+    last, before_last = logged_events[-1], logged_events[-2]
+    tamper(app, "DELETE FROM audit_event WHERE id = :id", id=last)
+    assert_broken_at(app, before_last, "events after it were removed")
+
+
+def rows(response: Any) -> list[tuple[str, str, str, str]]:
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    return [tuple(html.unescape(cell) for cell in row) for row in ROW_RE.findall(page)]
+
+
+@pytest.fixture
+def admin_client(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> tuple[FlaskClient, StaffAccount]:
+    admin = make_staff("admin", username="coordination")
+    client = staff_browser(app)
+    login_as(client, admin)
+    return client, admin
+
+
+def test_the_coordinator_filters_by_action_and_actor(
+    app: Flask,
+    admin_client: tuple[FlaskClient, StaffAccount],
+    make_staff: Callable[..., StaffAccount],
+) -> None:
+    client, admin = admin_client
+    worker = make_staff("intervenant")
+    token = csrf_token(client, f"/staff/users/{worker.id}")
+    client.post(f"/staff/users/{worker.id}/deactivate", data={"csrf_token": token})
+    everything = rows(client.get("/staff/audit"))
+    assert {r[2] for r in everything} >= {"user.create", "login.success", "user.deactivate"}
+    by_action = rows(client.get("/staff/audit?action=user.create"))
+    assert by_action and {r[2] for r in by_action} == {"user.create"}
+    by_actor = rows(client.get("/staff/audit?actor=Coordination"))
+    assert {r[1] for r in by_actor} == {admin.username}
+    assert {r[2] for r in by_actor} == {"login.success", "user.deactivate"}
+    both = rows(client.get("/staff/audit?action=user.deactivate&actor=coordination"))
+    assert [(r[1], r[2], r[3]) for r in both] == [
+        (admin.username, "user.deactivate", f"user:{worker.id}")
+    ]
+    assert rows(client.get("/staff/audit?actor=nobody")) == []
+
+
+def test_the_coordinator_filters_by_date_in_paris_time(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any], clock: Clock
+) -> None:
+    # 23:30 UTC on 14 January is already 00:30 on the 15th in Paris, as the page shows it.
+    clock.machine.move_to(dt.datetime(2025, 1, 12, 9, 0, tzinfo=dt.UTC), tick=True)
+    make_staff("partner", username="early.account")
+    clock.machine.move_to(dt.datetime(2025, 1, 14, 23, 30, tzinfo=dt.UTC), tick=True)
+    make_staff("partner", username="late.account")
+    clock.machine.move_to(dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC), tick=True)
+    admin = make_staff("admin", username="coordination")
+    client = staff_browser(app)
+    login_as(client, admin)
+
+    def created(query: str) -> set[str]:
+        found = rows(client.get(f"/staff/audit?action=user.create&{query}"))
+        return {r[3] for r in found}
+
+    early, late, now = (f"user:{i}" for i in sorted(ids_of(app, "user.create")))
+    assert created("since=2025-01-15") == {late, now}
+    assert created("until=2025-01-14") == {early}
+    assert created("since=2025-01-13&until=2025-01-15") == {late}
+    assert created("since=2025-01-16&until=2025-02-28") == set()
+    page = client.get("/staff/audit?action=user.create&until=2025-01-15").get_data(as_text=True)
+    assert "1/15/25, 12:30" in page or "15/01/2025 00:30" in page
+
+
+def ids_of(app: Flask, action: str) -> list[int]:
+    with app.app_context():
+        targets = db.session().scalars(select(AuditEvent.target).where(AuditEvent.action == action))
+        return [int(t.split(":")[1]) for t in targets]
+
+
+@pytest.mark.parametrize("query", ["since=2025-13-45", "action=made.up", "until=yesterday"])
+def test_a_bad_filter_is_refused_calmly(
+    query: str, admin_client: tuple[FlaskClient, StaffAccount]
+) -> None:
+    client, _ = admin_client
+    assert client.get(f"/staff/audit?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("role", ["intervenant", "referrer", "partner"])
+def test_only_the_coordinator_reads_the_log(
+    role: str, app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> None:
+    client = staff_browser(app)
+    login_as(client, make_staff(role))
+    assert client.get("/staff/audit").status_code == 403
+    assert client.get("/staff/audit?action=login.success").status_code == 403
