@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import accounts, db
+from portal.models import Role
 
 FAILED = "The username, password or code is not right."
 LOCKED = "logging in is paused for a while"
@@ -164,3 +166,41 @@ def test_successful_logins_do_not_count(
     for _ in range(2):
         assert post_login(client, staff.username, "wrong", "123456").status_code == 400
     assert_calm_429(post_login(client, staff.username, "wrong", "123456"))
+
+
+DEMO_LINE_RE = re.compile(r"^\s+(\w+)\s+username (\S+)\s+password (\S+)$", re.M)
+
+
+def flask_command(app: Flask, *args: str) -> Any:
+    """`flask --app portal ARGS` (which runs inside the app's context)."""
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_each_demo_account_logs_in_with_its_printed_code(app: Flask) -> None:
+    force = [] if app.config["DATABASE_URL"].startswith("sqlite") else ["--force"]
+    result = flask_command(app, "demo", *force)
+    assert result.exit_code == 0, result.output
+    accounts_shown = DEMO_LINE_RE.findall(result.output)
+    assert {role for role, _, _ in accounts_shown} == {r.value for r in Role}
+    for role, username, password in accounts_shown:
+        printed = flask_command(app, "demo-code", username)
+        assert printed.exit_code == 0
+        code = printed.output.strip()
+        assert re.fullmatch(r"\d{6}", code)
+        client = staff_browser(app)
+        response = post_login(client, username, password, code)
+        assert response.status_code == 303, f"demo {role} {username} cannot log in"
+        assert client.get("/staff/").status_code in (200, 302)
+        assert client.get("/staff/", follow_redirects=True).status_code == 200
+
+
+def test_demo_code_is_only_for_demo_accounts(
+    app: Flask, make_staff: Callable[..., StaffAccount]
+) -> None:
+    real = make_staff("admin")
+    for username in (real.username, "nobody.here"):
+        result = flask_command(app, "demo-code", username)
+        assert result.exit_code != 0
+        assert "is not a demo account" in result.output
+        assert not re.search(r"\b\d{6}\b", result.output)
