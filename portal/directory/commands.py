@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from .. import db
 from . import entries, transfer
 
 
 @click.command("directory-import")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(transfer.FORMATS), default=None,
               help="csv or json; by default from the file name.")  # fmt: skip
@@ -33,6 +35,7 @@ def directory_import_command(path: Path, fmt: str | None) -> None:
 
 
 @click.command("directory-export")
+@with_appcontext
 @click.option("--format", "fmt", type=click.Choice(transfer.FORMATS), default="csv")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of the standard output.")  # fmt: skip
