@@ -100,8 +100,9 @@ def check_catalogues(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    # Two catalogues merged: the public site's (every public language) and the back office's.
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{PUBLIC_CATALOGUES};{STAFF_CATALOGUES}"
+    # Two catalogues merged: the back office's, then the public site's (every public language).
+    # The public one comes last because the last catalogue loaded sets the plural rule.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"{STAFF_CATALOGUES};{PUBLIC_CATALOGUES}"
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["PUBLIC_LANGUAGES"][0])
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
     babel.init_app(app, locale_selector=select_locale)
