@@ -45,6 +45,8 @@ ACCESS: dict[str, set[str]] = {
     "staff.activate_user": ADMIN,
     "staff.reset_user": ADMIN,
     "staff.audit_log": ADMIN,
+    "staff.stats": ADMIN,
+    "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,
     "staff.request_take": CASEWORK,
     "staff.request_release": CASEWORK,

@@ -51,4 +51,5 @@ from . import (  # noqa: E402,F401
     menu,
     queue_views,
     referral_views,
+    stats_views,
 )

@@ -17,6 +17,7 @@ MENU: tuple[tuple[str, LazyString, frozenset[str]], ...] = (
     ("staff.referral", _l("Refer a person"), frozenset({Role.REFERRER})),
     ("staff.users", _l("Accounts"), frozenset({Role.ADMIN})),
     ("staff.audit_log", _l("Audit log"), frozenset({Role.ADMIN})),
+    ("staff.stats", _l("Statistics"), frozenset({Role.ADMIN})),
     ("staff.directory", _l("Directory"), frozenset({Role.ADMIN, Role.INTERVENANT, Role.PARTNER})),
     ("staff.directory_recheck", _l("Directory: to re-check"), frozenset({Role.ADMIN})),
 )

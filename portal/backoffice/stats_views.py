@@ -1,0 +1,196 @@
+"""The coordinator's anonymous statistics: a table, a bar chart drawn as SVG, and a CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+from flask import Response, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import MonthField, SelectField
+from wtforms.validators import Optional
+
+from .. import db, statistics
+from ..models import Role, Station
+from ..statistics import Period, PublishedRow
+from ..timezone import paris_today
+from . import bp, roles
+from .forms import OUTCOME_LABELS
+
+SHARE_HEADERS = (
+    _l("Urgent (%)"),
+    _l("From a referral (%)"),
+    _l("Median hours to the first call attempt"),
+    _l("Reached (%)"),
+    _l("Already known to social services (%)"),
+)
+OUTCOME_HEADERS = {**OUTCOME_LABELS, "open": _l("Still open")}
+# A spreadsheet would run these as a formula: a name starting so is written as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class StatsFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    station = SelectField(_l("Station"), default="", validators=[Optional()])
+    since = MonthField(
+        _l("From"), validators=[Optional()], description=_l("Month and year, e.g. 2025-01.")
+    )
+    until = MonthField(
+        _l("To"), validators=[Optional()], description=_l("Month and year, e.g. 2025-12.")
+    )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the filter asks for, once checked."""
+
+    period: Period
+    station_id: int | None
+    station_label: str
+
+
+def _filter_form() -> StatsFilterForm:
+    form = StatsFilterForm(request.args)
+    stations = db.session().execute(select(Station.id, Station.name).order_by(Station.name))
+    form.station.choices = [
+        ("", _("All stations")),
+        *((str(ident), name) for ident, name in stations),
+        (str(statistics.NO_STATION), _("No station")),
+    ]
+    return form
+
+
+def _selection(form: StatsFilterForm) -> Selection | None:
+    """The period and station asked for, or None with the reason on the form."""
+    if not form.validate():
+        return None
+    default = Period.last_months(paris_today())
+    first = statistics.month_start(form.since.data) if form.since.data else default.first
+    last = statistics.month_start(form.until.data) if form.until.data else default.last
+    if first > last:
+        form.until.errors.append(_("The end comes before the start."))
+        return None
+    period = Period(first, last)
+    if len(period.months()) > statistics.MAX_MONTHS:
+        form.until.errors.append(
+            _("Choose at most %(count)d months.", count=statistics.MAX_MONTHS)
+        )
+        return None
+    station = form.station.data or ""
+    label = dict(form.station.choices).get(station, "")  # type: ignore[arg-type]
+    return Selection(period, int(station) if station else None, label)
+
+
+def _headers() -> list[str]:
+    outcomes = [str(label) for label in OUTCOME_HEADERS.values()]
+    return [_("Station"), _("Month"), _("Requests"), *map(str, SHARE_HEADERS), *outcomes]
+
+
+def _count(value: int | None) -> str:
+    return str(value) if value is not None else f"< {statistics.SMALL_COUNT}"
+
+
+def _cells(row: PublishedRow, withheld: str, for_csv: bool) -> list[str]:
+    """Every figure of a row as text; the same rule on the page and in the export."""
+
+    def share(value: int | None) -> str:
+        return withheld if value is None else str(value)
+
+    if row.median_hours is None:
+        median = withheld
+    else:
+        median = str(row.median_hours) if for_csv else format_decimal(row.median_hours)
+    return [
+        _count(row.requests),
+        share(row.urgent_share),
+        share(row.referral_share),
+        median,
+        share(row.reached_share),
+        share(row.known_share),
+        *(_count(row.outcomes.get(key, 0)) for key in OUTCOME_HEADERS),
+    ]
+
+
+def _figures(selection: Selection) -> tuple[list[statistics.StationMonth], list[PublishedRow]]:
+    figures = statistics.station_months(selection.period, selection.station_id)
+    names = statistics.station_names(_("No station"))
+    return figures, statistics.publish(figures, names)
+
+
+def _chart_description(selection: Selection) -> str:
+    return _(
+        "Number of requests per month from %(first)s to %(last)s, %(station)s. A month with "
+        "fewer than %(small)d requests has no bar and reads “< %(small)d”.",
+        first=format_date(selection.period.first, "MMMM yyyy"),
+        last=format_date(selection.period.last, "MMMM yyyy"),
+        station=selection.station_label,
+        small=statistics.SMALL_COUNT,
+    )
+
+
+def _refused(form: StatsFilterForm) -> ResponseReturnValue:
+    """The page with the filter's errors and no figures: never a 500 for what was typed."""
+    page = render_template(
+        "staff/stats.html", form=form, selection=None, small=statistics.SMALL_COUNT
+    )
+    return page, 400
+
+
+@bp.get("/stats")
+@roles(Role.ADMIN)
+def stats() -> ResponseReturnValue:
+    form = _filter_form()
+    selection = _selection(form)
+    if selection is None:
+        return _refused(form)
+    figures, rows = _figures(selection)
+    totals = statistics.monthly_totals(figures, selection.period)
+    chart = statistics.bar_chart(totals)
+    return render_template(
+        "staff/stats.html",
+        form=form,
+        selection=selection,
+        headers=_headers(),
+        rows=[(r.station, format_date(r.month, "MMMM yyyy"), _cells(r, "—", False)) for r in rows],
+        chart=chart,
+        label_every=math.ceil(len(chart.bars) / 24) or 1,
+        chart_description=_chart_description(selection),
+        small=statistics.SMALL_COUNT,
+        csv_args={k: v for k, v in request.args.items() if k in form.data},
+        count_text=_count,
+    )
+
+
+def _csv_text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+@bp.get("/stats.csv")
+@roles(Role.ADMIN)
+def stats_csv() -> ResponseReturnValue:
+    form = _filter_form()
+    selection = _selection(form)
+    if selection is None:
+        return _refused(form)
+    _figures_exact, rows = _figures(selection)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(_headers())
+    for row in rows:
+        cells = _cells(row, _("withheld"), True)
+        writer.writerow([_csv_text(row.station), f"{row.month:%Y-%m}", *cells])
+    period = selection.period
+    name = f"statistics-{period.first:%Y-%m}-{period.last:%Y-%m}.csv"
+    # A byte-order mark, so that spreadsheets open the accents right.
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
