@@ -168,7 +168,9 @@ def test_access_matrix(
     wrong = []
     for rule in staff_rules(app):
         allowed = ACCESS.get(rule.endpoint)
-        assert allowed is not None, f"add {rule.endpoint!r} to ACCESS in tests/test_staff_access.py"
+        if allowed is None:
+            wrong.append(f"{rule.endpoint}: add it to ACCESS in tests/test_staff_access.py")
+            continue
         response = visit(client, app, rule, samples)
         status, location = response.status_code, response.headers.get("Location", "")
         if who in allowed:
