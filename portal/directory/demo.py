@@ -52,7 +52,7 @@ LOCAL: tuple[dict[str, Any], ...] = (
     {"uid": "demo-shelter", "name": "Maison d'accueil (démo)", "category": "housing",
      "description": "Fiche de démonstration : hébergement pour femmes et enfants, "
                     "équipe présente jour et nuit.",
-     "address": "1 rue de l'Exemple", "postcode": "42000", "commune": "Saint-Étienne",
+     "address": "12 impasse des Glycines", "postcode": "42100", "commune": "Saint-Étienne",
      "address_confidential": True, "pro_phone": "04 65 71 00 21", "open_24_7": True,
      "opening_hours": "24/7", "communes": ["Saint-Étienne", "Saint-Chamond", "Firminy"],
      "languages": ["fr", "ar"], "reception": "appointment", "visibility": "public",
