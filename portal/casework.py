@@ -65,7 +65,21 @@ def _check(request: CallbackRequest, actor: StaffUser, action: str, version: int
         raise CaseworkError("wrong_transition")
 
 
+def _flush_change() -> None:
+    """Write the change before anything else, so that a concurrent one is caught as a Conflict.
+
+    Without this, the audit write would flush it and the version clash would escape as an error.
+    """
+    session = db.session()
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict() from exc
+
+
 def _audit(action: str, actor: StaffUser, request: CallbackRequest, **details: object) -> None:
+    _flush_change()
     audit.record(f"request.{action}", actor, target=f"request:{request.id}", **details)
 
 

@@ -361,10 +361,12 @@ def test_an_erased_request_cannot_be_reopened(
 
 
 def cancelled_request(app: Flask) -> int:
+    """A request its author cancelled with her code, as from the public cancel page."""
     with app.app_context():
+        station = db.session().scalars(select(Station).where(Station.code == "st-etienne")).one()
         details = callbacks.RequestDetails(
             phone_e164=next(PHONES), call_language="fr", page_language="fr",
-            safe_windows=["10:00-12:00"], station_id=1,
+            safe_windows=["10:00-12:00"], station_id=station.id,
         )  # fmt: skip
         submitted = callbacks.submit_request(details)
         assert callbacks.cancel_request(submitted.cancel_code)
