@@ -155,6 +155,9 @@ def test_page_shows_table_chart_and_menu_entry(admin_client: FlaskClient) -> Non
     assert "<caption>Figures per station and month</caption>" in page
     row = page.split('<th scope="row">Commissariat de Saint-Étienne</th>')[1].split("</tr>")[0]
     assert row.startswith("<td>March 2026</td><td>12</td><td>50</td><td>—</td><td>3.5</td>")
+    ended = page.split("How requests ended, per station and month</caption>")[1]
+    ended = ended.split('<th scope="row">Commissariat de Saint-Étienne</th>')[1].split("</tr>")[0]
+    assert ended == "<td>March 2026</td>" + "<td>&lt; 5</td>" * 5 + "<td>5</td>"
     roanne = page.split('<th scope="row">Commissariat de Roanne</th>')[1].split("</tr>")[0]
     assert roanne.startswith("<td>April 2026</td><td>&lt; 5</td><td>—</td>")
     svg = page.split("<svg")[1].split("</svg>")[0]

@@ -90,17 +90,24 @@ def _selection(form: StatsFilterForm) -> Selection | None:
     return Selection(period, int(station) if station else None, label)
 
 
+def _figure_headers() -> list[str]:
+    return [_("Station"), _("Month"), _("Requests"), *map(str, SHARE_HEADERS)]
+
+
+def _outcome_headers() -> list[str]:
+    return [_("Station"), _("Month"), *(str(label) for label in OUTCOME_HEADERS.values())]
+
+
 def _headers() -> list[str]:
-    outcomes = [str(label) for label in OUTCOME_HEADERS.values()]
-    return [_("Station"), _("Month"), _("Requests"), *map(str, SHARE_HEADERS), *outcomes]
+    return [*_figure_headers(), *_outcome_headers()[2:]]
 
 
 def _count(value: int | None) -> str:
     return str(value) if value is not None else f"< {statistics.SMALL_COUNT}"
 
 
-def _cells(row: PublishedRow, withheld: str, for_csv: bool) -> list[str]:
-    """Every figure of a row as text; the same rule on the page and in the export."""
+def _cells(row: PublishedRow, withheld: str, for_csv: bool) -> tuple[list[str], list[str]]:
+    """The figures, then the outcomes, of a row as text; the same rule on page and export."""
 
     def share(value: int | None) -> str:
         return withheld if value is None else str(value)
@@ -109,15 +116,15 @@ def _cells(row: PublishedRow, withheld: str, for_csv: bool) -> list[str]:
         median = withheld
     else:
         median = str(row.median_hours) if for_csv else format_decimal(row.median_hours)
-    return [
+    figures = [
         _count(row.requests),
         share(row.urgent_share),
         share(row.referral_share),
         median,
         share(row.reached_share),
         share(row.known_share),
-        *(_count(row.outcomes.get(key, 0)) for key in OUTCOME_HEADERS),
     ]
+    return figures, [_count(row.outcomes.get(key, 0)) for key in OUTCOME_HEADERS]
 
 
 def _figures(selection: Selection) -> tuple[list[statistics.StationMonth], list[PublishedRow]]:
@@ -159,8 +166,9 @@ def stats() -> ResponseReturnValue:
         "staff/stats.html",
         form=form,
         selection=selection,
-        headers=_headers(),
-        rows=[(r.station, format_date(r.month, "MMMM yyyy"), _cells(r, "—", False)) for r in rows],
+        figure_headers=_figure_headers(),
+        outcome_headers=_outcome_headers(),
+        rows=[(r.station, format_date(r.month, "MMMM yyyy"), *_cells(r, "—", False)) for r in rows],
         chart=chart,
         label_every=math.ceil(len(chart.bars) / 24) or 1,
         chart_description=_chart_description(selection),
@@ -186,8 +194,8 @@ def stats_csv() -> ResponseReturnValue:
     writer = csv.writer(buffer)
     writer.writerow(_headers())
     for row in rows:
-        cells = _cells(row, _("withheld"), True)
-        writer.writerow([_csv_text(row.station), f"{row.month:%Y-%m}", *cells])
+        figures, outcomes = _cells(row, _("withheld"), True)
+        writer.writerow([_csv_text(row.station), f"{row.month:%Y-%m}", *figures, *outcomes])
     period = selection.period
     name = f"statistics-{period.first:%Y-%m}-{period.last:%Y-%m}.csv"
     # A byte-order mark, so that spreadsheets open the accents right.
