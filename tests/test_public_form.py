@@ -140,6 +140,23 @@ def test_windows_must_be_chosen_from_the_list(submit, stored_requests, windows):
     assert stored_requests() == []
 
 
+@pytest.mark.parametrize("lang", ["en", "fr", "ar"])
+@pytest.mark.parametrize(
+    ("field", "values", "anchor"),
+    [("windows", (["bogus"], ["other"]), "windows-0"), ("danger", ("bogus", "other"), "danger-0")],
+)
+def test_unknown_choice_gets_a_plain_message_without_echo(submit, lang, field, values, anchor):
+    def summary_text(value) -> str:
+        body = submit(path=f"/{lang}/", **{field: value}).get_data(as_text=True)
+        return re.search(rf'<a href="#{anchor}">([^<]+)</a>', body).group(1)
+
+    first, second = (summary_text(value) for value in values)
+    assert "bogus" not in first
+    assert first == second
+    if field == "danger":
+        assert first == summary_text(None)
+
+
 def test_one_good_and_one_unknown_window_is_refused(submit, stored_requests):
     assert_error_on(submit(windows=["10:00-12:00", "bogus"]), "windows", anchor="windows-0")
     assert stored_requests() == []

@@ -59,9 +59,11 @@ class CallbackForm(FlaskForm):
         ],
         description=_l("It can be a made-up name. We will only ask for this name."),
     )
+    # validate_choice=False: validate_windows answers in plain words, never echoing the value.
     windows = MultiCheckboxField(
         _l("When is it safe to call you?"),
         description=_l("Choose every time that suits you, Paris time."),
+        validate_choice=False,
     )
     voicemail_ok = BooleanField(_l("We may leave a voicemail message"))
     sms_ok = BooleanField(_l("We may send you a text message"))
@@ -70,6 +72,7 @@ class CallbackForm(FlaskForm):
         _l("Are you in danger right now?"),
         choices=[("no", _l("No")), ("yes", _l("Yes"))],
         validators=[InputRequired(_l("Tell us whether you are in danger right now."))],
+        validate_choice=False,
     )
     message = TextAreaField(
         _l("Anything we should know before calling (optional)"),
@@ -143,6 +146,10 @@ class CallbackForm(FlaskForm):
             raise ValidationError(_l("Choose at least one time when it is safe to call you."))
         if any(w not in PUBLIC_SLOTS for w in field.data):
             raise ValidationError(_l("Choose times from the list."))
+
+    def validate_danger(self, field: RadioField) -> None:
+        if field.data not in ("no", "yes"):
+            raise ValidationError(_l("Tell us whether you are in danger right now."))
 
     def validate_no_call_after(self, field: DateField) -> None:
         if field.data is not None and field.data < paris_today():
