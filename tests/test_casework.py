@@ -94,6 +94,11 @@ def hidden_value(page: str, name: str) -> str | None:
     return None
 
 
+def csrf_of(page: str) -> str | None:
+    """The page's CSRF token, as any of its forms sends it."""
+    return hidden_value(page, "csrf_token")
+
+
 def in_english(client: FlaskClient) -> FlaskClient:
     """The back office in English, the language of the messages these tests read."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
