@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
 from . import crypto, db
@@ -87,9 +88,23 @@ def accept_totp(user: StaffUser | None, code: str, secret: str | None = None) ->
         if step <= user.totp_last_step:
             continue
         if secrets.compare_digest(totp.generate_otp(step), code):
-            user.totp_last_step = step
-            return True
+            return _claim_step(user, step)
     return False
+
+
+def _claim_step(user: StaffUser, step: int) -> bool:
+    """Take the step unless another request took it first: two logins racing with one code
+    cannot both win, because the database applies this conditional update once."""
+    claimed = db.session().execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, StaffUser.totp_last_step < step)
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def is_locked(user: StaffUser) -> bool:

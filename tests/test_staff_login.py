@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import CSRF_RE, Clock, StaffAccount, log_out, post_login, staff_browser
+from conftest import (
+    CSRF_RE,
+    Clock,
+    StaffAccount,
+    csrf_token,
+    log_out,
+    post_login,
+    staff_browser,
+)
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -90,6 +99,35 @@ def test_a_code_is_accepted_only_once(
     assert FAILED in again.get_data(as_text=True)
     clock.advance(seconds=30)
     assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303
+
+
+def test_a_code_cannot_be_used_twice_at_the_same_moment(
+    app: Flask, make_staff: Callable[..., StaffAccount]
+) -> None:
+    # Someone who saw the code races the person typing it: only one of the two gets in.
+    staff = make_staff("intervenant")
+    code = staff.code()
+    browsers = [staff_browser(app) for _ in range(2)]
+    forms = [
+        {"username": staff.username, "password": staff.password, "code": code,
+         "csrf_token": csrf_token(browser, "/staff/login")}
+        for browser in browsers
+    ]  # fmt: skip
+    start = threading.Barrier(len(browsers))
+    answers: list[int] = []
+
+    def send(browser: FlaskClient, form: dict[str, str]) -> None:
+        start.wait()
+        answers.append(browser.post("/staff/login", data=form).status_code)
+
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(browsers, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answers) == [303, 400]
 
 
 def test_lockout_after_repeated_failures_and_its_end(
