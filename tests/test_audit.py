@@ -116,6 +116,13 @@ def test_a_deleted_last_event_is_found(app: Flask, logged_events: list[int]) -> 
     assert_broken_at(app, before_last, "events after it were removed")
 
 
+def test_a_deleted_last_event_and_head_are_found(app: Flask, logged_events: list[int]) -> None:
+    last, before_last = logged_events[-1], logged_events[-2]
+    tamper(app, "DELETE FROM audit_event WHERE id = :id", id=last)
+    tamper(app, "DELETE FROM audit_head")
+    assert_broken_at(app, before_last, "events after it were removed")
+
+
 def rows(response: Any) -> list[tuple[str, str, str, str]]:
     assert response.status_code == 200
     page = response.get_data(as_text=True)
