@@ -375,3 +375,29 @@ def test_another_number_is_not_capped(submit, stored_requests):
         submit()
     submit(phone="07 98 76 54 32")
     assert len(stored_requests()) == 4
+
+
+def test_person_fixing_an_error_quickly_is_not_taken_for_a_bot(make_app):
+    from portal import db
+    from portal.cli import create_demo_stations
+    from portal.models import CallbackRequest
+
+    app = make_app(MIN_FILL_SECONDS=2)
+    with app.app_context():
+        create_demo_stations()
+    client = app.test_client()
+    token = csrf_token(client, "/fr/")
+    with time_machine.travel(time.time() + 30, tick=True):
+        first = client.post("/fr/", data={**VALID_FORM, "consent": "", "csrf_token": token})
+        assert first.status_code == 400
+        again = csrf_token_in(first.get_data(as_text=True))
+        fixed = client.post("/fr/", data={**VALID_FORM, "csrf_token": again})
+    assert fixed.status_code == 303
+    with app.app_context():
+        assert db.session().query(CallbackRequest).count() == 1
+
+
+def csrf_token_in(body: str) -> str:
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body)
+    assert found, "no CSRF token on the page"
+    return found.group(1)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
+
+# A form sent back with errors keeps the token of the page first served, up to this age, so
+# that the time trap counts from when she began and not from the error page.
+KEEP_FIRST_TOKEN_SECONDS = 3600
 
 
 def seconds_since_form_loaded(csrf_token: str | None) -> float | None:
@@ -31,3 +36,10 @@ def looks_like_a_bot(honeypot: str | None, csrf_token: str | None) -> bool:
         return True
     age = seconds_since_form_loaded(csrf_token)
     return age is None or age < float(current_app.config["MIN_FILL_SECONDS"])
+
+
+def keep_first_token(csrf_field: Any) -> None:
+    """Render again the token that was sent, so that fixing one error quickly is not 'too fast'."""
+    age = seconds_since_form_loaded(csrf_field.data)
+    if age is not None and age < KEEP_FIRST_TOKEN_SECONDS:
+        csrf_field.current_token = csrf_field.data
