@@ -179,6 +179,21 @@ def test_filters_by_station_and_period(app: Flask, admin_client: FlaskClient) ->
     assert [r["Requests"] for r in read_csv(older)] == ["< 5"]
 
 
+def test_a_station_name_is_never_run_as_a_spreadsheet_formula(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> None:
+    with app.app_context():
+        db.session().add(Station(code="odd", name="=1+1", kind="brigade", commune="Feurs"))
+        db.session().commit()
+    new_request(app, 1, "odd")
+    client = app.test_client()
+    login_as(client, make_staff("admin"))
+
+    [row] = read_csv(client.get("/staff/stats.csv", headers=EN))
+
+    assert row["Station"] == "'=1+1"
+
+
 @pytest.mark.parametrize(
     "query",
     ["since=soon", "since=2026-05&until=2026-01", "station=9999", "since=2020-01&until=2026-01",
