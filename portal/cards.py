@@ -26,11 +26,12 @@ def card_code(batch: CardBatch) -> str:
 @dataclass(frozen=True)
 class Card:
     batch: CardBatch
-    station: Station | None  # None when the batch was revoked: the coordinator takes it
+    # None when the batch was revoked or its station closed: the coordinator takes the request.
+    station: Station | None
 
     @property
     def revoked(self) -> bool:
-        return self.batch.revoked_at is not None
+        return self.batch.revoked_at is not None or not self.batch.station.active
 
 
 def read_card(code: str) -> Card | None:
@@ -49,7 +50,8 @@ def read_card(code: str) -> Card | None:
     batch = db.session().get(CardBatch, batch_id)
     if batch is None or batch.station_id != station_id:
         return None
-    station = None if batch.revoked_at else batch.station
+    # A closed station's cards must not feed a queue nobody reads any more.
+    station = None if batch.revoked_at or not batch.station.active else batch.station
     return Card(batch=batch, station=station)
 
 

@@ -162,3 +162,16 @@ def test_card_form_errors_keep_the_card(client, card, stored_requests):
     assert f'action="/fr/c/{card}"' in body
     assert 'name="station"' not in body
     assert stored_requests() == []
+
+
+def test_card_of_a_closed_station_goes_to_the_coordinator(app, client, card, stored_requests):
+    with app.app_context():
+        db.session().query(Station).filter_by(code="roanne").update({"active": False})
+        db.session().commit()
+    path = f"/fr/c/{card}"
+    assert 'class="note"' in client.get(path).get_data(as_text=True)
+    response = send_card_form(client, path)
+    assert response.status_code == 303
+    [stored] = stored_requests()
+    assert stored.station_id is None
+    assert "04 77 00 00 00" in client.get(response.headers["Location"]).get_data(as_text=True)

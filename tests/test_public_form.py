@@ -58,6 +58,18 @@ def test_form_is_served_with_every_field(client):
     assert "aria-invalid" not in body
 
 
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [("ar", "ar"), ("en-US,en;q=0.8", "en"), ("de,it;q=0.5", "fr"), (None, "fr")],
+)
+def test_home_goes_to_the_best_language(client, accept, lang):
+    response = client.get("/", headers={"Accept-Language": accept} if accept else {})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/{lang}/"
+    assert "Accept-Language" in response.headers["Vary"]
+    assert response.headers.getlist("Set-Cookie") == []
+
+
 def test_valid_request_is_stored_and_confirmed(submit, stored_requests):
     response = submit()
     assert response.status_code == 303
