@@ -118,7 +118,7 @@ def test_the_filters_work_without_javascript(directory: Flask, client: FlaskClie
     assert '<form class="dir-filters" method="get" action="/en/directory">' in page
     for name in ("category", "commune", "language"):
         assert f'name="{name}"' in page
-    assert '<button type="submit">' in page
+    assert '<button type="submit" class="primary">' in page
 
 
 def test_long_lists_are_paginated(directory: Flask, client: FlaskClient) -> None:
@@ -350,3 +350,14 @@ def test_markup_typed_into_any_text_field_is_shown_as_text(
         assert f"{name} {escaped}" in pages["public"], name
     assert "referral_procedure" not in pages["public"]
     assert f"referral_procedure {escaped}" in pages["staff"]
+
+
+def test_without_the_database_the_national_numbers_still_show(tmp_path: Path) -> None:
+    from conftest import app_config
+
+    from portal import create_app
+
+    url = f"sqlite:///file:{tmp_path / 'missing.sqlite3'}?mode=ro&uri=true"
+    page = text(create_app(app_config(url)).test_client().get("/en/directory"))
+    assert 'href="tel:17"' in page and 'href="sms:114"' in page and 'href="tel:3919"' in page
+    assert "The list of local services cannot be shown right now." in page
