@@ -1,0 +1,161 @@
+"""Referrals by police officers and gendarmes: write-only, into their own station's queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import StaffAccount
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from test_casework import act, audit_actions, csrf_of, new_request, staff_client, text_of
+from test_queue import rows, station_id
+
+from portal import db
+from portal.models import AuditEvent, CallbackRequest
+from portal.timezone import PARIS
+
+NIGHT = "22:00-08:00"
+# Monday 8 June 2026, 23:30 in Paris: only the night window is open.
+LATE_EVENING = dt.datetime(2026, 6, 8, 23, 30, tzinfo=PARIS)
+
+
+def referral_form(app: Flask, station: str = "st-etienne", **fields: Any) -> dict[str, Any]:
+    data = {
+        "phone": "06 71 22 33 44",
+        "name": "Leïla",
+        "windows": ["20:00-22:00", NIGHT],
+        "call_language": "ar",
+        "notes": "Plainte déposée ce soir, enfants présents",
+        "consent": "y",
+        "urgent": "y",
+        "station": str(station_id(app, station)),
+        **fields,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def send_referral(client: FlaskClient, data: dict[str, Any]) -> Any:
+    page = client.get("/staff/referral").get_data(as_text=True)
+    return client.post("/staff/referral", data={**data, "csrf_token": csrf_of(page)})
+
+
+def all_requests(app: Flask) -> list[CallbackRequest]:
+    with app.app_context():
+        query = select(CallbackRequest).order_by(CallbackRequest.id)
+        return list(db.session().scalars(query))
+
+
+@pytest.fixture
+def officer(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: Any,
+            login_as: Callable[..., Any]) -> FlaskClient:  # fmt: skip
+    time_machine.move_to(LATE_EVENING - dt.timedelta(hours=1), tick=False)
+    account = make_staff("referrer", ["st-etienne", "firminy"], username="officer")
+    return staff_client(app, login_as, account)
+
+
+def test_a_referral_enters_the_station_queue_first(
+    app: Flask, officer: FlaskClient, time_machine: Any,
+    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
+) -> None:  # fmt: skip
+    # A request from the person herself, sent earlier the same evening and not urgent.
+    earlier = new_request(app, safe_windows=[NIGHT])
+    response = send_referral(officer, referral_form(app))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/staff/referral/sent")
+    confirmation = text_of(officer.get(response.headers["Location"]))
+    referral = all_requests(app)[-1]
+    assert referral.reference not in confirmation and "Leïla" not in confirmation
+    assert "06 71 22 33 44" not in confirmation
+    assert (referral.source, referral.urgent) == ("referral", True)
+    assert referral.station_id == station_id(app, "st-etienne")
+    assert referral.safe_windows == ["20:00-22:00", NIGHT]
+    assert referral.call_language == "ar"
+    with app.app_context():
+        actions = db.session().scalars(select(AuditEvent.action)).all()
+        assert "referral.create" in actions
+
+    time_machine.move_to(LATE_EVENING, tick=False)
+    worker = staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
+    queue = rows(worker.get("/staff/").get_data(as_text=True))
+    assert [ident for ident, _ in queue] == [referral.id, earlier]
+    text = dict(queue)
+    assert "Referral" in text[referral.id] and "Urgent" in text[referral.id]
+    assert "Safe now, until 08:00" in text[referral.id]
+    page = text_of(worker.get(f"/staff/requests/{referral.id}"))
+    assert "+33671223344" in page and "Leïla" in page
+    assert "Plainte déposée ce soir, enfants présents" in page
+    assert "request.view" in audit_actions(app, referral.id)
+
+
+def test_a_referral_to_the_officers_second_station(app: Flask, officer: FlaskClient) -> None:
+    response = send_referral(officer, referral_form(app, station="firminy", urgent=None))
+    assert response.status_code == 303
+    referral = all_requests(app)[-1]
+    assert referral.station_id == station_id(app, "firminy") and not referral.urgent
+
+
+def test_the_officer_sees_no_request(app: Flask, officer: FlaskClient) -> None:
+    send_referral(officer, referral_form(app))
+    referral = all_requests(app)[-1]
+    home = officer.get("/staff/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/staff/referral")
+    assert officer.get("/staff/?status=open").headers["Location"].endswith("/staff/referral")
+    assert officer.get(f"/staff/requests/{referral.id}").status_code == 403
+    page = officer.get("/staff/referral").get_data(as_text=True)
+    assert referral.reference not in page
+    token = csrf_of(page)
+    taken = officer.post(
+        f"/staff/requests/{referral.id}/take", data={"take-csrf_token": token, "take-version": "1"}
+    )
+    assert taken.status_code == 403
+    with app.app_context():
+        stored = db.session().get(CallbackRequest, referral.id)
+        assert stored is not None and stored.assigned_to_id is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"consent": None}, "A referral needs the person's agreement."),
+        ({"windows": None}, "Choose at least one time when it is safe to call."),
+        ({"phone": "12"}, "This phone number does not look right."),
+        ({"phone": ""}, "Enter the phone number."),
+        ({"station": "roanne"}, "Not a valid choice"),
+        ({"station": "not-a-number"}, "Not a valid choice"),
+        ({"station": None}, "Not a valid choice"),
+        ({"windows": ["03:00-04:00"]}, "not a valid choice"),
+        ({"call_language": "xx"}, "Not a valid choice"),
+    ],
+)
+def test_a_wrong_referral_is_refused_with_a_reason(
+    app: Flask, officer: FlaskClient, change: dict[str, Any], message: str
+) -> None:
+    data = referral_form(app)
+    if change.get("station") == "roanne":
+        change = {"station": str(station_id(app, "roanne"))}
+    data = {k: v for k, v in {**data, **change}.items() if v is not None}
+    response = send_referral(officer, data)
+    assert response.status_code == 400
+    assert message in text_of(response)
+    assert all_requests(app) == []
+
+
+def test_an_urgent_referral_waits_behind_an_older_urgent_request(
+    app: Flask, officer: FlaskClient, time_machine: Any,
+    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
+) -> None:  # fmt: skip
+    older_urgent = new_request(app, urgent=True, safe_windows=[NIGHT])
+    time_machine.move_to(LATE_EVENING - dt.timedelta(minutes=50), tick=False)
+    assert send_referral(officer, referral_form(app)).status_code == 303
+    referral = all_requests(app)[-1]
+    time_machine.move_to(LATE_EVENING, tick=False)
+    worker = staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
+    assert [i for i, _ in rows(worker.get("/staff/").get_data(as_text=True))] == [
+        older_urgent,
+        referral.id,
+    ]
+    assert act(worker, referral.id, "take").status_code == 303
