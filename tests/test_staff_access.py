@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from conftest import StaffAccount, csrf_token, staff_browser
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from portal import accounts, db
 from portal.db import Base
@@ -107,8 +107,6 @@ def rule_path(app: Flask, rule: Rule, samples: Samples) -> str:
     assert not missing, f"add a sample value for {missing} (route {rule.rule}) to SAMPLES"
     values = {name: SAMPLES[name](samples) for name in rule.arguments}
     with app.test_request_context():
-        from flask import url_for
-
         return url_for(rule.endpoint, **values)
 
 
@@ -219,3 +217,55 @@ def test_every_state_changing_form_needs_a_csrf_token(
     assert snapshot(app) == before
     # The refused posts did not log the admin out either.
     assert client.get("/staff/").status_code == 200
+
+
+def int_arguments(rule: Rule) -> list[str]:
+    converters = rule._converters.items()
+    return [name for name, converter in converters if isinstance(converter, IntegerConverter)]
+
+
+def test_an_id_too_large_for_the_database_is_simply_not_found(
+    app: Flask,
+    samples: Samples,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
+    client = staff_browser(app)
+    login_as(client, make_staff("admin"))
+    rules = [r for r in staff_rules(app) if int_arguments(r) and r.endpoint != "staff.logout"]
+    assert {"staff.edit_user", "staff.reset_user"} <= {r.endpoint for r in rules}
+    wrong = []
+    for rule in rules:
+        values = {name: SAMPLES[name](samples) for name in rule.arguments}
+        values.update({name: 10**20 for name in int_arguments(rule)})
+        with app.test_request_context():
+            path = url_for(rule.endpoint, **values)
+        if is_post_only(rule):
+            response = client.post(path, data={"csrf_token": csrf_token(client, "/staff/login")})
+        else:
+            response = client.get(path)
+        expected = 404 if Role.ADMIN.value in ACCESS.get(rule.endpoint, set()) else 403
+        if response.status_code != expected:
+            wrong.append(f"{rule.endpoint}: {response.status_code}")
+    assert not wrong
+
+
+def test_a_nul_character_is_refused_plainly(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> None:
+    client = staff_browser(app)
+    token = csrf_token(client, "/staff/login")
+    form = {"username": "a\x00b", "password": "x", "code": "123456", "csrf_token": token}
+    assert client.post("/staff/login", data=form).status_code == 400
+    admin = make_staff("admin")
+    login_as(client, admin)
+    before = snapshot(app)
+    assert client.get("/staff/audit?actor=a%00b").status_code == 400
+    page = f"/staff/users/{admin.id}"
+    form = {"display_name": "Claire\x00", "role": "admin", "csrf_token": csrf_token(client, page)}
+    assert client.post(page, data=form).status_code == 400
+    after = snapshot(app)
+    # Only the login itself moved: the session's last activity.
+    assert {k: v for k, v in after.items() if k != "staff_session"} == {
+        k: v for k, v in before.items() if k != "staff_session"
+    }

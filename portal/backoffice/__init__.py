@@ -43,6 +43,22 @@ def require_staff() -> ResponseReturnValue | None:
     return None
 
 
+# The largest id our integer columns hold: a longer number in an address is simply not found.
+MAX_ID = 2**31 - 1
+
+
+@bp.before_request
+def refuse_malformed_input() -> None:
+    """Answer plainly what no person types (NUL, huge ids), rather than let the database fail."""
+    for values in (request.args, request.form):
+        for key, items in values.lists():
+            if "\x00" in key or any("\x00" in item for item in items):
+                abort(400)
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            abort(404)
+
+
 from ..directory import staff_views as _directory_views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
     accounts_views,
