@@ -1,0 +1,206 @@
+"""E-mail notices of new requests, through a real SMTP server on loopback.
+
+A notice tells the station's social workers that something arrived; it never carries the
+person's number, name or message, and it never stands in the way of the request itself.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import time
+from collections.abc import Callable, Iterator
+from email.message import Message
+from email.policy import default as default_policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from conftest import StaffAccount
+from flask import Flask
+from sqlalchemy import select
+from test_referrals import referral_form, send_referral
+
+from portal import db
+from portal.models import CallbackRequest, StaffUser
+
+NAME = "Samira Benali"
+MESSAGE = "Mon mari rentre vers dix-huit heures"
+PHONE_FORMS = ("06 12 34 56 78", "0612345678", "+33612345678", "33612345678", "612345678")
+
+
+class Inbox:
+    """An SMTP handler that keeps what it receives, or refuses everything."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.received: list[Any] = []
+        self.refuse = refuse
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refuse:
+            return "554 Transaction failed"
+        self.received.append(envelope)
+        return "250 OK"
+
+    def wait(self, count: int, seconds: float = 5.0) -> list[Any]:
+        deadline = time.monotonic() + seconds
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.received
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def staff_with_email(app: Flask, make_staff: Callable[..., StaffAccount]) -> dict[str, str]:
+    """Who should hear of a request for Saint-Étienne, and who should not."""
+    people = {
+        "etienne worker": make_staff("intervenant", ["st-etienne"], username="etienne"),
+        "etienne worker without email": make_staff("intervenant", ["st-etienne"]),
+        "roanne worker": make_staff("intervenant", ["roanne"], username="roanne"),
+        "officer": make_staff("referrer", ["st-etienne"], username="officer"),
+        "coordinator": make_staff("admin", username="coordinator"),
+    }
+    addresses = {}
+    with app.app_context():
+        for label, account in people.items():
+            user = db.session().get(StaffUser, account.id)
+            assert user is not None
+            if label != "etienne worker without email":
+                user.email = f"{account.username}@loire.example"
+                addresses[label] = user.email
+        db.session().commit()
+    return addresses
+
+
+def body_of(envelope: Any) -> tuple[Message, str]:
+    parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
+    return parsed, parsed.get_body().get_content()  # type: ignore[union-attr]
+
+
+def test_a_submission_tells_the_station_without_personal_data(
+    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    submit: Callable[..., Any], stored_requests: Callable[[], list[CallbackRequest]],
+) -> None:  # fmt: skip
+    inbox, port = smtp
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    response = submit(phone="06 12 34 56 78", name=NAME, message=MESSAGE)
+    assert response.status_code == 303
+    (envelope,) = inbox.wait(1)
+    time.sleep(0.2)  # a second message, if one were sent, would have arrived by now
+    assert len(inbox.received) == 1
+    assert envelope.rcpt_tos == [staff_with_email["etienne worker"]]
+    parsed, body = body_of(envelope)
+    assert "Saint-Étienne" in parsed["Subject"] and "[URGENT]" not in parsed["Subject"]
+    assert "https://portal.example/staff/" in body
+    raw = envelope.original_content.decode("utf-8", "replace")
+    for text in (raw, body, str(parsed["Subject"])):
+        for phone in PHONE_FORMS:
+            assert phone not in text
+        assert NAME not in text and "Samira" not in text
+        assert MESSAGE not in text and "dix-huit" not in text
+    (stored,) = stored_requests()
+    assert stored.reference not in raw
+
+
+def test_an_urgent_request_is_marked_urgent(
+    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    submit: Callable[..., Any],
+) -> None:  # fmt: skip
+    inbox, port = smtp
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    assert submit(danger="yes").status_code == 303
+    (envelope,) = inbox.wait(1)
+    parsed, _ = body_of(envelope)
+    assert parsed["Subject"].startswith("[URGENT]")
+
+
+def test_a_request_without_station_tells_the_coordinators(
+    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    submit: Callable[..., Any],
+) -> None:  # fmt: skip
+    inbox, port = smtp
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    assert submit(station="unknown").status_code == 303
+    (envelope,) = inbox.wait(1)
+    assert envelope.rcpt_tos == [staff_with_email["coordinator"]]
+
+
+def test_a_station_nobody_covers_tells_the_coordinators(
+    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    submit: Callable[..., Any],
+) -> None:  # fmt: skip
+    inbox, port = smtp
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    assert submit(station="firminy").status_code == 303
+    (envelope,) = inbox.wait(1)
+    assert envelope.rcpt_tos == [staff_with_email["coordinator"]]
+
+
+def test_no_notice_without_smtp_settings(
+    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    submit: Callable[..., Any], stored_requests: Callable[[], list[CallbackRequest]],
+) -> None:  # fmt: skip
+    inbox, port = smtp
+    assert not app.config["SMTP_HOST"]
+    app.config.update(SMTP_PORT=port)  # the port alone does not switch notices on
+    assert submit().status_code == 303
+    assert inbox.wait(1, seconds=1.0) == []
+    assert len(stored_requests()) == 1
+
+
+def test_an_unreachable_smtp_server_never_breaks_a_submission(
+    app: Flask, staff_with_email: dict[str, str], submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+) -> None:  # fmt: skip
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
+    response = submit()
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/fr/sent")
+    assert len(stored_requests()) == 1
+
+
+def test_a_refusing_smtp_server_never_breaks_a_submission(
+    app: Flask, staff_with_email: dict[str, str], submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+) -> None:  # fmt: skip
+    inbox = Inbox(refuse=True)
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+        assert submit().status_code == 303
+        assert len(stored_requests()) == 1
+    finally:
+        controller.stop()
+
+
+def test_a_referral_tells_the_station_too(
+    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
+) -> None:  # fmt: skip
+    inbox, port = smtp
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    officer = app.test_client()
+    login_as(officer, make_staff("referrer", ["st-etienne"], username="second-officer"))
+    assert send_referral(officer, referral_form(app, name=NAME)).status_code == 303
+    (envelope,) = inbox.wait(1)
+    assert envelope.rcpt_tos == [staff_with_email["etienne worker"]]
+    assert NAME not in envelope.original_content.decode("utf-8", "replace")
+    with app.app_context():
+        assert db.session().scalars(select(CallbackRequest)).one().source == "referral"
