@@ -256,3 +256,18 @@ def test_unknown_account(admin_client: FlaskClient) -> None:
     for action in ("deactivate", "activate", "reset"):
         response = admin_client.post(f"/staff/users/999999/{action}", data={"csrf_token": token})
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["/staff/users/new", "edit"])
+def test_a_missing_station_is_shown_next_to_the_stations(
+    page: str, admin_client: FlaskClient, make_staff: Callable[..., StaffAccount]
+) -> None:
+    if page == "edit":
+        page = f"/staff/users/{make_staff('partner').id}"
+    response = send_form(admin_client, page, username="new.person", role="intervenant")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    fieldset = re.search(r'<fieldset[^>]*id="stations".*?</fieldset>', body, re.S)
+    assert fieldset, "the error summary links to #stations, which must exist"
+    assert "need at least one station" in fieldset.group(0)
+    assert 'href="#stations"' in body

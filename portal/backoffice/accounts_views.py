@@ -6,6 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms import Field
 
 from .. import accounts, db
 from ..models import Role, StaffUser, Station
@@ -23,6 +24,13 @@ ACCOUNT_ERRORS = {
     "own_role": lambda: _("You cannot remove your own coordinator role."),
     "own_account": lambda: _("You cannot deactivate your own account."),
 }
+
+
+def _error_field(form: UserForm | EditUserForm, code: str, default: Field) -> Field:
+    """The field a refusal is about, so the message sits next to what needs changing."""
+    if code in ("station_needed", "unknown_station"):
+        return form.stations
+    return form.role if code == "unknown_role" else default
 
 
 def _station_choices() -> list[tuple[str, str]]:
@@ -66,7 +74,7 @@ def new_user() -> ResponseReturnValue:
             )  # fmt: skip
         except accounts.AccountError as exc:
             db.session().rollback()
-            form.username.errors.append(ACCOUNT_ERRORS[exc.code]())
+            _error_field(form, exc.code, form.username).errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
             user.email = form.email.data or None
             return _show_link(user, accounts.invitation_link(user, g.staff))
@@ -89,7 +97,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             )  # fmt: skip
         except accounts.AccountError as exc:
             db.session().rollback()
-            form.role.errors.append(ACCOUNT_ERRORS[exc.code]())
+            _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
             user.email = form.email.data or None
             db.session().commit()
