@@ -258,13 +258,13 @@ def test_unknown_account(admin_client: FlaskClient) -> None:
         assert response.status_code == 404
 
 
-@pytest.mark.parametrize("page", ["/staff/users/new", "edit"])
+@pytest.mark.parametrize("form_page", ["/staff/users/new", "edit"])
 def test_a_missing_station_is_shown_next_to_the_stations(
-    page: str, admin_client: FlaskClient, make_staff: Callable[..., StaffAccount]
+    form_page: str, admin_client: FlaskClient, make_staff: Callable[..., StaffAccount]
 ) -> None:
-    if page == "edit":
-        page = f"/staff/users/{make_staff('partner').id}"
-    response = send_form(admin_client, page, username="new.person", role="intervenant")
+    if form_page == "edit":
+        form_page = f"/staff/users/{make_staff('partner').id}"
+    response = send_form(admin_client, form_page, username="new.person", role="intervenant")
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     fieldset = re.search(r'<fieldset[^>]*id="stations".*?</fieldset>', body, re.S)
