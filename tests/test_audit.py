@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +22,7 @@ from sqlalchemy import select, text
 from portal import audit, db
 from portal.models import AuditEvent
 
+ROOT = Path(__file__).resolve().parent.parent
 ROW_RE = re.compile(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>")
 
 
@@ -121,6 +127,23 @@ def test_a_deleted_last_event_and_head_are_found(app: Flask, logged_events: list
     tamper(app, "DELETE FROM audit_event WHERE id = :id", id=last)
     tamper(app, "DELETE FROM audit_head")
     assert_broken_at(app, before_last, "events after it were removed")
+
+
+def test_the_command_line_reports_tampering(app: Flask, logged_events: list[int]) -> None:
+    """The real `flask --app portal audit-verify`, as an operator or a cron job runs it."""
+    keys = ("SECRET_KEY", "CARD_KEY", "BLIND_INDEX_KEY")
+    env = {
+        **os.environ,
+        **{f"PORTAL_{name}": app.config[name] for name in keys},
+        "PORTAL_DATA_KEYS": json.dumps(app.config["DATA_KEYS"]),
+        "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
+    }
+    middle = logged_events[len(logged_events) // 2]
+    tamper(app, "UPDATE audit_event SET target = 'user:999' WHERE id = :id", id=middle)
+    command = [sys.executable, "-m", "flask", "--app", "portal", "audit-verify"]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"Audit log broken at event {middle}: its content was changed." in done.stderr
 
 
 def rows(response: Any) -> list[tuple[str, str, str, str]]:
