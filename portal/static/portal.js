@@ -6,16 +6,20 @@
 
   function leave(event) {
     if (event) { event.preventDefault(); }
+    var link = document.querySelector("a[data-exit]");
+    var target = link ? link.href : EXIT;
     // Blank first, in this very event handler, then replace this history entry.
     document.documentElement.className += " leaving";
     document.title = "";
     if (document.body) { document.body.innerHTML = ""; }
-    window.location.replace(EXIT);
+    window.location.replace(target);
   }
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" || event.key === "Esc") { leave(event); return; }
-    if (event.key !== "Shift" || event.repeat) { return; }
+    // Only Shift pressed on its own counts: typing capitals must never leave the page.
+    if (event.key !== "Shift") { shifts = []; return; }
+    if (event.repeat) { return; }
     var now = Date.now();
     shifts = shifts.filter(function (t) { return now - t < 5000; });
     shifts.push(now);
