@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import StaffAccount, csrf_token, staff_browser
+from conftest import StaffAccount, app_config, csrf_token, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import db
+from portal import create_app, db
 from portal.directory import entries
 from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryEntry
 
-LANGUAGES = ("fr", "en", "ar")
+LANGUAGES = create_app(app_config("sqlite://")).config["PUBLIC_LANGUAGES"]
 SHELTER_SECRETS = ("impasse des Glycines", "42100")
 # What only professionals may read: the numbers in every way they could be written.
 PRO_ONLY = (
@@ -353,10 +353,6 @@ def test_markup_typed_into_any_text_field_is_shown_as_text(
 
 
 def test_without_the_database_the_national_numbers_still_show(tmp_path: Path) -> None:
-    from conftest import app_config
-
-    from portal import create_app
-
     url = f"sqlite:///file:{tmp_path / 'missing.sqlite3'}?mode=ro&uri=true"
     page = text(create_app(app_config(url)).test_client().get("/en/directory"))
     assert 'href="tel:17"' in page and 'href="sms:114"' in page and 'href="tel:3919"' in page
