@@ -139,17 +139,29 @@ def test_invalid_utf8_in_the_cancel_form(client):
         data=b"code=%FF%FF%FF&csrf_token=" + token,
         content_type="application/x-www-form-urlencoded",
     )
-    assert response.status_code in (200, 400)
+    assert response.status_code == 200
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/%FF/", "/fr/c/%FF%FE", "/c/%C3%28", "/fr/%FF", "/%00/help"])
-def test_invalid_utf8_in_the_path(client, path):
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/%FF/", 404),
+        ("/fr/c/%FF%FE", 200),
+        ("/c/%C3%28", 200),
+        ("/fr/%FF", 404),
+        ("/%00/help", 404),
+    ],
+)
+def test_invalid_utf8_in_the_path(client, path, status):
     response = client.get(path, follow_redirects=True)
-    assert response.status_code in (200, 404)
-    assert "Traceback" not in response.get_data(as_text=True)
-    if response.status_code == 404:
+    body = response.get_data(as_text=True)
+    assert response.status_code == status
+    if status == 404:
         assert_clear_page(response, 404)
+    else:
+        assert 'name="station"' in body
+        assert "Traceback" not in body
 
 
 def test_form_sent_as_json_is_refused_plainly(client, stored_requests):
@@ -166,5 +178,5 @@ def test_form_fields_sent_twice_do_not_break_it(client, stored_requests):
     from werkzeug.datastructures import MultiDict
 
     response = client.post("/fr/", data=MultiDict(data))
-    assert response.status_code in (303, 400)
+    assert response.status_code == 303
     assert "Traceback" not in response.get_data(as_text=True)
