@@ -244,7 +244,7 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert client.get("/staff/directory").get_data(as_text=True).count(FLAG) == 12
     page = _recheck_page(client)
     assert "12 entries to re-check" in page
-    assert "<h3>Point-justice de Roanne (démo)</h3>" in page
+    assert "<h3 dir=\"auto\">Point-justice de Roanne (démo)</h3>" in page
     assert SHELTER_ADDRESS not in page and "42100" not in page
     with directory.app_context():
         legal = entries.entry_by_uid("demo-legal-aid")
@@ -256,7 +256,7 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert response.status_code == 303
     page = _recheck_page(client)
     assert "11 entries to re-check" in page
-    assert "<h3>Point-justice de Roanne (démo)</h3>" not in page
+    assert "<h3 dir=\"auto\">Point-justice de Roanne (démo)</h3>" not in page
     with directory.app_context():
         legal = entries.entry_by_uid("demo-legal-aid")
         assert not entries.is_stale(legal)
