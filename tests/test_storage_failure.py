@@ -171,3 +171,16 @@ def test_pages_without_database_still_work(tmp_path):
     client = create_app(app_config(url)).test_client()
     for path in ("/fr/help", "/en/privacy", "/ar/directory", "/fr/cancel", "/fr/sent"):
         assert client.get(path).status_code == 200, path
+
+
+def test_a_broken_encryption_key_never_confirms(make_app, app):
+    broken = make_app(DATA_KEYS=["not a key"])
+    client = broken.test_client()
+    data = {**VALID_FORM, "csrf_token": csrf_token(client, "/en/")}
+    response = client.post("/en/", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code >= 500
+    assert "Location" not in response.headers
+    assert not CODE_RE.search(body)
+    assert 'href="tel:17"' in body and "Traceback" not in body
+    assert count(app) == 0
