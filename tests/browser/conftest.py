@@ -18,7 +18,7 @@ from flask import Flask
 from playwright.sync_api import BrowserContext, Page, Request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from portal import db
+from portal import crypto, db
 from portal.cli import create_demo_stations
 from portal.models import CallbackRequest
 
@@ -119,8 +119,14 @@ class LiveServer:
         ]
 
     def stored_requests(self) -> list[CallbackRequest]:
+        """The requests in the database, as the back office would find them."""
         with self.app.app_context():
             return list(db.session().query(CallbackRequest).order_by(CallbackRequest.id))
+
+    def code_hash(self, code: str) -> str:
+        """The hash the database keeps for a cancel code."""
+        with self.app.app_context():
+            return crypto.code_hash(code)
 
 
 def _listening_socket() -> socket.socket:
