@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 HTTP_TIMEOUT = 30.0
+WORKER_ID = re.compile(r'"GET /healthz" \d+ \S+ \S+ <(\d+)>')
 
 
 def admin_url(database_url: str) -> str:
@@ -76,13 +77,32 @@ class Gunicorn:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                get(self.port, "/healthz", timeout=2)
+            if len(self.workers_that_answered()) >= self.workers:
                 return self
+            self._knock()
+        self.stop()
+        raise RuntimeError("gunicorn's workers did not all answer in time")
+
+    def _knock(self) -> None:
+        """Concurrent health checks, so that every worker gets one once it is up."""
+
+        def one() -> None:
+            try:
+                get(self.port, "/healthz", timeout=5)
             except OSError:
                 time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not answer in time")
+
+        threads = [threading.Thread(target=one) for _ in range(2 * self.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+
+    def workers_that_answered(self) -> set[str]:
+        """Worker ids in the access log, which ends each line with "<pid>"."""
+        if not self.log_path.exists():
+            return set()
+        return set(WORKER_ID.findall(self.log_path.read_text(errors="replace")))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
