@@ -166,6 +166,7 @@ def test_after_a_visit_and_the_exit_going_back_never_shows_the_portal(
     visit_several_pages(page, live_server)
     page.locator(".quick-exit").click()
     page.wait_for_url(live_server.exit_url)
+    assert page.evaluate("history.length") == 1, "the visit left entries in the tab's history"
     page.go_back()
     assert not live_server.is_portal(page.url), f"going back showed {page.url}"
     page.evaluate("history.back()")
