@@ -110,7 +110,14 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET filter changes nothing
 
     action = SelectField(_l("Action"), validators=[Optional()])
-    actor = StringField(_l("Who"), validators=[Optional(), Length(max=64)])
+    actor = StringField(
+        _l("Who"),
+        validators=[
+            Optional(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9._-]*$", message=_l("Type a username, e.g. m.dumont.")),
+        ],
+    )
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
 
