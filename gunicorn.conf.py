@@ -6,6 +6,7 @@ carries neither the client address nor the query string, so that it holds no per
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from typing import Any
@@ -39,7 +40,13 @@ loglevel = os.environ.get("PORTAL_LOG_LEVEL", "info")
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms %(p)s'
 
 # Path segments that carry a secret or a card code: logged as "…".
-SECRET_SEGMENT = re.compile(r"(/(?:c|invitation|reset)/)[^/]+|/[^/]{24,}")
+SECRET_SEGMENT = re.compile(r"(/(?:c|invitation|reset)/)[^/\s'\"]+|/[^/\s'\"]{24,}")
+
+
+# In warnings and errors: query strings and IPv4/IPv6 addresses.
+QUERY = re.compile(r"\?[^\s'\"]*")
+IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+IPV6 = re.compile(r"(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:])")
 
 
 def redact_path(path: str) -> str:
@@ -47,8 +54,30 @@ def redact_path(path: str) -> str:
     return SECRET_SEGMENT.sub(lambda m: (m.group(1) or "/") + "…", path)
 
 
+def redact_text(text: str) -> str:
+    """A log message with query strings, client addresses and secrets in paths replaced."""
+    text = IPV4.sub("…", QUERY.sub("?…", text))
+    # "::" or four colons: an IPv6 address, not a time of day.
+    text = IPV6.sub(lambda m: "…" if "::" in m[0] or m[0].count(":") > 3 else m[0], text)
+    return redact_path(text)
+
+
+class RedactingFilter(logging.Filter):
+    """Keeps personal data out of gunicorn's warnings (a bad request line quotes the request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            record.msg = redact_text(record.getMessage())
+            record.args = ()
+        return True
+
+
 class RedactingLogger(Logger):
-    """gunicorn's logger, with secrets in paths hidden from the access log."""
+    """gunicorn's logger, with secrets in paths hidden from the access log and from warnings."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.error_log.addFilter(RedactingFilter())
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
         values = super().atoms(resp, req, environ, request_time)
