@@ -139,3 +139,15 @@ def test_quick_exit_link_is_on_every_public_page(client):
         body = client.get(path).get_data(as_text=True)
         assert 'href="/exit"' in body, path
         assert 'rel="noreferrer"' in body, path
+
+
+NEUTRAL_PAGES = ("/{}/", "/{}/help", "/{}/cancel", "/{}/sent", "/{}/privacy", "/{}/directory")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_titles_say_nothing_an_onlooker_could_read(client, lang):
+    for page in NEUTRAL_PAGES:
+        body = client.get(page.format(lang)).get_data(as_text=True)
+        title = re.search(r"<title>([^<]*)</title>", body).group(1).casefold()
+        for word in ("violen", "police", "gendarm", "victim", "abus", "danger"):
+            assert word not in title, (page, title)
