@@ -1,8 +1,9 @@
 """The callback queue: who to call first, and the explicit life of a request.
 
 Order: urgent before the rest; within each, requests whose safe window is open now first; then the
-oldest. Each of the four groups is read from an index in arrival order, so a page costs about the
-same with a hundred thousand requests as with a thousand, and nothing is decrypted for the list.
+oldest. Each of the four groups is read from an index in arrival order, one station and status at
+a time, so a page costs about the same with a hundred thousand requests as with a thousand, and
+nothing is decrypted for the list.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from . import db
@@ -54,6 +55,23 @@ def _scope(query: Select, user: StaffUser, station_id: int | None) -> Select:
     return query
 
 
+def _station_paths(user: StaffUser, station_id: int | None) -> list[ColumnElement[bool] | None]:
+    """One condition per index path to read: each station apart, so each read is in order.
+
+    None stands for "every station and none" (a coordinator's whole queue); an empty list means
+    that nothing is visible.
+    """
+    visible = visible_station_ids(user)
+    if station_id == 0:
+        return [CallbackRequest.station_id.is_(None)] if visible is None else []
+    if station_id is not None:
+        allowed = visible is None or station_id in visible
+        return [CallbackRequest.station_id == station_id] if allowed else []
+    if visible is None:
+        return [None]
+    return [CallbackRequest.station_id == s for s in sorted(visible)]
+
+
 def _statuses(status: str) -> tuple[str, ...]:
     return OPEN_STATUSES if status == "open" else (status,)
 
@@ -73,17 +91,33 @@ class Cursor:
     def load(cls, text: str | None) -> Cursor | None:
         try:
             group, created, ident = (text or "").split(".", 2)
-            return cls(int(group), dt.datetime.fromisoformat(created), int(ident))
+            moment = dt.datetime.fromisoformat(created)
+        except ValueError:
+            return None
+        if moment.tzinfo is not None:  # stored times are naive UTC
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            return cls(int(group), moment, int(ident))
         except ValueError:
             return None
 
 
-def _group_conditions(bit: int) -> list:
-    safe = CallbackRequest.window_mask.op("&")(bit) != 0
-    unsafe = CallbackRequest.window_mask.op("&")(bit) == 0
-    urgent = CallbackRequest.urgent.is_(True)
-    calm = CallbackRequest.urgent.is_(False)
-    return [and_(urgent, safe), and_(urgent, unsafe), and_(calm, safe), and_(calm, unsafe)]
+Arrival = tuple[int, dt.datetime]  # a request's id and arrival time
+# The four groups of the calling order: (urgent, safe now).
+GROUPS: tuple[tuple[bool, bool], ...] = ((True, True), (True, False), (False, True), (False, False))
+
+
+def _group_condition(urgent: bool, safe: bool, bit: int) -> ColumnElement[bool]:
+    # "= true", not "IS true": PostgreSQL reads an index only through "=".
+    masked = CallbackRequest.window_mask.op("&")(bit)
+    return and_(CallbackRequest.urgent == urgent, masked != 0 if safe else masked == 0)
+
+
+def _after(start: Cursor) -> ColumnElement[bool]:
+    return or_(
+        CallbackRequest.created_at > start.created_at,
+        and_(CallbackRequest.created_at == start.created_at, CallbackRequest.id > start.id),
+    )
 
 
 @dataclass(frozen=True)
@@ -98,65 +132,110 @@ def _with_details(query: Select) -> Select:
     )
 
 
+def _group_ids(paths: list[ColumnElement[bool] | None], statuses: tuple[str, ...],
+               condition: ColumnElement[bool], limit: int) -> list[Arrival]:  # fmt: skip
+    """The first ids of one group, in arrival order, each path read from an index in order.
+
+    Asking for `status IN (...)` or `station_id IN (...)` at once would make the database sort
+    every matching row; one ordered read per station and status, merged, stops after `limit`.
+    """
+    parts = []
+    for path in paths:
+        for status in statuses:
+            part = select(CallbackRequest.id, CallbackRequest.created_at).where(
+                CallbackRequest.status == status, condition
+            )
+            if path is not None:
+                part = part.where(path)
+            ordered = part.order_by(CallbackRequest.created_at, CallbackRequest.id).limit(limit)
+            parts.append(ordered)
+    if len(parts) == 1:
+        return [(i, c) for i, c in db.session().execute(parts[0]).all()]
+    merged = union_all(*(select(p.subquery()) for p in parts)).subquery()
+    query = select(merged.c.id, merged.c.created_at)
+    query = query.order_by(merged.c.created_at, merged.c.id).limit(limit)
+    return [(i, c) for i, c in db.session().execute(query).all()]
+
+
 def open_queue(user: StaffUser, now: dt.datetime, status: str = "open",
                station_id: int | None = None, cursor: str | None = None) -> QueuePage:  # fmt: skip
     """One page of the queue, in calling order."""
     if status in ("closed", "cancelled"):
         return _closed_page(user, status, station_id, cursor)
-    base = _scope(select(CallbackRequest), user, station_id)
-    base = base.where(CallbackRequest.status.in_(_statuses(status)))
+    paths = _station_paths(user, station_id)
     start = Cursor.load(cursor)
-    rows: list[tuple[int, CallbackRequest]] = []
-    groups = _group_conditions(slot_bit(now))
-    for group, condition in enumerate(groups):
-        if start and group < start.group:
+    bit = slot_bit(now)
+    rows: list[tuple[int, dt.datetime, int]] = []
+    for group, (urgent, safe) in enumerate(GROUPS):
+        if not paths or (start and group < start.group):
             continue
-        query = base.where(condition)
+        condition = _group_condition(urgent, safe, bit)
         if start and group == start.group:
-            query = query.where(
-                or_(
-                    CallbackRequest.created_at > start.created_at,
-                    and_(
-                        CallbackRequest.created_at == start.created_at,
-                        CallbackRequest.id > start.id,
-                    ),
-                )
-            )
-        query = query.order_by(CallbackRequest.created_at, CallbackRequest.id)
-        found = db.session().scalars(_with_details(query).limit(PAGE_SIZE + 1 - len(rows))).all()
-        rows.extend((group, r) for r in found)
+            condition = and_(condition, _after(start))
+        found = _group_ids(paths, _statuses(status), condition, PAGE_SIZE + 1 - len(rows))
+        rows.extend((group, created, ident) for ident, created in found)
         if len(rows) > PAGE_SIZE:
             break
     page = rows[:PAGE_SIZE]
     next_cursor = None
     if len(rows) > PAGE_SIZE:
-        group, last = page[-1]
-        next_cursor = Cursor(group, last.created_at, last.id).dump()
-    return QueuePage([r for _, r in page], next_cursor)
+        next_cursor = Cursor(*page[-1]).dump()
+    return QueuePage(_load_in_order([ident for _, _, ident in page]), next_cursor)
+
+
+def _load_in_order(ids: list[int]) -> list[CallbackRequest]:
+    if not ids:
+        return []
+    query = _with_details(select(CallbackRequest).where(CallbackRequest.id.in_(ids)))
+    found = {r.id: r for r in db.session().scalars(query).unique()}
+    return [found[i] for i in ids if i in found]
 
 
 def _closed_page(user: StaffUser, status: str, station_id: int | None,
                  cursor: str | None) -> QueuePage:  # fmt: skip
+    """Most recently closed first, read in the order of the (status, closed_at) index."""
     query = _scope(select(CallbackRequest), user, station_id)
     query = query.where(CallbackRequest.status == status)
-    before = int(cursor) if cursor and cursor.isdigit() else None
-    if before:
-        query = query.where(CallbackRequest.id < before)
-    query = query.order_by(CallbackRequest.id.desc()).limit(PAGE_SIZE + 1)
-    found = list(db.session().scalars(_with_details(query)))
+    start = Cursor.load(cursor)
+    if start:
+        query = query.where(
+            or_(
+                CallbackRequest.closed_at < start.created_at,
+                and_(CallbackRequest.closed_at == start.created_at, CallbackRequest.id < start.id),
+            )
+        )
+    query = query.order_by(CallbackRequest.closed_at.desc(), CallbackRequest.id.desc())
+    found = list(db.session().scalars(_with_details(query.limit(PAGE_SIZE + 1))).unique())
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
-    return QueuePage(found, str(found[-1].id) if more else None)
+    last = found[-1] if found else None
+    next_cursor = None
+    if more and last is not None and last.closed_at is not None:
+        next_cursor = Cursor(0, last.closed_at, last.id).dump()
+    return QueuePage(found, next_cursor)
 
 
-def status_counts(user: StaffUser, station_id: int | None = None) -> dict[str, int]:
-    query = _scope(
-        select(CallbackRequest.status, func.count()).group_by(CallbackRequest.status),
-        user,
-        station_id,
-    )
-    counts = {status.value: 0 for status in RequestStatus}
-    counts.update(dict(db.session().execute(query).all()))  # type: ignore[arg-type]
+# Counting every row would cost as much as the table is long: open requests are counted up to
+# this cap ("1000+"), closed and cancelled ones over the last RECENT_DAYS days only.
+COUNT_CAP = 1000
+RECENT_DAYS = 30
+
+
+def status_counts(user: StaffUser, station_id: int | None = None,
+                  now: dt.datetime | None = None) -> dict[str, int]:  # fmt: skip
+    """Requests per status: open ones up to COUNT_CAP, ended ones of the last RECENT_DAYS days."""
+    since = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
+    since -= dt.timedelta(days=RECENT_DAYS)
+    counts = {s.value: 0 for s in RequestStatus}
+    parts = []
+    for status in counts:
+        rows = _scope(select(CallbackRequest.id), user, station_id)
+        rows = rows.where(CallbackRequest.status == status)
+        if status not in OPEN_STATUSES:
+            rows = rows.where(CallbackRequest.closed_at >= since)
+        capped = rows.limit(COUNT_CAP).subquery()
+        parts.append(select(literal(status), func.count()).select_from(capped))
+    counts.update(dict(db.session().execute(union_all(*parts)).all()))  # type: ignore[arg-type]
     return counts
 
 
@@ -189,12 +268,16 @@ def stations_without_social_worker() -> list[Station]:
 
 def release_requests_of(user: StaffUser) -> int:
     """Return a person's open requests to their station's pool (deactivation, role change)."""
-    held = db.session().scalars(
-        select(CallbackRequest).where(
-            CallbackRequest.assigned_to_id == user.id,
-            CallbackRequest.status.in_(OPEN_STATUSES),
+    held = (
+        db.session()
+        .scalars(
+            select(CallbackRequest).where(
+                CallbackRequest.assigned_to_id == user.id,
+                CallbackRequest.status.in_(OPEN_STATUSES),
+            )
         )
-    ).all()
+        .all()
+    )
     for request in held:
         request.assigned_to_id = None
         if request.status == RequestStatus.IN_PROGRESS and request.attempt_count == 0:

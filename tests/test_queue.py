@@ -209,10 +209,14 @@ def test_a_tampered_cursor_is_harmless(
     assert client.get("/staff/?status=everything&station=-1").status_code == 200
 
 
-def counts(page: str) -> dict[str, int]:
+def counts(page: str) -> dict[str, str]:
+    """The counts above the queue, as shown: "3", or "1000+" past the cap."""
     text = html.unescape(page.split('class="counts">', 1)[1].split("</p>", 1)[0])
-    found = re.findall(r"<span>([^:<]+): <strong>(\d+)</strong>", text)
-    return {label: int(n) for label, n in found}
+    return dict(re.findall(r"<span>([^:<]+): <strong>(\d+\+?)</strong>", text))
+
+
+CLOSED_30 = "Closed in the last 30 days"
+CANCELLED_30 = "Cancelled in the last 30 days"
 
 
 @pytest.fixture
@@ -268,9 +272,9 @@ def test_filters_by_status_and_station_and_counts(
     chamond = station_id(app, "st-chamond")
     assert [names[i] for i in queue_ids(worker, f"?station={chamond}")] == ["chamond new"]
     page = worker.get("/staff/").get_data(as_text=True)
-    assert counts(page) == {"New": 2, "In progress": 1, "Closed": 1, "Cancelled": 1}
+    assert counts(page) == {"New": "2", "In progress": "1", CLOSED_30: "1", CANCELLED_30: "1"}
     page = worker.get(f"/staff/?station={chamond}").get_data(as_text=True)
-    assert counts(page) == {"New": 1, "In progress": 0, "Closed": 0, "Cancelled": 0}
+    assert counts(page) == {"New": "1", "In progress": "0", CLOSED_30: "0", CANCELLED_30: "0"}
 
 
 def test_a_social_worker_sees_only_her_stations(
@@ -286,7 +290,7 @@ def test_a_social_worker_sees_only_her_stations(
     assert queue_ids(worker, f"?station={etienne}") == []
     assert queue_ids(worker, "?station=0") == []
     page = worker.get("/staff/").get_data(as_text=True)
-    assert counts(page) == {"New": 1, "In progress": 0, "Closed": 0, "Cancelled": 0}
+    assert counts(page) == {"New": "1", "In progress": "0", CLOSED_30: "0", CANCELLED_30: "0"}
     assert "Saint-Étienne" not in html.unescape(page.split("<tbody>", 1)[1])
     offered = re.findall(r'<option value="(\d+)"', page.split('id="station"', 1)[1])
     assert offered == [str(roanne)]
@@ -309,7 +313,7 @@ def test_a_coordinator_sees_every_station_and_the_unrouted(
     assert [names[i] for i in queue_ids(admin, "?station=0")] == ["unrouted new"]
     page = html.unescape(admin.get("/staff/").get_data(as_text=True))
     assert "No station (coordinator)" in page
-    assert counts(page)["New"] == 4
+    assert counts(page)["New"] == "4"
 
 
 def test_requests_open_for_too_long_are_flagged(
@@ -343,7 +347,36 @@ def test_the_same_order_on_every_backend_for_ties_and_groups(
     assert queue_ids(look(make_staff("intervenant", ["st-etienne"]))) == expected_order(made)
 
 
-def test_closed_requests_page_newest_first(
+def test_counts_of_open_requests_stop_at_a_cap(
+    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(queue, "COUNT_CAP", 3)
+    for minute in range(4):
+        send_at(june_8(8, minute))
+    worker = look(make_staff("intervenant", ["st-etienne"]))
+    page = worker.get("/staff/").get_data(as_text=True)
+    assert counts(page)["New"] == "3+"
+    assert len(rows(page)) == 4
+
+
+def test_closed_counts_cover_the_last_thirty_days_and_the_list_keeps_them_all(
+    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount],
+) -> None:  # fmt: skip
+    long_ago = send_at(LOOK_AT - dt.timedelta(days=45))
+    recent = send_at(LOOK_AT - dt.timedelta(days=2))
+    account = make_staff("intervenant", ["st-etienne"])
+    worker = look(account, LOOK_AT - dt.timedelta(days=40))
+    act(worker, long_ago, "close", outcome="accompanied", known="yes")
+    worker = look(account, LOOK_AT)
+    act(worker, recent, "close", outcome="oriented", known="no")
+    page = worker.get("/staff/").get_data(as_text=True)
+    assert counts(page)[CLOSED_30] == "1"
+    assert queue_ids(worker, "?status=closed") == [recent, long_ago]
+
+
+def test_closed_requests_page_most_recently_closed_first(
     app: Flask, send_at: Callable[..., int], look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount], monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip

@@ -118,7 +118,9 @@ def home() -> ResponseReturnValue:
         status=status,
         station_id=station_id,
         stations=_visible_stations(g.staff),
-        counts=queue.status_counts(g.staff, station_id),
+        counts=queue.status_counts(g.staff, station_id, now),
+        count_cap=queue.COUNT_CAP,
+        recent_days=queue.RECENT_DAYS,
         same_number=queue.same_number_counts(page.requests),
         stale_before=stale_before,
         uncovered=queue.stations_without_social_worker() if g.staff.role == Role.ADMIN else [],
@@ -248,4 +250,3 @@ for _name in ("take", "release", "reopen", "attempt", "schedule", "close", "hand
         view_func=_action_view(_name),
         methods=["POST"],
     )
-
