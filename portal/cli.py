@@ -10,6 +10,7 @@ import pyotp
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import accounts, audit, auth, crypto, db
@@ -131,6 +132,7 @@ def _refuse_demo_outside_sqlite(force: bool) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create or upgrade the database schema (keeps existing data)."""
     upgrade_database()
@@ -138,6 +140,7 @@ def init_db_command() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Allow demo accounts on a non-SQLite database.")
 def demo_command(force: bool) -> None:
     """Add demo stations, card batches and staff accounts, and print how to try the portal."""
@@ -158,6 +161,7 @@ def demo_command(force: bool) -> None:
 
 
 @click.command("demo-code")
+@with_appcontext
 @click.argument("username")
 @click.option("--secret", is_flag=True, help="Print the TOTP secret instead of the current code.")
 def demo_code_command(username: str, secret: bool) -> None:
@@ -170,6 +174,7 @@ def demo_code_command(username: str, secret: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--station", "stations", multiple=True, help="Station code; repeat for several.")
@@ -189,6 +194,7 @@ def create_user_command(username: str, role: str, stations: tuple[str, ...], nam
 
 
 @click.command("audit-verify")
+@with_appcontext
 def audit_verify_command() -> None:
     """Check the audit log's hash chain; report the first broken link."""
     broken = audit.verify_chain()
@@ -199,6 +205,7 @@ def audit_verify_command() -> None:
 
 
 @click.command("card-link")
+@with_appcontext
 @click.argument("station_code")
 @click.option("--lang", default=None, help="Language prefix for the link, e.g. fr.")
 @click.option("--new-batch", "label", default=None, help="Start a new card batch with this label.")
@@ -210,6 +217,7 @@ def card_link_command(station_code: str, lang: str | None, label: str | None) ->
 
 
 @click.command("stats")
+@with_appcontext
 def stats_command() -> None:
     """Print requests per station and status as JSON, with no personal data."""
     rows = db.session().execute(

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "EXIT_URL": "https://meteofrance.com/",
     "RETENTION_DAYS": 90,
     "MAX_OPEN_PER_PHONE": 3,
+    # Seconds the blank request form is served from memory (0 turns the cache off).
+    "PAGE_CACHE_SECONDS": 10,
     "MIN_FILL_SECONDS": 2.0,
     "SUBMIT_LIMITS": "5 per minute;20 per hour",
     "SUBMIT_GLOBAL_LIMITS": "300 per hour",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def is_rtl(lang: str) -> bool:
     return lang.split("_")[0] in current_app.config["RIGHT_TO_LEFT"]
 
 
+@functools.lru_cache(maxsize=64)
 def language_name(code: str) -> str:
     """The language's own name in its own script, as people look for it: 'العربية', 'Türkçe'."""
     name = Locale.parse(code).get_display_name(code) or code

@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -28,6 +29,7 @@ from ..numbers import NATIONAL_NUMBERS, emergency_numbers
 from ..windows import PUBLIC_SLOTS, window_label
 from .antibot import looks_like_a_bot
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
+from .page_cache import cached_page
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_global(aria_attributes)
@@ -139,7 +141,21 @@ def _confirm(lang: str, cancel_code: str, station_id: int | None, urgent: bool) 
     return redirect(url_for(".sent", lang=lang), 303)
 
 
-def _show_form(lang: str, card: Card | None) -> Response | tuple[str, int]:
+def _blank_form_page(lang: str, card: Card | None, code: str | None) -> str:
+    """The empty form, as every visitor of this address first sees it."""
+
+    def render() -> str:
+        return render_template("public/form.html", form=_build_form(card, lang), card=card)
+
+    if code and card is None:
+        return render()  # a tampered or unknown code is not worth a cache entry
+    state = "" if card is None else f"{card.batch.id}:{card.revoked}"
+    return cached_page((lang, request.path, state), render)
+
+
+def _show_form(lang: str, card: Card | None, code: str | None = None) -> ResponseReturnValue:
+    if request.method == "GET":
+        return _blank_form_page(lang, card, code)
     form = _build_form(card, lang)
     if form.validate_on_submit():
         details = _details(form, lang, card)
@@ -151,8 +167,7 @@ def _show_form(lang: str, card: Card | None) -> Response | tuple[str, int]:
         except StorageError:
             return not_saved_page()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
-    status = 400 if request.method == "POST" else 200
-    return render_template("public/form.html", form=form, card=card), status
+    return render_template("public/form.html", form=form, card=card), 400
 
 
 def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
@@ -166,15 +181,15 @@ def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
 @bp.route("/<lang>/", methods=["GET", "POST"])
 @global_submit_limit
 @submit_limit
-def request_form(lang: str) -> Response | tuple[str, int]:
+def request_form(lang: str) -> ResponseReturnValue:
     return _show_form(lang, None)
 
 
 @bp.route("/<lang>/c/<path:code>", methods=["GET", "POST"])
 @global_submit_limit
 @submit_limit
-def card_form(lang: str, code: str) -> Response | tuple[str, int]:
-    return _show_form(lang, read_card(code))
+def card_form(lang: str, code: str) -> ResponseReturnValue:
+    return _show_form(lang, read_card(code), code)
 
 
 def _callback_number(station_id: int | None) -> str:
