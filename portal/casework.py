@@ -83,6 +83,12 @@ def _audit(action: str, actor: StaffUser, request: CallbackRequest, **details: o
     audit.record(f"request.{action}", actor, target=f"request:{request.id}", **details)
 
 
+def _check_holder(request: CallbackRequest, actor: StaffUser) -> None:
+    """A request a colleague holds is theirs to give away; a coordinator may always."""
+    if request.assigned_to_id not in (None, actor.id) and actor.role != Role.ADMIN:
+        raise CaseworkError("held_by_other")
+
+
 def take(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     _check(request, actor, "take", version)
     if request.assigned_to_id not in (None, actor.id):
@@ -95,6 +101,7 @@ def take(request: CallbackRequest, actor: StaffUser, version: int) -> None:
 def hand_over(request: CallbackRequest, actor: StaffUser, colleague: StaffUser,
               version: int) -> None:  # fmt: skip
     _check(request, actor, "hand_over", version)
+    _check_holder(request, actor)
     if not colleague.active or colleague.role not in (Role.INTERVENANT, Role.ADMIN):
         raise CaseworkError("bad_colleague")
     if not can_work_on(colleague, request):
@@ -106,6 +113,7 @@ def hand_over(request: CallbackRequest, actor: StaffUser, colleague: StaffUser,
 
 def release(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     _check(request, actor, "release", version)
+    _check_holder(request, actor)
     request.assigned_to_id = None
     if request.attempt_count == 0:
         request.status = NEW

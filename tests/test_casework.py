@@ -461,3 +461,41 @@ def test_another_stations_request_is_out_of_reach(
     assert response.status_code == 404
     assert state(app, request_id) == before
     assert audit_actions(app, request_id) == []
+
+
+@pytest.mark.parametrize(("action", "fields"), [("release", {}), ("hand_over", {"colleague": ""})])
+def test_only_the_holder_or_a_coordinator_gives_a_request_away(
+    app: Flask, client: FlaskClient, worker: StaffAccount,
+    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
+    action: str, fields: dict[str, str],
+) -> None:  # fmt: skip
+    request_id = new_request(app)
+    holder_account = make_staff("intervenant", ["st-etienne"], username="holder")
+    holder = staff_client(app, login_as, holder_account)
+    act(holder, request_id, "take")
+    if action == "hand_over":  # to a third colleague, behind the holder's back
+        third = make_staff("intervenant", ["st-etienne"], username="third")
+        fields = {"colleague": str(third.id)}
+    before = state(app, request_id)
+    response = act(client, request_id, action, version=before["version"], **fields)
+    assert response.status_code == 400
+    assert "A colleague holds this request" in text_of(response)
+    assert state(app, request_id) == before
+    coordinator = staff_client(app, login_as, make_staff("admin"))
+    assert act(coordinator, request_id, "release", version=before["version"]).status_code == 303
+    assert state(app, request_id)["assigned_to_id"] is None
+
+
+@pytest.mark.parametrize("version", ["abc", "", "99999999999999999999"])
+def test_a_damaged_version_is_refused_with_the_current_state(
+    app: Flask, client: FlaskClient, worker: StaffAccount, version: str
+) -> None:
+    request_id = new_request(app)
+    before = state(app, request_id)
+    response = act(client, request_id, "take", version=version)  # type: ignore[arg-type]
+    assert response.status_code in (400, 409)
+    assert "Here is the request's current state" in text_of(response) or (
+        "Someone else changed this request" in text_of(response)
+    )
+    assert hidden_value(response.get_data(as_text=True), "take-version") == str(before["version"])
+    assert state(app, request_id) == before

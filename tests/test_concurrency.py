@@ -71,6 +71,23 @@ def test_an_attempt_and_a_close_at_once_lose_nothing(app: Flask, two_workers: Br
     assert attempts_of(app, request_id) == ["reached"]
 
 
+def test_the_conflict_page_acts_on_the_fresh_state(app: Flask, two_workers: Browsers) -> None:
+    alice_client, bruno_client, _, _ = two_workers
+    request_id = new_request(app)
+    bruno_page = bruno_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    act(alice_client, request_id, "attempt", outcome="no_answer")
+    late = act(bruno_client, request_id, "close", page=bruno_page, outcome="unreachable",
+               known="no")  # fmt: skip
+    assert late.status_code == 409
+    fresh_page = late.get_data(as_text=True)
+    assert hidden_value(fresh_page, "close-version") == str(state(app, request_id)["version"])
+    again = act(bruno_client, request_id, "close", page=fresh_page, outcome="unreachable",
+                known="no")  # fmt: skip
+    assert again.status_code == 303
+    assert state(app, request_id)["status"] == "closed"
+    assert attempts_of(app, request_id) == ["no_answer"]
+
+
 def test_a_close_then_a_late_attempt_adds_no_attempt(app: Flask, two_workers: Browsers) -> None:
     alice_client, bruno_client, _, _ = two_workers
     request_id = new_request(app)

@@ -31,6 +31,10 @@ CASEWORK_ERRORS = {
         "Someone else changed this request a moment ago. Here is its current state: check it "
         "before acting again."
     ),
+    "stale_page": lambda: _(
+        "This page was out of date. Here is the request's current state: check it before acting "
+        "again."
+    ),
     "not_yours": lambda: _("This request belongs to a station you do not cover."),
     "wrong_transition": lambda: _("This cannot be done to a request in its current state."),
     "held_by_other": lambda: _("A colleague holds this request. Ask them to hand it over."),
@@ -151,7 +155,8 @@ def _siblings(req: CallbackRequest) -> list[CallbackRequest]:
     return list(db.session().scalars(query.order_by(CallbackRequest.id)))
 
 
-def _forms(req: CallbackRequest) -> dict[str, VersionedForm]:
+def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedForm]:
+    """The page's action forms; `refresh` gives each the current version, after a refusal."""
     forms: dict[str, VersionedForm] = {
         "take": VersionedForm(prefix="take"),
         "release": VersionedForm(prefix="release"),
@@ -163,8 +168,11 @@ def _forms(req: CallbackRequest) -> dict[str, VersionedForm]:
     }
     forms["hand_over"].colleague.choices = [(p.id, p.display_name) for p in _colleagues(req)]
     for form in forms.values():
-        if form.version.name not in request.form:  # a posted form keeps the version it saw
+        # A form sent with a mistake keeps the version it saw; after a refusal, the page shows
+        # the current state, so its forms act on that state.
+        if refresh or form.version.name not in request.form:
             form.version.data = req.version
+            form.version.raw_data = None
     return forms
 
 
@@ -199,6 +207,9 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
     form = forms[name]
     if not form.validate_on_submit():
         db.session().rollback()
+        if form.version.errors:  # a damaged page: show the current state, ready to use
+            flash(CASEWORK_ERRORS["stale_page"](), "error")
+            return _show(req, _forms(req, refresh=True), 400)
         return _show(req, forms, 400)
     try:
         _apply(name, req, form)
@@ -208,7 +219,7 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
         db.session().expire_all()
         flash(CASEWORK_ERRORS[exc.code](), "error")
         fresh = _request_or_404(request_id)
-        return _show(fresh, None, 409 if exc.code == "conflict" else 400)
+        return _show(fresh, _forms(fresh, refresh=True), 409 if exc.code == "conflict" else 400)
     flash(_("Done."))
     return redirect(url_for("staff.request_page", request_id=req.id), 303)
 
