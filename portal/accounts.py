@@ -174,7 +174,8 @@ def attempt_login(username: str, password: str, code: str) -> LoginResult:
     if not (password_ok and auth.accept_totp(user, code)):
         auth.note_failure(user)
         audit.record("login.failure", user, target=f"user:{user.id}")
-        return LoginResult(user, ok=False, locked=auth.is_locked(user))
+        # The failure that sets the lock still reads as a plain failure, like for an unknown name.
+        return LoginResult(user, ok=False)
     auth.note_success(user)
     audit.record("login.success", user, target=f"user:{user.id}")
     return LoginResult(user, ok=True)

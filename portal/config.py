@@ -39,7 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCK_MINUTES": 15,
     # Failed logins only: per client address, and per username whoever tries it.
     "LOGIN_LIMITS": "30 per 10 minutes",
-    "LOGIN_USER_LIMITS": "10 per 10 minutes",
+    # As strict as the lock: known and unknown usernames meet the same page at the same point.
+    "LOGIN_USER_LIMITS": "5 per 15 minutes",
     "TOTP_ISSUER": "Rappel Loire",
     # Notices of new requests by e-mail: off while SMTP_HOST is empty.
     "SMTP_HOST": "",

@@ -25,7 +25,6 @@ from portal import accounts, db
 from portal.models import Role
 
 FAILED = "The username, password or code is not right."
-LOCKED = "logging in is paused for a while"
 TOO_MANY = "Too many attempts"
 
 
@@ -135,17 +134,17 @@ def test_lockout_after_repeated_failures_and_its_end(
 ) -> None:
     staff = make_staff("intervenant")
     lock_after = app.config["LOGIN_LOCK_AFTER"]
-    for _ in range(lock_after - 1):
+    for _ in range(lock_after):
         response = post_login(client, staff.username, "a wrong password", staff.code())
         assert response.status_code == 400
     last = post_login(client, staff.username, "a wrong password", staff.code())
     assert last.status_code == 429
-    assert LOCKED in last.get_data(as_text=True)
+    assert TOO_MANY in last.get_data(as_text=True)
     # Locked: the right password and a fresh code do not open it.
     clock.advance(seconds=31)
     right = post_login(client, staff.username, staff.password, staff.code())
     assert right.status_code == 429
-    assert LOCKED in right.get_data(as_text=True)
+    assert TOO_MANY in right.get_data(as_text=True)
     assert client.get("/staff/").status_code == 302
     clock.advance(minutes=app.config["LOGIN_LOCK_MINUTES"] - 1)
     assert post_login(client, staff.username, staff.password, staff.code()).status_code == 429
@@ -242,3 +241,18 @@ def test_demo_code_is_only_for_demo_accounts(
         assert result.exit_code != 0
         assert "is not a demo account" in result.output
         assert not re.search(r"\b\d{6}\b", result.output)
+
+
+def test_a_lock_looks_like_the_limit_on_an_unknown_username(
+    app: Flask, make_staff: Callable[..., StaffAccount]
+) -> None:
+    """Whether a username exists cannot be learnt by hammering it until something changes."""
+    staff = make_staff("intervenant")
+    pages = []
+    for username in (staff.username, "nobody-by-that-name"):
+        client = staff_browser(app)
+        answers = [post_login(client, username, "a wrong password", "123456") for _ in range(6)]
+        assert [a.status_code for a in answers[:5]] == [400] * 5
+        assert answers[-1].status_code == 429
+        pages.append(answers[-1].get_data(as_text=True))
+    assert pages[0] == pages[1]

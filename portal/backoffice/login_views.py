@@ -54,7 +54,8 @@ def login() -> ResponseReturnValue:
     if result.ok:
         return redirect(url_for("staff.home"), 303)
     if result.locked:
-        return render_template("staff/login.html", form=LoginForm(formdata=None), locked=True), 429
+        # The page the per-username limit gives: a lock must not tell that the account exists.
+        return render_template("staff/error.html", status=429, csrf=False), 429
     return render_template("staff/login.html", form=LoginForm(formdata=None), failed=True), 400
 
 
