@@ -90,7 +90,9 @@ class Cursor:
     @classmethod
     def load(cls, text: str | None) -> Cursor | None:
         try:
-            group, created, ident = (text or "").split(".", 2)
+            # The time has a dot of its own before its microseconds: cut at the first and last.
+            group, rest = (text or "").split(".", 1)
+            created, ident = rest.rsplit(".", 1)
             moment = dt.datetime.fromisoformat(created)
         except ValueError:
             return None

@@ -192,6 +192,22 @@ def test_pages_hold_every_open_request_exactly_once(
     assert seen == expected_order(made)
 
 
+def test_pages_follow_on_with_times_to_the_microsecond(
+    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(queue, "PAGE_SIZE", 3)
+    made = [send_at(june_8(8, n).replace(microsecond=123456 + n)) for n in range(8)]
+    client = look(make_staff("intervenant", ["st-etienne"]))
+    seen: list[int] = []
+    link: str | None = "/staff/"
+    while link and len(seen) <= len(made):
+        page = client.get(link).get_data(as_text=True)
+        seen.extend(i for i, _ in rows(page))
+        link = next_link(page)
+    assert seen == made
+
+
 def test_a_tampered_cursor_is_harmless(
     send_at: Callable[..., int], look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
