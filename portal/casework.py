@@ -24,6 +24,7 @@ from .models import (
     utcnow,
 )
 from .queue import can_work_on
+from .timezone import PARIS
 from .windows import is_safe_now
 
 NEW = RequestStatus.NEW.value
@@ -150,7 +151,7 @@ def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime,
         raise CaseworkError("in_the_past")
     if not is_safe_now(request.safe_windows, when):
         raise CaseworkError("outside_windows")
-    if request.do_not_call_after and when.date() > request.do_not_call_after:
+    if request.do_not_call_after and when.astimezone(PARIS).date() > request.do_not_call_after:
         raise CaseworkError("after_last_day")
     request.next_attempt_at = when.astimezone(dt.UTC).replace(tzinfo=None)
     request.status = IN_PROGRESS

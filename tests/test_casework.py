@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import callbacks, db
+from portal import callbacks, casework, db
 from portal.models import (
     AttemptOutcome,
     AuditEvent,
@@ -27,6 +27,7 @@ from portal.models import (
     CallbackRequest,
     KnownToServices,
     Outcome,
+    StaffUser,
     Station,
 )
 from portal.timezone import PARIS
@@ -499,3 +500,25 @@ def test_a_damaged_version_is_refused_with_the_current_state(
     )
     assert hidden_value(response.get_data(as_text=True), "take-version") == str(before["version"])
     assert state(app, request_id) == before
+
+
+def test_the_last_day_is_a_paris_day_whatever_the_zone_of_the_time(
+    app: Flask, time_machine: Any, make_staff: Callable[..., StaffAccount]
+) -> None:
+    time_machine.move_to(MONDAY_MORNING, tick=False)
+    account = make_staff("intervenant", ["st-etienne"])
+    request_id = new_request(
+        app, safe_windows=["22:00-08:00"], do_not_call_after=dt.date(2026, 6, 15)
+    )
+    # 22:30 UTC on the 15th is 00:30 on the 16th in Paris: after the last day.
+    late = dt.datetime(2026, 6, 15, 22, 30, tzinfo=dt.UTC)
+    with app.app_context():
+        request = db.session().get(CallbackRequest, request_id)
+        actor = db.session().get(StaffUser, account.id)
+        assert request is not None and actor is not None
+        with pytest.raises(casework.CaseworkError) as refused:
+            casework.schedule(request, actor, late, request.version)
+        assert refused.value.code == "after_last_day"
+        casework.schedule(request, actor, late - dt.timedelta(hours=1), request.version)
+        casework.commit_action()
+    assert state(app, request_id)["next_attempt_at"] == dt.datetime(2026, 6, 15, 21, 30)
