@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from . import accounts, audit, auth, crypto, db
 from .cards import card_link
@@ -35,6 +36,18 @@ def alembic_config() -> AlembicConfig:
 def upgrade_database() -> None:
     """Bring the schema to the latest migration; data already there is kept."""
     alembic_command.upgrade(alembic_config(), "head")
+    _restrict_sqlite_file(current_app.config["DATABASE_URL"])
+
+
+def _restrict_sqlite_file(url: str) -> None:
+    """The embedded database holds encrypted personal data: readable by its owner only."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(parsed.database + suffix)
+        if path.exists() and os.access(path, os.W_OK):
+            path.chmod(0o600)
 
 
 DEMO_STATIONS = (

@@ -121,7 +121,7 @@ def read_or_create_keys(path: Path) -> dict[str, Any]:
     """Read the key file, creating it with owner-only permissions if it is missing."""
     if path.exists():
         return json.loads(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys = new_keys()
     write_keys(path, keys)
     return keys
