@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "HTTPS": False,
     "CONTROLLER": "Département de la Loire, 2 rue Charles de Gaulle, 42022 Saint-Étienne Cedex",
     "CONTROLLER_CONTACT": "dpo@loire.fr",
-    "COORDINATOR_PHONE": "+33477000000",
+    "COORDINATOR_PHONE": "+33465710000",  # a number reserved for fiction; set the real one
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,

@@ -116,7 +116,7 @@ def test_revoked_batch_still_lets_the_person_ask(app, client, card, stored_reque
     [stored] = stored_requests()
     assert stored.station_id is None
     sent = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "04 77 00 00 00" in sent
+    assert "04 65 71 00 00" in sent
 
 
 def test_valid_card_shows_no_revoked_note(client, card):
@@ -174,4 +174,4 @@ def test_card_of_a_closed_station_goes_to_the_coordinator(app, client, card, sto
     assert response.status_code == 303
     [stored] = stored_requests()
     assert stored.station_id is None
-    assert "04 77 00 00 00" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "04 65 71 00 00" in client.get(response.headers["Location"]).get_data(as_text=True)
