@@ -16,7 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from .. import crypto, db
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
@@ -149,6 +149,9 @@ def _blank_form_page(lang: str, card: Card | None, code: str | None) -> str:
 
     if code and card is None:
         return render()  # a tampered or unknown code is not worth a cache entry
+    if card is None:
+        # A form that cannot be saved must say so before she fills it in: ask the database.
+        db.session().execute(text("SELECT 1"))
     state = "" if card is None else f"{card.batch.id}:{card.revoked}"
     return cached_page((lang, request.path, state), render)
 
