@@ -11,6 +11,8 @@ import threading
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import db
@@ -35,20 +37,26 @@ def recipients(station_id: int | None) -> list[str]:
 
 
 def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage:
+    """The notice, in every back-office language (the first one in the subject)."""
     config = current_app.config
     station = db.session().get(Station, station_id) if station_id else None
-    where = station.name if station else "coordination"
+    queue_url = config["PUBLIC_BASE_URL"].rstrip("/") + "/staff/"
+    subjects, paragraphs = [], []
+    for lang in config["STAFF_LANGUAGES"]:
+        with force_locale(lang):
+            where = station.name if station else _("coordination")
+            subject = _("New callback request – %(where)s", where=where)
+            subjects.append(_("[URGENT] %(subject)s", subject=subject) if urgent else subject)
+            paragraphs.append(
+                _("A new callback request has arrived (%(where)s).", where=where)
+                + "\n"
+                + _("Open the queue: %(url)s", url=queue_url)
+            )
     message = EmailMessage()
     message["From"] = config["SMTP_FROM"]
     message["To"] = ", ".join(to)
-    message["Subject"] = f"{'[URGENT] ' if urgent else ''}Nouvelle demande de rappel – {where}"
-    base = config["PUBLIC_BASE_URL"].rstrip("/")
-    message.set_content(
-        f"Une nouvelle demande de rappel est arrivée ({where}).\n"
-        f"Consultez la file d'attente : {base}/staff/\n\n"
-        f"A new callback request has arrived ({where}).\n"
-        f"Open the queue: {base}/staff/\n"
-    )
+    message["Subject"] = subjects[0]
+    message.set_content("\n\n".join(paragraphs) + "\n")
     return message
 
 
