@@ -8,7 +8,16 @@ Loopback only; each load run is bounded in time (wrk when installed, else a Pyth
 
 from __future__ import annotations
 
-import argparse
+import sys
+from pathlib import Path
+
+# bench/queue.py shares its name with the standard library's queue module, which gunicorn and the
+# PostgreSQL driver import: keep this folder off the import path, and put the repository on it.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import argparse  # noqa: E402
 import http.client
 import os
 import re
@@ -80,7 +89,8 @@ def start_gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen
     """gunicorn with the repository's settings, 2 workers, on a free loopback port."""
     port = free_port()
     full_env = {**os.environ, **env, "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2"}
-    full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "bench")])
+    # The repository root only: bench/queue.py must not shadow the standard library's queue.
+    full_env["PYTHONPATH"] = str(ROOT)
     args = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
     proc = subprocess.Popen(  # noqa: S603
         [*args, app_spec],
@@ -238,7 +248,7 @@ def main() -> int:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         keys = new_keys()
         app = prepare_database(url, keys)
-        bare, bare_port = start_gunicorn("throughput:bare_app()", {})
+        bare, bare_port = start_gunicorn("bench.throughput:bare_app()", {})
         portal, portal_port = start_gunicorn("portal:create_app()", portal_env(url, keys))
         try:
             measure(bare_port, "/", 1)
