@@ -33,7 +33,13 @@ instance: $(STAMP) translations
 run: instance
 	$(BIN)/flask --app portal run --host 127.0.0.1 --port 5000
 
-test: $(STAMP) translations
+# axe-core for the accessibility checks of the browser tests; without npm those tests skip.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(AXE); \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+test: $(STAMP) translations $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
