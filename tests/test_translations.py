@@ -1,0 +1,96 @@
+"""Every marked string is in the catalogues, and every catalogue translates all of them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from portal.config import DEFAULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+CATALOGUES = {
+    "public": ("babel.cfg", ROOT / "translations", DEFAULTS["PUBLIC_LANGUAGES"]),
+    "staff": ("babel-staff.cfg", ROOT / "staff_translations", DEFAULTS["STAFF_LANGUAGES"]),
+}
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh)
+
+
+@pytest.fixture(scope="module", params=sorted(CATALOGUES))
+def extracted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The strings marked in the code now, extracted as the Makefile does."""
+    config, folder, languages = CATALOGUES[request.param]
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    pybabel = Path(sys.executable).parent / "pybabel"
+    subprocess.run(
+        [str(pybabel), "-q", "extract", "-F", config, "--no-location", "-k", "_l",
+         "-k", "lazy_gettext", "-o", str(pot), "."],
+        cwd=ROOT, check=True,
+    )  # fmt: skip
+    ids = {m.id for m in _read(pot) if m.id}
+    return request.param, folder, languages, ids
+
+
+def _message_ids(catalog: Catalog) -> set:
+    return {m.id for m in catalog if m.id}
+
+
+def test_the_template_matches_the_code(extracted) -> None:
+    name, folder, _languages, ids = extracted
+    template = _message_ids(_read(folder / "messages.pot"))
+    assert ids - template == set(), f"{name}: strings not extracted yet (run `make extract`)"
+    assert template - ids == set(), f"{name}: stale strings in messages.pot (run `make extract`)"
+
+
+def test_every_catalogue_translates_every_string(extracted) -> None:
+    name, folder, languages, ids = extracted
+    for lang in languages:
+        catalog = _read(folder / lang / "LC_MESSAGES" / "messages.po")
+        assert not catalog.fuzzy, f"{name}/{lang}: the catalogue header is fuzzy"
+        done = set()
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if all(strings):
+                done.add(message.id)
+        missing = sorted(map(str, ids - done))
+        assert not missing, f"{name}/{lang}: {len(missing)} untranslated, e.g. {missing[:3]}"
+
+
+def test_translations_keep_every_placeholder(extracted) -> None:
+    name, folder, languages, _ids = extracted
+    for lang in languages:
+        for message in _read(folder / lang / "LC_MESSAGES" / "messages.po"):
+            if not message.id or not message.string:
+                continue
+            source = message.id if isinstance(message.id, tuple) else (message.id,)
+            wanted = set().union(*(PLACEHOLDER.findall(s) for s in source))
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for text in strings:
+                # A plural form may leave the count out ("one service"), never add a name.
+                found = set(PLACEHOLDER.findall(text))
+                assert found <= wanted, f"{name}/{lang}: {message.id!r} -> {text!r}"
+                if not isinstance(message.id, tuple):
+                    assert found == wanted, f"{name}/{lang}: {message.id!r} -> {text!r}"
+
+
+@pytest.mark.parametrize("lang", DEFAULTS["PUBLIC_LANGUAGES"])
+def test_each_public_page_speaks_its_language(client, lang: str) -> None:
+    """The form really is translated: its title differs from the English one except in English."""
+    page = client.get(f"/{lang}/").get_data(as_text=True)
+    assert f'lang="{lang}"' in page
+    english = client.get("/en/").get_data(as_text=True)
+    heading = re.search(r"<h1>(.*?)</h1>", page).group(1)
+    if lang != "en":
+        assert heading != re.search(r"<h1>(.*?)</h1>", english).group(1)
