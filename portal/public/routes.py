@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from flask import (
     Blueprint,
@@ -15,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
@@ -29,7 +32,7 @@ from ..numbers import NATIONAL_NUMBERS, emergency_numbers
 from ..windows import PUBLIC_SLOTS, window_label
 from .antibot import looks_like_a_bot
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
-from .page_cache import cached_page
+from .page_cache import cached_page, cached_value
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_global(aria_attributes)
@@ -78,13 +81,34 @@ def card_without_language(code: str) -> Response:
     return response
 
 
-def _active_stations() -> list[Station]:
-    return list(db.session().scalars(select(Station).where(Station.active).order_by(Station.name)))
+def _active_stations() -> dict[str, tuple[int, str]]:
+    """Active stations by code: (id, name), in name order; kept a few seconds per process."""
+
+    def load() -> dict[str, tuple[int, str]]:
+        rows = db.session().execute(
+            select(Station.code, Station.id, Station.name)
+            .where(Station.active)
+            .order_by(Station.name)
+        )
+        return {code: (ident, name) for code, ident, name in rows}
+
+    return cached_value("active-stations", load)
 
 
 def _station_choices() -> list[tuple[str, str]]:
-    choices = [(s.code, s.name) for s in _active_stations()]
+    choices = [(code, name) for code, (_id, name) in _active_stations().items()]
     return [(NO_STATION, _("I don't know"))] + choices
+
+
+def _database_answers() -> bool:
+    db.session().execute(text("SELECT 1"))
+    return True
+
+
+@functools.lru_cache(maxsize=32)
+def _window_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    """The windows as the reader's locale writes times; the same for every request in it."""
+    return tuple((slot, window_label(slot)) for slot in PUBLIC_SLOTS)
 
 
 def _language_choices() -> list[tuple[str, str]]:
@@ -93,7 +117,7 @@ def _language_choices() -> list[tuple[str, str]]:
 
 def _build_form(card: Card | None, lang: str) -> CallbackForm:
     form = CallbackForm(
-        window_choices=[(slot, window_label(slot)) for slot in PUBLIC_SLOTS],
+        window_choices=list(_window_choices(str(get_locale()))),
         language_choices=_language_choices(),
         station_choices=None if card else _station_choices(),
     )
@@ -112,8 +136,8 @@ def _routing(form: CallbackForm, card: Card | None) -> tuple[int | None, int | N
     code = form.station.data if form.station is not None else NO_STATION
     if code == NO_STATION:
         return None, None
-    station = db.session().scalars(select(Station).where(Station.code == code)).first()
-    return (station.id if station else None), None
+    station = _active_stations().get(code)
+    return (station[0] if station else None), None
 
 
 def _details(form: CallbackForm, lang: str, card: Card | None) -> RequestDetails:
@@ -150,8 +174,9 @@ def _blank_form_page(lang: str, card: Card | None, code: str | None) -> str:
     if code and card is None:
         return render()  # a tampered or unknown code is not worth a cache entry
     if card is None:
-        # A form that cannot be saved must say so before she fills it in: ask the database.
-        db.session().execute(text("SELECT 1"))
+        # A form that cannot be saved must say so before she fills it in: ask the database
+        # (at most once a second per process; a failure is never remembered).
+        cached_value("database-answers", _database_answers, ttl=1.0)
     state = "" if card is None else f"{card.batch.id}:{card.revoked}"
     return cached_page((lang, request.path, state), render)
 
