@@ -68,25 +68,6 @@ class InvitationForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
-    username = StringField(
-        _l("Username"),
-        validators=[InputRequired(_l("Choose a username.")), Length(max=64)],
-        description=_l("Lower-case letters, digits, dots and dashes, e.g. m.dumont."),
-    )
-    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
-    email = StringField(
-        _l("E-mail for notices of new requests (optional)"),
-        validators=[
-            Optional(),
-            Length(max=254),
-            Regexp(EMAIL_RE, message=_l("Enter an e-mail address like name@example.fr.")),
-        ],
-    )
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
-    stations = MultiCheckboxField(_l("Stations"))
-
-
 class EditUserForm(FlaskForm):
     display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
     email = StringField(
@@ -99,6 +80,16 @@ class EditUserForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     stations = MultiCheckboxField(_l("Stations"))
+
+
+class UserForm(EditUserForm):
+    """A new account: the same fields, and the username, which never changes afterwards."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[InputRequired(_l("Choose a username.")), Length(max=64)],
+        description=_l("Lower-case letters, digits, dots and dashes, e.g. m.dumont."),
+    )
 
 
 class ConfirmForm(FlaskForm):
