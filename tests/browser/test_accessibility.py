@@ -56,7 +56,7 @@ class AxeAudit:
     source: str
     checked: list[str] = field(default_factory=list)
     violations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    to_review: set[str] = field(default_factory=set)
+    to_review: dict[str, set[str]] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
     def check(self, page: Page, where: str) -> None:
@@ -66,7 +66,9 @@ class AxeAudit:
         result = page.evaluate("o => axe.run(document, o)", AXE_OPTIONS)
         assert result["passes"], f"{where}: axe-core checked nothing"
         self.checked.append(where)
-        self.to_review.update(item["id"] for item in result["incomplete"])
+        for item in result["incomplete"]:
+            targets = self.to_review.setdefault(item["id"], set())
+            targets.update(f"{where} {json.dumps(node['target'])}" for node in item["nodes"])
         self.violations.extend((where, violation) for violation in result["violations"])
 
     def report(self) -> str:
@@ -88,9 +90,11 @@ class AxeAudit:
             f"{len(self.violations)} violations, {seconds:.1f} s; "
             f"left for a person to review: {', '.join(sorted(self.to_review)) or 'nothing'}"
         )
+        review = [f"    {rule}: {target}" for rule, targets in sorted(self.to_review.items())
+                  for target in sorted(targets)]  # fmt: skip
         ARTIFACTS.mkdir(exist_ok=True)
         with (ARTIFACTS / "accessibility.txt").open("a", encoding="utf-8") as log:
-            log.write(line + "\n")
+            log.write("\n".join([line, *review]) + "\n")
         return line
 
     def assert_clean(self, name: str) -> None:
