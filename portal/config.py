@@ -67,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
     # check would refuse every form; the session-bound token and SameSite=Strict guard instead.
     "WTF_CSRF_SSL_STRICT": False,
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Exact: a lock of 15 minutes ends after 15 minutes. (The cheaper sliding-window counter
+    # weighs the previous window in, and kept staff locked out for longer than they are told.)
     "RATELIMIT_STRATEGY": "moving-window",
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -16,9 +17,13 @@ from flask import current_app
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def _ring() -> MultiFernet:
-    keys = current_app.config["DATA_KEYS"]
+@functools.lru_cache(maxsize=8)
+def _ring_of(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(k) for k in keys])
+
+
+def _ring() -> MultiFernet:
+    return _ring_of(tuple(current_app.config["DATA_KEYS"]))
 
 
 def encrypt(value: str | None) -> str | None:
@@ -64,9 +69,14 @@ def code_hash(code: str) -> str:
     return blind_index(normalise_code(code), purpose="cancel")
 
 
-def _session_fernet() -> Fernet:
-    digest = hashlib.sha256(f"seal:{current_app.secret_key}".encode()).digest()
+@functools.lru_cache(maxsize=8)
+def _seal_fernet(secret_key: str | bytes) -> Fernet:
+    digest = hashlib.sha256(f"seal:{secret_key}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def _session_fernet() -> Fernet:
+    return _seal_fernet(current_app.secret_key)
 
 
 def seal(data: dict[str, Any]) -> str:

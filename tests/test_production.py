@@ -21,6 +21,7 @@ from conftest import (
     needs_redis,
 )
 from flask import Flask
+from flask.testing import FlaskClient
 from production_helpers import (
     Answer,
     FormVisitor,
@@ -32,8 +33,9 @@ from production_helpers import (
     phone_for,
     scratch_postgres,
 )
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
 from portal import create_app, crypto, db
@@ -259,6 +261,51 @@ def test_database_outage_gives_503_then_recovers(pg_database: str, keys: dict, t
     stored = stored_per_phone(app, [phone_for(i) for i in range(30)])
     expected = [phone_for(i) for i in (1, 2, 20, 21, 22, 23)]
     assert sorted(stored) == sorted(expected) and set(stored.values()) == {1}
+
+
+def _send_form(client: FlaskClient, phone: str) -> TestResponse:
+    data = {**VALID_FORM, "phone": phone, "csrf_token": csrf_token(client, "/fr/")}
+    return client.post("/fr/", data=data)
+
+
+def _drop_other_connections(database_url: str) -> None:
+    """What a database restart does to the app's pooled connections."""
+    engine = create_engine(database_url, poolclass=NullPool)
+    with engine.connect() as admin:
+        admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    engine.dispose()
+
+
+@needs_postgres()
+@pytest.mark.parametrize("idle_seconds", [0.05, 3600.0])
+def test_connections_the_server_dropped_are_replaced_after_a_pause(
+    pg_database: str, keys: dict, monkeypatch: pytest.MonkeyPatch, idle_seconds: float
+):
+    # A connection given back a moment ago is used as it is; one that has been idle is pinged
+    # first, so that a dead one is replaced before anybody's request depends on it.
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", idle_seconds)
+    prepared_app(pg_database, keys)
+    app = create_app({"DATABASE_URL": pg_database, **keys, "MIN_FILL_SECONDS": 0})
+    client = app.test_client()
+    assert _send_form(client, "06 12 34 56 01").status_code == 303
+    _drop_other_connections(pg_database)
+    time.sleep(0.2)
+    response = _send_form(client, "06 12 34 56 02")
+    if idle_seconds < 0.2:
+        assert response.status_code == 303
+        later = "0612345602"
+    else:
+        # Never pinged: the dead connection fails this request, plainly, and only this one.
+        assert response.status_code == 503 and 'href="tel:112"' in response.get_data(as_text=True)
+        assert _send_form(client, "06 12 34 56 03").status_code == 303
+        later = "0612345603"
+    stored = stored_per_phone(app, ["0612345601", "0612345602", "0612345603"])
+    assert stored == {"0612345601": 1, later: 1}
 
 
 def _assert_submissions_work(port: int, phones: list[str]) -> None:

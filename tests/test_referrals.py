@@ -98,6 +98,18 @@ def test_a_referral_to_the_officers_second_station(app: Flask, officer: FlaskCli
     assert referral.station_id == station_id(app, "firminy") and not referral.urgent
 
 
+def test_every_referral_is_stored_even_past_the_per_number_cap(
+    app: Flask, officer: FlaskClient
+) -> None:
+    # The cap turns away floods from the public form; an officer's referral is never dropped.
+    cap = app.config["MAX_OPEN_PER_PHONE"]
+    for _ in range(cap + 1):
+        assert send_referral(officer, referral_form(app)).status_code == 303
+    stored = all_requests(app)
+    assert len(stored) == cap + 1
+    assert {r.duplicate_of_id for r in stored[1:]} == {stored[0].id}
+
+
 def test_the_officer_sees_no_request(app: Flask, officer: FlaskClient) -> None:
     send_referral(officer, referral_form(app))
     referral = all_requests(app)[-1]

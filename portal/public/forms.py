@@ -23,7 +23,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..timezone import paris_today
 from ..windows import PUBLIC_SLOTS
-from .antibot import keep_first_token
 
 MESSAGE_MAX = 500
 NAME_MAX = 60
@@ -132,9 +131,6 @@ class CallbackForm(FlaskForm):
         else:
             self.station.choices = station_choices
         self.phone_e164: str | None = None
-        csrf_field = getattr(self, "csrf_token", None)
-        if csrf_field is not None and self.is_submitted():
-            keep_first_token(csrf_field)
 
     def validate_phone(self, field: StringField) -> None:
         try:

@@ -30,7 +30,7 @@ from ..i18n import best_language, language_name, public_languages
 from ..models import Station
 from ..numbers import NATIONAL_NUMBERS, emergency_numbers
 from ..windows import PUBLIC_SLOTS, window_label
-from .antibot import looks_like_a_bot
+from .antibot import keep_first_token, looks_like_a_bot
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
@@ -195,6 +195,7 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         except StorageError:
             return not_saved_page()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
+    keep_first_token(form.csrf_token)
     return render_template("public/form.html", form=form, card=card), 400
 
 
