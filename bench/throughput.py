@@ -1,7 +1,8 @@
 """Requests per second of the form page and of a submission under gunicorn, as ratios to a bare
-Flask endpoint served the same way in the same run. Prints figures; not a test.
+Flask endpoint served the same way in the same run, beside those of a trivial Flask-WTF form
+(bench/reference_app.py). Prints figures; not a test.
 
-    .venv/bin/python bench/throughput.py [--seconds 5] [--database-url postgresql+psycopg://…]
+    .venv/bin/python bench/throughput.py [--seconds 5] [--rounds 3] [--database-url postgresql+psycopg://…]
 
 Loopback only; each load run is bounded in time (wrk when installed, else a Python client).
 """
@@ -37,6 +38,7 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import reference_app  # noqa: E402
 from portal import create_app, db  # noqa: E402
 from portal.cli import create_demo_stations, upgrade_database  # noqa: E402
 from portal.config import new_keys  # noqa: E402
@@ -64,7 +66,7 @@ counter = 0
 request = function()
   counter = counter + 1
   local phone = string.format("06%%08d", %(first)d + offset + counter)
-  return wrk.format("POST", "/fr/", {
+  return wrk.format("POST", "%(path)s", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "%(cookie)s",
   }, "%(body)s&phone=" .. phone)
@@ -129,9 +131,9 @@ def fetch(port: int, method: str, path: str, headers: dict[str, str], body: str 
         conn.close()
 
 
-def form_session(port: int) -> tuple[str, str]:
+def form_session(port: int, path: str) -> tuple[str, str]:
     """A cookie and CSRF token, taken beforehand, as one visitor's browser holds them."""
-    _status, headers, page = fetch(port, "GET", "/fr/", {})
+    _status, headers, page = fetch(port, "GET", path, {})
     cookie = dict((k.lower(), v) for k, v in headers)["set-cookie"].split(";", 1)[0]
     found = CSRF_RE.search(page)
     if not found:
@@ -219,7 +221,12 @@ def measure(port: int, path: str, seconds: int, post: tuple[str, str] | None = N
     if shutil.which("wrk"):
         script = None
         if body is not None:
-            script = WRK_POST_SCRIPT % {"body": body, "cookie": cookie, "first": first}
+            script = WRK_POST_SCRIPT % {
+                "path": path,
+                "body": body,
+                "cookie": cookie,
+                "first": first,
+            }
         return run_wrk(port, path, seconds, script)
     return run_python(port, path, seconds, body, cookie, first)
 
@@ -229,6 +236,9 @@ def prepare_database(url: str, keys: dict) -> Flask:
     with app.app_context():
         upgrade_database()
         create_demo_stations()
+    engine = reference_app.database(url)
+    reference_app.metadata.create_all(engine)
+    engine.dispose()
     return app
 
 
@@ -256,7 +266,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="length of each load run")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of the three runs; the median is kept"
+        "--rounds", type=int, default=3, help="rounds of the five runs; the median is kept"
     )
     parser.add_argument(
         "--database-url", default="", help="an empty scratch database; SQLite when unset"
@@ -271,21 +281,41 @@ def main() -> int:
         app = prepare_database(url, keys)
         bare, bare_port = start_gunicorn("bench.throughput:bare_app()", {})
         portal, portal_port = start_gunicorn("portal:create_app()", portal_env(url, keys))
+        reference, reference_port = start_gunicorn(
+            "bench.reference_app:create_app()", {"BENCH_REFERENCE_DATABASE_URL": url}
+        )
         try:
-            measure(bare_port, "/", 1)
-            measure(portal_port, "/fr/", 1)
-            cookie, token = form_session(portal_port)
-            # The three runs follow each other closely and are repeated, so that a machine
-            # slowing down or speeding up between them does not decide the ratios.
+            for port, path in ((bare_port, "/"), (portal_port, "/fr/"), (reference_port, "/")):
+                measure(port, path, 1)
+            cookie, token = form_session(portal_port, "/fr/")
+            reference_form = form_session(reference_port, "/")
+            reference_body = f"csrf_token={reference_form[1]}&name=Bench"
+            # The runs follow each other closely and are repeated, so that a machine slowing
+            # down or speeding up between them does not decide the ratios.
             for _ in range(args.rounds):
                 bare_rps = measure(bare_port, "/", args.seconds)
                 page_rps = measure(portal_port, "/fr/", args.seconds)
                 before = stored_requests(app)
                 submit_rps = measure(portal_port, "/fr/", args.seconds, (cookie, form_body(token)))
                 stored = stored_requests(app) - before
-                rounds.append(Round(bare_rps, page_rps, submit_rps, LAST_RUN["answered"], stored))
+                answered = LAST_RUN["answered"]
+                reference_page = measure(reference_port, "/", args.seconds)
+                reference_submit = measure(
+                    reference_port, "/", args.seconds, (reference_form[0], reference_body)
+                )
+                rounds.append(
+                    Round(
+                        bare_rps,
+                        page_rps,
+                        submit_rps,
+                        answered,
+                        stored,
+                        reference_page,
+                        reference_submit,
+                    )
+                )
         finally:
-            for proc in (bare, portal):
+            for proc in (bare, portal, reference):
                 proc.terminate()
                 proc.wait(timeout=20)
     return report(url, rounds, args.seconds)
@@ -298,6 +328,8 @@ class Round:
     submit: float
     answered: int
     stored: int
+    reference_page: float
+    reference_submit: float
 
 
 def report(url: str, rounds: list[Round], seconds: int) -> int:
@@ -305,7 +337,7 @@ def report(url: str, rounds: list[Round], seconds: int) -> int:
     engine = url.split(":", 1)[0]
     tool = "wrk" if shutil.which("wrk") else "python"
     print(
-        f"gunicorn, 2 sync workers, {CONNECTIONS} connections, {len(rounds)} rounds of 3 runs "
+        f"gunicorn, 2 sync workers, {CONNECTIONS} connections, {len(rounds)} rounds of 5 runs "
         f"of {seconds} s, {tool}, {engine}"
     )
     print(
@@ -321,6 +353,11 @@ def report(url: str, rounds: list[Round], seconds: int) -> int:
     submit = statistics.median(r.submit / r.bare for r in rounds)
     print(f"median ratio, form page: {page:.3f}  budget >= {BUDGET_PAGE}")
     print(f"median ratio, submission: {submit:.3f}  budget >= {BUDGET_SUBMIT}")
+    # The yardstick: the same ratios for a trivial Flask-WTF form and its one-INSERT submission.
+    trivial_page = statistics.median(r.reference_page / r.bare for r in rounds)
+    trivial_submit = statistics.median(r.reference_submit / r.bare for r in rounds)
+    print(f"median ratio, trivial Flask-WTF form page: {trivial_page:.3f}")
+    print(f"median ratio, trivial submission (one INSERT, committed): {trivial_submit:.3f}")
     # wrk counts answers received; a request in flight when a run stops may be stored unanswered.
     lost = sum(max(r.answered - r.stored, 0) for r in rounds)
     print(f"confirmed but not stored: {lost}")
