@@ -131,7 +131,9 @@ def _token_hash(token: str) -> str:
 
 
 def start_session(user: StaffUser) -> None:
-    """A brand-new session: whatever the browser held before is dropped (no fixation)."""
+    """A brand-new session: whatever the browser held before is ended and dropped (no fixation,
+    and no copy of the old cookie left working)."""
+    _end_this_browsers_session()
     token = secrets.token_urlsafe(32)
     db.session().add(StaffSession(token_hash=_token_hash(token), staff_id=user.id))
     session.clear()
@@ -167,8 +169,7 @@ def current_staff() -> CurrentStaff | None:
     return CurrentStaff(user=user, record=record)
 
 
-def end_session() -> None:
-    """Log out of this browser."""
+def _end_this_browsers_session() -> None:
     token = session.get(SESSION_KEY)
     if isinstance(token, str):
         db.session().execute(
@@ -176,6 +177,11 @@ def end_session() -> None:
             .where(StaffSession.token_hash == _token_hash(token), StaffSession.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
+
+
+def end_session() -> None:
+    """Log out of this browser."""
+    _end_this_browsers_session()
     session.clear()
 
 

@@ -65,6 +65,29 @@ def test_the_session_before_login_is_not_the_one_after(
     assert not is_logged_in(watcher)
 
 
+def test_logging_in_again_ends_the_session_the_browser_held(
+    app: Flask,
+    client: FlaskClient,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+    clock: Clock,
+) -> None:
+    staff = make_staff("partner")
+    login_as(client, staff)
+    first = cookie_value(client)
+    assert first is not None
+    clock.advance(seconds=31)  # a new one-time code
+    login_as(client, staff)
+    # A copy of the first cookie (a shared computer) opens nothing any more.
+    copy = staff_browser(app)
+    copy.set_cookie(COOKIE, first)
+    assert not is_logged_in(copy)
+    assert is_logged_in(client)
+    with app.app_context():
+        ended = db.session().scalars(select(StaffSession.ended_at)).all()
+        assert sum(when is not None for when in ended) == 1 and len(ended) == 2
+
+
 def test_a_planted_session_token_never_becomes_authenticated(
     app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
 ) -> None:
