@@ -195,7 +195,9 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         except StorageError:
             return not_saved_page()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
-    keep_first_token(form.csrf_token)
+    csrf_field = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
+    if csrf_field is not None:
+        keep_first_token(csrf_field)
     return render_template("public/form.html", form=form, card=card), 400
 
 
