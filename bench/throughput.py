@@ -288,8 +288,8 @@ def main() -> int:
             for port, path in ((bare_port, "/"), (portal_port, "/fr/"), (reference_port, "/")):
                 measure(port, path, 1)
             cookie, token = form_session(portal_port, "/fr/")
-            reference_form = form_session(reference_port, "/")
-            reference_body = f"csrf_token={reference_form[1]}&name=Bench"
+            reference_cookie, reference_token = form_session(reference_port, "/")
+            reference_body = f"csrf_token={reference_token}&name=Bench"
             # The runs follow each other closely and are repeated, so that a machine slowing
             # down or speeding up between them does not decide the ratios.
             for _ in range(args.rounds):
@@ -301,7 +301,7 @@ def main() -> int:
                 answered = LAST_RUN["answered"]
                 reference_page = measure(reference_port, "/", args.seconds)
                 reference_submit = measure(
-                    reference_port, "/", args.seconds, (reference_form[0], reference_body)
+                    reference_port, "/", args.seconds, (reference_cookie, reference_body)
                 )
                 rounds.append(
                     Round(
