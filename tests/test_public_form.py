@@ -413,3 +413,16 @@ def csrf_token_in(body: str) -> str:
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body)
     assert found, "no CSRF token on the page"
     return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "date", "tools"),
+    [
+        ("fr", "29 novembre 2026", "au clavier seul"),
+        ("en", "November 29, 2026", "with the keyboard only"),
+        ("es", "29 de noviembre de 2026", "solo con el teclado"),
+    ],
+)
+def test_accessibility_statement_says_when_and_how_it_was_made(client, lang, date, tools):
+    page = client.get(f"/{lang}/accessibility").get_data(as_text=True)
+    assert date in page and tools in page and "axe-core" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import phonenumbers
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
@@ -39,6 +40,8 @@ bp.add_app_template_global(aria_attributes)
 
 # The confirmation is shown once, within this many seconds of sending.
 SENT_MAX_AGE = 600
+# The day the accessibility statement was last made: change it with the statement.
+ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 29)
 
 
 @bp.url_value_preprocessor
@@ -281,7 +284,8 @@ def privacy(lang: str) -> str:
 
 @bp.get("/<lang>/accessibility")
 def accessibility(lang: str) -> str:
-    return render_template("public/accessibility.html")
+    date = format_date(ACCESSIBILITY_STATEMENT_DATE, format="long")
+    return render_template("public/accessibility.html", statement_date=date)
 
 
 @bp.get("/exit")
