@@ -157,9 +157,10 @@ def public_pages(client: Any, card_code: str, lang: str) -> Iterator[tuple[str, 
 
 
 def _bench_app(folder: Path) -> Any:
-    from portal import create_app
-    from portal.cli import create_demo_stations, upgrade_database
+    from portal import create_app, db
     from portal.config import new_keys
+    from portal.demo import create_demo_stations
+    from portal.schema import upgrade_database
 
     app = create_app(
         {
@@ -173,18 +174,22 @@ def _bench_app(folder: Path) -> Any:
     with app.app_context():
         upgrade_database()
         create_demo_stations()
+        db.session().commit()
     return app
 
 
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from portal.cards import card_code
-    from portal.cli import current_batch, station_by_code
+    from portal import db
+    from portal.cards import card_code, current_batch
+    from portal.stations import station_by_code
 
     with tempfile.TemporaryDirectory() as folder:
         app = _bench_app(Path(folder))
         with app.app_context():
-            code = card_code(current_batch(station_by_code("st-etienne")))
+            batch = current_batch(station_by_code("st-etienne"))
+            db.session().commit()
+            code = card_code(batch)
         print(
             f"{'page':24} {'lang':4} {'html':>6} {'css+js':>6} {'total':>6} {'of budget':>9}  req"
         )

@@ -12,11 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# bench/queue.py shares its name with the standard library's queue module, which gunicorn and the
-# PostgreSQL driver import: keep this folder off the import path, and put the repository on it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+# Run from any directory: the repository comes first on the import path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import http.client
@@ -40,9 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench import reference_app  # noqa: E402
 from portal import create_app, db  # noqa: E402
-from portal.cli import create_demo_stations, upgrade_database  # noqa: E402
 from portal.config import new_keys  # noqa: E402
+from portal.demo import create_demo_stations  # noqa: E402
 from portal.models import CallbackRequest  # noqa: E402
+from portal.schema import upgrade_database  # noqa: E402
 
 BUDGET_PAGE = 0.4
 BUDGET_SUBMIT = 0.2
@@ -100,7 +98,6 @@ def start_gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen
     # A steady state: the configuration recycles a worker every few thousand requests, which
     # would land inside the runs and cost the bare endpoint, with its far higher rate, the most.
     full_env["GUNICORN_CMD_ARGS"] = "--max-requests 0"
-    # The repository root only: bench/queue.py must not shadow the standard library's queue.
     full_env["PYTHONPATH"] = str(ROOT)
     args = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
     proc = subprocess.Popen(  # noqa: S603
@@ -236,6 +233,7 @@ def prepare_database(url: str, keys: dict) -> Flask:
     with app.app_context():
         upgrade_database()
         create_demo_stations()
+        db.session().commit()
     engine = reference_app.database(url)
     reference_app.metadata.create_all(engine)
     engine.dispose()

@@ -11,7 +11,7 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from . import audit, auth, crypto, db, queue
+from . import audit, auth, callback_queue, crypto, db
 from .models import Role, StaffUser, Station
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -34,9 +34,11 @@ def _nonce_hash(nonce: str) -> str:
 
 
 def user_by_name(username: str) -> StaffUser | None:
-    return db.session().scalars(
-        select(StaffUser).where(StaffUser.username == username.strip().lower())
-    ).first()
+    return (
+        db.session()
+        .scalars(select(StaffUser).where(StaffUser.username == username.strip().lower()))
+        .first()
+    )
 
 
 def stations_by_code(codes: list[str]) -> list[Station]:
@@ -53,8 +55,13 @@ def check_role_and_stations(role: str, stations: list[Station]) -> None:
         raise AccountError("station_needed")
 
 
-def create_user(username: str, role: str, station_codes: list[str], display_name: str = "",
-                actor: StaffUser | None = None) -> StaffUser:  # fmt: skip
+def create_user(
+    username: str,
+    role: str,
+    station_codes: list[str],
+    display_name: str = "",
+    actor: StaffUser | None = None,
+) -> StaffUser:
     """Create an account waiting for its invitation to be used; the caller commits."""
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
@@ -64,13 +71,16 @@ def create_user(username: str, role: str, station_codes: list[str], display_name
     stations = stations_by_code(station_codes)
     check_role_and_stations(role, stations)
     user = StaffUser(
-        username=username, display_name=display_name.strip() or username, role=role,
+        username=username,
+        display_name=display_name.strip() or username,
+        role=role,
         stations=stations,
-    )  # fmt: skip
+    )
     db.session().add(user)
     db.session().flush()
-    audit.record("user.create", actor, target=f"user:{user.id}", role=role,
-                 stations=sorted(station_codes))  # fmt: skip
+    audit.record(
+        "user.create", actor, target=f"user:{user.id}", role=role, stations=sorted(station_codes)
+    )
     return user
 
 
@@ -116,15 +126,16 @@ def complete_invitation(user: StaffUser, password: str, totp_secret: str) -> Non
     audit.record("user.enrol", user, target=f"user:{user.id}")
 
 
-def update_user(user: StaffUser, role: str, station_codes: list[str], display_name: str,
-                actor: StaffUser) -> None:  # fmt: skip
+def update_user(
+    user: StaffUser, role: str, station_codes: list[str], display_name: str, actor: StaffUser
+) -> None:
     stations = stations_by_code(station_codes)
     check_role_and_stations(role, stations)
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError("own_role")
     before = {"role": user.role, "stations": sorted(s.code for s in user.stations)}
     if role not in (Role.ADMIN, Role.INTERVENANT):
-        queue.release_requests_of(user)
+        callback_queue.release_requests_of(user)
     user.role = role
     user.stations = stations
     user.display_name = display_name.strip() or user.display_name
@@ -140,7 +151,7 @@ def set_active(user: StaffUser, active: bool, actor: StaffUser) -> None:
         auth.end_all_sessions(user)
         user.invitation_nonce = None
         # Nobody left behind: what they held goes back to their stations' pool.
-        queue.release_requests_of(user)
+        callback_queue.release_requests_of(user)
     audit.record("user.activate" if active else "user.deactivate", actor, target=f"user:{user.id}")
 
 

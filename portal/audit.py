@@ -16,8 +16,14 @@ from .models import AuditEvent, AuditHead, StaffUser, utcnow
 GENESIS = "0" * 64
 
 
-def event_hash(prev_hash: str, created_at: dt.datetime, actor: str, action: str, target: str,
-               details: dict[str, Any]) -> str:  # fmt: skip
+def event_hash(
+    prev_hash: str,
+    created_at: dt.datetime,
+    actor: str,
+    action: str,
+    target: str,
+    details: dict[str, Any],
+) -> str:
     """The hash of one event, covering the previous event's hash."""
     payload = json.dumps(
         [prev_hash, created_at.isoformat(timespec="microseconds"), actor, action, target, details],
@@ -28,8 +34,13 @@ def event_hash(prev_hash: str, created_at: dt.datetime, actor: str, action: str,
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record(action: str, actor: StaffUser | None = None, target: str = "",
-           actor_label: str | None = None, **details: Any) -> AuditEvent:  # fmt: skip
+def record(
+    action: str,
+    actor: StaffUser | None = None,
+    target: str = "",
+    actor_label: str | None = None,
+    **details: Any,
+) -> AuditEvent:
     """Add an event to the current transaction; the caller commits it with the action itself.
 
     Never put personal data of a victim in details: say what was done and to which record.
@@ -81,9 +92,13 @@ def verify_chain(batch: int = 1000) -> BrokenLink | None:
             if event.prev_hash != prev:
                 return BrokenLink(event.id, "does not follow the previous event")
             expected = event_hash(
-                event.prev_hash, event.created_at, event.actor, event.action, event.target,
+                event.prev_hash,
+                event.created_at,
+                event.actor,
+                event.action,
+                event.target,
                 event.details or {},
-            )  # fmt: skip
+            )
             if expected != event.hash:
                 return BrokenLink(event.id, "its content was changed")
             prev = event.hash

@@ -151,9 +151,11 @@ def current_staff() -> CurrentStaff | None:
     token = session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
-    record = db.session().scalars(
-        select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
-    ).first()
+    record = (
+        db.session()
+        .scalars(select(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+        .first()
+    )
     if record is None or record.ended_at is not None:
         return None
     now = utcnow()

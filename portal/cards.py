@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import select
 
 from . import db
 from .models import CardBatch, Station
@@ -60,3 +61,20 @@ def card_link(batch: CardBatch, lang: str | None = None) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     prefix = f"/{lang}" if lang else ""
     return f"{base}{prefix}/c/{card_code(batch)}"
+
+
+def current_batch(station: Station, label: str | None = None) -> CardBatch:
+    """The station's newest batch still valid, created when there is none (or a label is given)."""
+    session = db.session()
+    batch = None
+    if label is None:
+        batch = session.scalars(
+            select(CardBatch)
+            .where(CardBatch.station_id == station.id, CardBatch.revoked_at.is_(None))
+            .order_by(CardBatch.id.desc())
+        ).first()
+    if batch is None:
+        batch = CardBatch(station_id=station.id, label=label or f"{station.name} cards")
+        session.add(batch)
+        session.flush()
+    return batch

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit, crypto, db
+from .callback_queue import can_work_on
 from .models import (
     AttemptOutcome,
     CallAttempt,
@@ -23,7 +24,6 @@ from .models import (
     StaffUser,
     utcnow,
 )
-from .queue import can_work_on
 from .timezone import PARIS
 from .windows import is_safe_now
 
@@ -99,8 +99,9 @@ def take(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     _audit("take", actor, request)
 
 
-def hand_over(request: CallbackRequest, actor: StaffUser, colleague: StaffUser,
-              version: int) -> None:  # fmt: skip
+def hand_over(
+    request: CallbackRequest, actor: StaffUser, colleague: StaffUser, version: int
+) -> None:
     _check(request, actor, "hand_over", version)
     _check_holder(request, actor)
     if not colleague.active or colleague.role not in (Role.INTERVENANT, Role.ADMIN):
@@ -121,16 +122,20 @@ def release(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     _audit("release", actor, request)
 
 
-def log_attempt(request: CallbackRequest, actor: StaffUser, outcome: str, note: str | None,
-                version: int) -> CallAttempt:  # fmt: skip
+def log_attempt(
+    request: CallbackRequest, actor: StaffUser, outcome: str, note: str | None, version: int
+) -> CallAttempt:
     _check(request, actor, "attempt", version)
     if outcome not in {o.value for o in AttemptOutcome}:
         raise CaseworkError("bad_outcome")
     now = utcnow()
     attempt = CallAttempt(
-        request=request, staff_id=actor.id, created_at=now, outcome=outcome,
+        request=request,
+        staff_id=actor.id,
+        created_at=now,
+        outcome=outcome,
         note_enc=crypto.encrypt(note),
-    )  # fmt: skip
+    )
     db.session().add(attempt)
     request.attempt_count += 1
     request.first_attempt_at = request.first_attempt_at or now
@@ -141,8 +146,7 @@ def log_attempt(request: CallbackRequest, actor: StaffUser, outcome: str, note: 
     return attempt
 
 
-def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime,
-             version: int) -> None:  # fmt: skip
+def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime, version: int) -> None:
     """Plan the next attempt; only inside one of the person's safe windows, and in the future."""
     _check(request, actor, "schedule", version)
     if when.tzinfo is None:
@@ -159,8 +163,9 @@ def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime,
     _audit("schedule", actor, request)
 
 
-def close(request: CallbackRequest, actor: StaffUser, outcome: str, known: str,
-          version: int) -> None:  # fmt: skip
+def close(
+    request: CallbackRequest, actor: StaffUser, outcome: str, known: str, version: int
+) -> None:
     _check(request, actor, "close", version)
     if outcome not in {o.value for o in Outcome}:
         raise CaseworkError("bad_outcome")

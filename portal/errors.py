@@ -12,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import db
+from .helplines import emergency_numbers
 from .i18n import public_languages
-from .numbers import emergency_numbers
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import click
 from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -128,18 +126,3 @@ def purge_expired(now: dt.datetime, days: int | None = None) -> PurgeReport:
     )
     db.session().commit()
     return PurgeReport(erased=erased, cutoff=cutoff, retention_days=days)
-
-
-@click.command("purge")
-@with_appcontext
-def purge_command() -> None:
-    """Erase personal data of requests closed longer ago than the retention period."""
-    try:
-        report = purge_expired(dt.datetime.now(dt.UTC))
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(
-        f"Erased the personal data of {report.erased} request(s) closed before "
-        f"{report.cutoff:%Y-%m-%d %H:%M} UTC (retention: {report.retention_days} days), "
-        "and of any cancelled request still holding some. Open requests are kept."
-    )

@@ -20,11 +20,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import joinedload
 
 from portal import accounts, auth, create_app, crypto, db
-from portal.cli import create_demo_stations, upgrade_database
 from portal.config import new_keys
 from portal.db import Base
+from portal.demo import create_demo_stations
 from portal.extensions import limiter
 from portal.models import CallbackRequest, Station
+from portal.schema import upgrade_database
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
@@ -121,6 +122,7 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     app = make_app()
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     return app
 
 
@@ -221,8 +223,12 @@ def make_staff(app: Flask) -> Callable[..., StaffAccount]:
     """Create staff accounts, enrolled (password and TOTP device set) unless told otherwise."""
     numbers = itertools.count(1)
 
-    def make(role: str = "admin", stations: list[str] | None = None,
-             username: str | None = None, enrolled: bool = True) -> StaffAccount:  # fmt: skip
+    def make(
+        role: str = "admin",
+        stations: list[str] | None = None,
+        username: str | None = None,
+        enrolled: bool = True,
+    ) -> StaffAccount:
         name = username or f"{role}-{next(numbers)}"
         secret = auth.new_totp_secret()
         with app.app_context():

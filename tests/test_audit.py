@@ -98,9 +98,13 @@ def test_a_rewritten_event_breaks_the_link_to_the_next(
     with app.app_context():
         event = db.session().get(AuditEvent, middle)
         forged = audit.event_hash(
-            event.prev_hash, event.created_at, event.actor, event.action, "user:999",
+            event.prev_hash,
+            event.created_at,
+            event.actor,
+            event.action,
+            "user:999",
             event.details or {},
-        )  # fmt: skip
+        )
     tamper(
         app,
         "UPDATE audit_event SET target = 'user:999', hash = :forged WHERE id = :id",

@@ -9,8 +9,7 @@ import pytest
 from conftest import VALID_FORM, csrf_token
 
 from portal import db
-from portal.cards import card_code
-from portal.cli import current_batch
+from portal.cards import card_code, current_batch
 from portal.models import CardBatch, Station, utcnow
 
 
@@ -19,7 +18,9 @@ def card(app) -> str:
     """The code printed on the Roanne cards."""
     with app.app_context():
         station = db.session().query(Station).filter_by(code="roanne").one()
-        return card_code(current_batch(station))
+        batch = current_batch(station)
+        db.session().commit()
+        return card_code(batch)
 
 
 def send_card_form(client, path: str, **fields) -> object:
@@ -97,6 +98,7 @@ def test_code_of_another_stations_batch_is_refused(app, client, stored_requests)
         roanne = db.session().query(Station).filter_by(code="roanne").one()
         firminy = db.session().query(Station).filter_by(code="firminy").one()
         batch = current_batch(roanne)
+        db.session().commit()
         forged = CardBatch(id=batch.id, station_id=firminy.id, label="x")
         code = card_code(forged)
     body = client.get(f"/fr/c/{code}").get_data(as_text=True)

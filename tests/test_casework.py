@@ -113,8 +113,14 @@ def staff_client(app: Flask, login_as: Callable[..., Any], account: StaffAccount
     return client
 
 
-def act(client: FlaskClient, request_id: int, action: str, version: int | None = None,
-        page: str | None = None, **fields: Any) -> Any:  # fmt: skip
+def act(
+    client: FlaskClient,
+    request_id: int,
+    action: str,
+    version: int | None = None,
+    page: str | None = None,
+    **fields: Any,
+) -> Any:
     """Send one action's form from the request page, as the browser would.
 
     The version is the one the page showed unless given; an action whose form is not on the page
@@ -132,8 +138,12 @@ def act(client: FlaskClient, request_id: int, action: str, version: int | None =
 
 
 @pytest.fixture
-def worker(app: Flask, client: FlaskClient, make_staff: Callable[..., StaffAccount],
-           login_as: Callable[..., Any]) -> StaffAccount:  # fmt: skip
+def worker(
+    app: Flask,
+    client: FlaskClient,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> StaffAccount:
     """A social worker of Saint-Étienne, logged in on `client`."""
     account = make_staff("intervenant", ["st-etienne"])
     login_as(in_english(client), account)
@@ -193,9 +203,11 @@ def test_release_after_an_attempt_keeps_it_in_progress_for_the_pool(
 
 
 def test_hand_over_to_a_colleague_of_the_station(
-    app: Flask, client: FlaskClient, worker: StaffAccount,
+    app: Flask,
+    client: FlaskClient,
+    worker: StaffAccount,
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     colleague = make_staff("intervenant", ["st-etienne", "firminy"], username="colleague")
     elsewhere = make_staff("intervenant", ["roanne"], username="elsewhere")
     request_id = new_request(app)
@@ -236,9 +248,13 @@ MONDAY_MORNING = dt.datetime(2026, 6, 8, 9, 0, tzinfo=PARIS)
 
 
 @pytest.fixture
-def monday_worker(app: Flask, client: FlaskClient, time_machine: Any,
-                  make_staff: Callable[..., StaffAccount],
-                  login_as: Callable[..., Any]) -> StaffAccount:  # fmt: skip
+def monday_worker(
+    app: Flask,
+    client: FlaskClient,
+    time_machine: Any,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> StaffAccount:
     time_machine.move_to(MONDAY_MORNING, tick=False)
     account = make_staff("intervenant", ["st-etienne"])
     login_as(in_english(client), account)
@@ -323,10 +339,15 @@ def closed_request(app: Flask, client: FlaskClient, attempts: int = 0) -> int:
 
 @pytest.mark.parametrize(("attempts", "status"), [(0, "new"), (2, "in_progress")])
 def test_a_coordinator_reopens_a_closed_request(
-    app: Flask, client: FlaskClient, worker: StaffAccount, time_machine: Any,
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-    attempts: int, status: str,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    worker: StaffAccount,
+    time_machine: Any,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+    attempts: int,
+    status: str,
+) -> None:
     request_id = closed_request(app, client, attempts)
     admin = make_staff("admin")
     coordinator = staff_client(app, login_as, admin)
@@ -350,9 +371,12 @@ def test_a_social_worker_cannot_reopen(
 
 
 def test_an_erased_request_cannot_be_reopened(
-    app: Flask, client: FlaskClient, worker: StaffAccount,
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    worker: StaffAccount,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
     request_id = closed_request(app, client)
     with app.app_context():
         callbacks.erase_personal_data(db.session().get(CallbackRequest, request_id))
@@ -371,9 +395,12 @@ def cancelled_request(app: Flask) -> int:
     with app.app_context():
         station = db.session().scalars(select(Station).where(Station.code == "st-etienne")).one()
         details = callbacks.RequestDetails(
-            phone_e164=next(PHONES), call_language="fr", page_language="fr",
-            safe_windows=["10:00-12:00"], station_id=station.id,
-        )  # fmt: skip
+            phone_e164=next(PHONES),
+            call_language="fr",
+            page_language="fr",
+            safe_windows=["10:00-12:00"],
+            station_id=station.id,
+        )
         submitted = callbacks.submit_request(details)
         assert callbacks.cancel_request(submitted.cancel_code)
         return submitted.request_id or 0
@@ -400,9 +427,14 @@ WRONG = "This cannot be done to a request in its current state."
     ],
 )
 def test_a_wrong_action_is_refused_and_changes_nothing(
-    app: Flask, client: FlaskClient, worker: StaffAccount,
-    setup: str, action: str, fields: dict[str, str], message: str | None,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    worker: StaffAccount,
+    setup: str,
+    action: str,
+    fields: dict[str, str],
+    message: str | None,
+) -> None:
     if setup == "closed":
         request_id = closed_request(app, client)
     elif setup == "cancelled":
@@ -437,9 +469,12 @@ def test_a_stale_version_is_refused_with_the_fresh_state(
 
 
 def test_a_request_held_by_a_colleague_cannot_be_taken(
-    app: Flask, client: FlaskClient, worker: StaffAccount,
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    worker: StaffAccount,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
     request_id = new_request(app)
     account = make_staff("intervenant", ["st-etienne"], username="colleague")
     colleague = staff_client(app, login_as, account)
@@ -466,10 +501,14 @@ def test_another_stations_request_is_out_of_reach(
 
 @pytest.mark.parametrize(("action", "fields"), [("release", {}), ("hand_over", {"colleague": ""})])
 def test_only_the_holder_or_a_coordinator_gives_a_request_away(
-    app: Flask, client: FlaskClient, worker: StaffAccount,
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-    action: str, fields: dict[str, str],
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    worker: StaffAccount,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+    action: str,
+    fields: dict[str, str],
+) -> None:
     request_id = new_request(app)
     holder_account = make_staff("intervenant", ["st-etienne"], username="holder")
     holder = staff_client(app, login_as, holder_account)

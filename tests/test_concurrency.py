@@ -24,8 +24,9 @@ Browsers = tuple[FlaskClient, FlaskClient, StaffAccount, StaffAccount]
 
 
 @pytest.fixture
-def two_workers(app: Flask, make_staff: Callable[..., StaffAccount],
-                login_as: Callable[..., Any]) -> Browsers:  # fmt: skip
+def two_workers(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> Browsers:
     """Two social workers of Saint-Étienne, each logged in in their own browser."""
     alice = make_staff("intervenant", ["st-etienne"], username="alice")
     bruno = make_staff("intervenant", ["st-etienne"], username="bruno")
@@ -59,11 +60,18 @@ def test_an_attempt_and_a_close_at_once_lose_nothing(app: Flask, two_workers: Br
     request_id = new_request(app)
     alice_page = alice_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     bruno_page = bruno_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
-    first = act(alice_client, request_id, "attempt", page=alice_page, outcome="reached",
-                note="Elle rappellera")  # fmt: skip
+    first = act(
+        alice_client,
+        request_id,
+        "attempt",
+        page=alice_page,
+        outcome="reached",
+        note="Elle rappellera",
+    )
     assert first.status_code == 303
-    late = act(bruno_client, request_id, "close", page=bruno_page, outcome="unreachable",
-               known="no")  # fmt: skip
+    late = act(
+        bruno_client, request_id, "close", page=bruno_page, outcome="unreachable", known="no"
+    )
     assert late.status_code == 409
     assert "Reached the person" in text_of(late)
     after = state(app, request_id)
@@ -76,13 +84,15 @@ def test_the_conflict_page_acts_on_the_fresh_state(app: Flask, two_workers: Brow
     request_id = new_request(app)
     bruno_page = bruno_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     act(alice_client, request_id, "attempt", outcome="no_answer")
-    late = act(bruno_client, request_id, "close", page=bruno_page, outcome="unreachable",
-               known="no")  # fmt: skip
+    late = act(
+        bruno_client, request_id, "close", page=bruno_page, outcome="unreachable", known="no"
+    )
     assert late.status_code == 409
     fresh_page = late.get_data(as_text=True)
     assert hidden_value(fresh_page, "close-version") == str(state(app, request_id)["version"])
-    again = act(bruno_client, request_id, "close", page=fresh_page, outcome="unreachable",
-                known="no")  # fmt: skip
+    again = act(
+        bruno_client, request_id, "close", page=fresh_page, outcome="unreachable", known="no"
+    )
     assert again.status_code == 303
     assert state(app, request_id)["status"] == "closed"
     assert attempts_of(app, request_id) == ["no_answer"]
@@ -93,8 +103,9 @@ def test_a_close_then_a_late_attempt_adds_no_attempt(app: Flask, two_workers: Br
     request_id = new_request(app)
     alice_page = alice_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     bruno_page = bruno_client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
-    closing = act(alice_client, request_id, "close", page=alice_page, outcome="oriented",
-                  known="yes")  # fmt: skip
+    closing = act(
+        alice_client, request_id, "close", page=alice_page, outcome="oriented", known="yes"
+    )
     assert closing.status_code == 303
     late = act(bruno_client, request_id, "attempt", page=bruno_page, outcome="no_answer")
     assert late.status_code == 409
@@ -153,9 +164,11 @@ def close(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     ("first", "second"), [(take, take), (attempt, close), (close, attempt), (attempt, attempt)]
 )
 def test_concurrent_transactions_one_commits_the_other_conflicts(
-    app: Flask, make_staff: Callable[..., StaffAccount],
-    first: Callable[..., None], second: Callable[..., None],
-) -> None:  # fmt: skip
+    app: Flask,
+    make_staff: Callable[..., StaffAccount],
+    first: Callable[..., None],
+    second: Callable[..., None],
+) -> None:
     make_staff("intervenant", ["st-etienne"], username="alice")
     make_staff("intervenant", ["st-etienne"], username="bruno")
     request_id = new_request(app)

@@ -26,12 +26,17 @@ def directory(app: Flask) -> Flask:
     with app.app_context():
         create_demo_directory()
         tricky = {
-            "uid": "tricky", "name": 'Service "guillemets", virgules; et |tubes|',
-            "category": "social", "visibility": "public", "fees": "payant",
-            "description": "Ligne 1\nLigne 2, avec « guillemets » et \"quotes\"",
-            "communes": ["Saint-Just-Saint-Rambert"], "languages": ["fr", "uk"],
-            "opening_hours": "Mo-Fr 09:00-12:00; PH off", "phone": "+33 4 65 71 00 30",
-        }  # fmt: skip
+            "uid": "tricky",
+            "name": 'Service "guillemets", virgules; et |tubes|',
+            "category": "social",
+            "visibility": "public",
+            "fees": "payant",
+            "description": 'Ligne 1\nLigne 2, avec « guillemets » et "quotes"',
+            "communes": ["Saint-Just-Saint-Rambert"],
+            "languages": ["fr", "uk"],
+            "opening_hours": "Mo-Fr 09:00-12:00; PH off",
+            "phone": "+33 4 65 71 00 30",
+        }
         entries.create_entry(tricky, None)
         db.session().commit()
     return app
@@ -164,18 +169,31 @@ def test_an_import_is_audited(directory: Flask, runner: Any, tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "value",
-    ["24/7", "Mo-Fr 09:00-17:00; Sa 09:00-12:00", "Mo-Fr 08:30-12:30; PH off",
-     "Mo,We 09:00-12:00,14:00-17:00", "Mo-Su 22:00-06:00", "Tu 14:00-18:00 \"sur rendez-vous\""],
-)  # fmt: skip
+    [
+        "24/7",
+        "Mo-Fr 09:00-17:00; Sa 09:00-12:00",
+        "Mo-Fr 08:30-12:30; PH off",
+        "Mo,We 09:00-12:00,14:00-17:00",
+        "Mo-Su 22:00-06:00",
+        'Tu 14:00-18:00 "sur rendez-vous"',
+    ],
+)
 def test_opening_hours_in_osm_format_are_accepted(value: str) -> None:
     assert entries.valid_opening_hours(value)
 
 
 @pytest.mark.parametrize(
     "value",
-    ["", "lundi 9h-12h", "Mo-Fr 9:00-17:00", "Mo-Fr 25:00-26:00", "Mo-Fr 09:00-17:00;",
-     "Mo-Xy 09:00-10:00", "<script>alert(1)</script>"],
-)  # fmt: skip
+    [
+        "",
+        "lundi 9h-12h",
+        "Mo-Fr 9:00-17:00",
+        "Mo-Fr 25:00-26:00",
+        "Mo-Fr 09:00-17:00;",
+        "Mo-Xy 09:00-10:00",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_opening_hours_not_in_osm_format_are_refused(value: str) -> None:
     assert not entries.valid_opening_hours(value)
 
@@ -186,12 +204,20 @@ def test_phones_urls_and_emails_are_checked(app: Flask) -> None:
         clean = entries.clean_entry({**base, "phone": "04 65 71 00 21", "pro_phone": "116 006"})
         assert (clean["phone"], clean["pro_phone"]) == ("+33465710021", "116006")
         for field, value in [
-            ("phone", "0465"), ("pro_phone", "+1 nonsense"), ("website", "javascript:alert(1)"),
-            ("website", "data:text/html,x"), ("website", "ftp://example.org"),
-            ("website", "https://"), ("email", "a@b"), ("pro_email", "<script>@x.org"),
-            ("postcode", "4200"), ("languages", ["xx-YY"]), ("zone_eligibilite", ["Loire"]),
-            ("category", "astrology"), ("publics", ["aliens"]),
-        ]:  # fmt: skip
+            ("phone", "0465"),
+            ("pro_phone", "+1 nonsense"),
+            ("website", "javascript:alert(1)"),
+            ("website", "data:text/html,x"),
+            ("website", "ftp://example.org"),
+            ("website", "https://"),
+            ("email", "a@b"),
+            ("pro_email", "<script>@x.org"),
+            ("postcode", "4200"),
+            ("languages", ["xx-YY"]),
+            ("zone_eligibilite", ["Loire"]),
+            ("category", "astrology"),
+            ("publics", ["aliens"]),
+        ]:
             with pytest.raises(entries.EntryInvalid) as caught:
                 entries.clean_entry({**base, field: value})
             assert [p.field for p in caught.value.problems] == [field], (field, value)
@@ -199,8 +225,9 @@ def test_phones_urls_and_emails_are_checked(app: Flask) -> None:
 
 def test_a_programme_for_perpetrators_cannot_be_public(app: Flask) -> None:
     with app.app_context(), pytest.raises(entries.EntryInvalid) as caught:
-        entries.clean_entry({"name": "Stage", "category": "perpetrators", "visibility": "public",
-                             "fees": "payant"})  # fmt: skip
+        entries.clean_entry(
+            {"name": "Stage", "category": "perpetrators", "visibility": "public", "fees": "payant"}
+        )
     assert caught.value.problems[0].code == "perpetrators_public"
 
 
@@ -244,7 +271,7 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert client.get("/staff/directory").get_data(as_text=True).count(FLAG) == 12
     page = _recheck_page(client)
     assert "12 entries to re-check" in page
-    assert "<h3 dir=\"auto\">Point-justice de Roanne (démo)</h3>" in page
+    assert '<h3 dir="auto">Point-justice de Roanne (démo)</h3>' in page
     assert SHELTER_ADDRESS not in page and "42100" not in page
     with directory.app_context():
         legal = entries.entry_by_uid("demo-legal-aid")
@@ -256,14 +283,16 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert response.status_code == 303
     page = _recheck_page(client)
     assert "11 entries to re-check" in page
-    assert "<h3 dir=\"auto\">Point-justice de Roanne (démo)</h3>" not in page
+    assert '<h3 dir="auto">Point-justice de Roanne (démo)</h3>' not in page
     with directory.app_context():
         legal = entries.entry_by_uid("demo-legal-aid")
         assert not entries.is_stale(legal)
         assert legal.verified_by == admin.username
-        event = db.session().scalars(
-            select(AuditEvent).where(AuditEvent.action == "directory.verify")
-        ).one()
+        event = (
+            db.session()
+            .scalars(select(AuditEvent).where(AuditEvent.action == "directory.verify"))
+            .one()
+        )
         assert event.target == "directory:demo-legal-aid" and event.actor == admin.username
 
 

@@ -23,10 +23,19 @@ LANGUAGES = create_app(app_config("sqlite://")).config["PUBLIC_LANGUAGES"]
 SHELTER_SECRETS = ("impasse des Glycines", "42100")
 # What only professionals may read: the numbers in every way they could be written.
 PRO_ONLY = (
-    "04 65 71 00 21", "+33465710021", "04 65 71 00 22", "+33465710022", "04 65 71 00 25",
-    "+33465710025", "stage@example.org", "Stage de responsabilisation", "Sur prescription",
-    "Par le 115 ou l", "Fiche de liaison", "Programmes for perpetrators",
-)  # fmt: skip
+    "04 65 71 00 21",
+    "+33465710021",
+    "04 65 71 00 22",
+    "+33465710022",
+    "04 65 71 00 25",
+    "+33465710025",
+    "stage@example.org",
+    "Stage de responsabilisation",
+    "Sur prescription",
+    "Par le 115 ou l",
+    "Fiche de liaison",
+    "Programmes for perpetrators",
+)
 XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 
 
@@ -87,21 +96,27 @@ def test_public_entries_with_tap_to_call_links(directory: Flask, client: FlaskCl
     ("query", "present", "absent"),
     [
         ("category=legal", ["Point-justice"], ["Association d&#39;aide", "Police secours"]),
-        ("commune=Saint-Chamond", ["Association d&#39;aide", "Maison d&#39;accueil", "3919"],
-         ["Point-justice"]),
+        (
+            "commune=Saint-Chamond",
+            ["Association d&#39;aide", "Maison d&#39;accueil", "3919"],
+            ["Point-justice"],
+        ),
         ("language=tr", ["Association d&#39;aide"], ["Point-justice", "Maison d&#39;accueil"]),
-        ("category=victim_support&commune=Roanne&language=tr", ["Association d&#39;aide"],
-         ["France Victimes – 116 006"]),
+        (
+            "category=victim_support&commune=Roanne&language=tr",
+            ["Association d&#39;aide"],
+            ["France Victimes – 116 006"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_filters(directory: Flask, client: FlaskClient, query: str, present: list, absent: list):
     page = text(client.get(f"/en/directory?{query}"))
     cards = page.split('<h2 id="local">', 1)[1]
     for name in present:
         assert name in cards, name
     for name in absent:
-        assert f"<h3 dir=\"auto\">{name}" not in cards, name
-    assert 'selected>' in cards  # the form shows what was chosen
+        assert f'<h3 dir="auto">{name}' not in cards, name
+    assert "selected>" in cards  # the form shows what was chosen
 
 
 @pytest.mark.parametrize(
@@ -124,8 +139,15 @@ def test_the_filters_work_without_javascript(directory: Flask, client: FlaskClie
 def test_long_lists_are_paginated(directory: Flask, client: FlaskClient) -> None:
     with directory.app_context():
         for i in range(20):
-            entries.create_entry({"name": f"Extra service {i:02}", "category": "social",
-                                  "visibility": "public", "fees": "gratuit"}, None)  # fmt: skip
+            entries.create_entry(
+                {
+                    "name": f"Extra service {i:02}",
+                    "category": "social",
+                    "visibility": "public",
+                    "fees": "gratuit",
+                },
+                None,
+            )
         db.session().commit()
     first = text(client.get("/en/directory"))
     assert "Page 1 of 2" in first and 'rel="next"' in first
@@ -165,8 +187,14 @@ def test_the_page_with_the_demo_data_fits_one_tcp_window(
 def _public_pages(client: FlaskClient) -> list[str]:
     pages = []
     for lang in LANGUAGES:
-        for query in ("", "?category=housing", "?category=perpetrators", "?commune=Roanne",
-                      "?language=fr", "?page=2"):  # fmt: skip
+        for query in (
+            "",
+            "?category=housing",
+            "?category=perpetrators",
+            "?commune=Roanne",
+            "?language=fr",
+            "?page=2",
+        ):
             pages.append(text(client.get(f"/{lang}/directory{query}")))
         pages.append(text(client.get(f"/{lang}/help")))
     return pages
@@ -197,8 +225,14 @@ def test_professionals_see_their_lines_but_never_a_shelter_address(
 ) -> None:
     client = staff(role)
     page = text(client.get("/staff/directory"))
-    shown = ("Stage de responsabilisation", "04 65 71 00 22", "stage@example.org",
-             "Sur prescription du parquet", "04 65 71 00 21", "Professionals only")  # fmt: skip
+    shown = (
+        "Stage de responsabilisation",
+        "04 65 71 00 22",
+        "stage@example.org",
+        "Sur prescription du parquet",
+        "04 65 71 00 21",
+        "Professionals only",
+    )
     for line in shown:
         assert line in page, line
     for download in ("csv", "json"):
@@ -217,8 +251,13 @@ def test_only_the_admin_edit_form_shows_a_confidential_address(
     shelter = entry_id(directory, "demo-shelter")
     form = text(admin.get(f"/staff/directory/{shelter}/edit"))
     assert 'value="12 impasse des Glycines"' in form
-    for path in ("/staff/directory", "/staff/directory?hidden=1", "/staff/directory/recheck",
-                 "/staff/audit", "/staff/directory/export?format=json"):  # fmt: skip
+    for path in (
+        "/staff/directory",
+        "/staff/directory?hidden=1",
+        "/staff/directory/recheck",
+        "/staff/audit",
+        "/staff/directory/export?format=json",
+    ):
         page = text(admin.get(path))
         for secret in SHELTER_SECRETS:
             assert secret not in page, (path, secret)
@@ -261,13 +300,22 @@ def test_partners_see_the_directory_in_their_menu_and_nothing_else(
 # --- Editing -----------------------------------------------------------------------------------
 
 VALID_ENTRY = {
-    "name": "Centre d'information sur les droits (test)", "category": "legal",
-    "description": "Information juridique.", "fees": "gratuit", "visibility": "public",
-    "reception": "walk_in", "phone": "04 65 71 00 40", "website": "https://example.org/cidff",
-    "opening_hours": "Mo-Fr 09:00-17:00; Sa 09:00-12:00", "communes": "Firminy, Roanne",
-    "languages": "fr, es", "publics": ["femmes"], "modes_accueil": ["en-presentiel"],
-    "mobilisable_par": ["usagers"], "pro_phone": "04 65 71 00 41",
-}  # fmt: skip
+    "name": "Centre d'information sur les droits (test)",
+    "category": "legal",
+    "description": "Information juridique.",
+    "fees": "gratuit",
+    "visibility": "public",
+    "reception": "walk_in",
+    "phone": "04 65 71 00 40",
+    "website": "https://example.org/cidff",
+    "opening_hours": "Mo-Fr 09:00-17:00; Sa 09:00-12:00",
+    "communes": "Firminy, Roanne",
+    "languages": "fr, es",
+    "publics": ["femmes"],
+    "modes_accueil": ["en-presentiel"],
+    "mobilisable_par": ["usagers"],
+    "pro_phone": "04 65 71 00 41",
+}
 
 
 def _post_entry(client: FlaskClient, path: str, **changes: Any) -> Any:
@@ -279,8 +327,13 @@ def test_the_admin_adds_edits_verifies_and_hides_an_entry(
     directory: Flask, staff: Callable[[str], FlaskClient], client: FlaskClient
 ) -> None:
     admin = staff("admin")
-    refused = _post_entry(admin, "/staff/directory/new", phone="12", website="javascript:alert(1)",
-                          opening_hours="tous les jours")  # fmt: skip
+    refused = _post_entry(
+        admin,
+        "/staff/directory/new",
+        phone="12",
+        website="javascript:alert(1)",
+        opening_hours="tous les jours",
+    )
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
     assert "Enter a French phone number" in page
@@ -289,11 +342,18 @@ def test_the_admin_adds_edits_verifies_and_hides_an_entry(
     created = _post_entry(admin, "/staff/directory/new")
     assert created.status_code == 303
     with directory.app_context():
-        entry = db.session().scalars(
-            select(DirectoryEntry).where(DirectoryEntry.name.startswith("Centre d'information"))
-        ).one()
+        entry = (
+            db.session()
+            .scalars(
+                select(DirectoryEntry).where(DirectoryEntry.name.startswith("Centre d'information"))
+            )
+            .one()
+        )
         assert (entry.phone, entry.communes, entry.languages) == (
-            "+33465710040", ["Firminy", "Roanne"], ["fr", "es"])  # fmt: skip
+            "+33465710040",
+            ["Firminy", "Roanne"],
+            ["fr", "es"],
+        )
     public = text(client.get("/en/directory?language=es"))
     assert "Centre d&#39;information sur les droits (test)" in public
     assert "04 65 71 00 41" not in public
@@ -307,9 +367,11 @@ def test_the_admin_adds_edits_verifies_and_hides_an_entry(
     assert "Centre renommé" not in text(staff("intervenant").get("/staff/directory"))
     assert "Centre renommé" in text(admin.get("/staff/directory?hidden=1"))
     with directory.app_context():
-        actions = db.session().scalars(
-            select(AuditEvent.action).where(AuditEvent.target == f"directory:{entry.uid}")
-        ).all()
+        actions = (
+            db.session()
+            .scalars(select(AuditEvent.action).where(AuditEvent.target == f"directory:{entry.uid}"))
+            .all()
+        )
     assert actions == ["directory.create", "directory.update", "directory.hide"]
 
 
@@ -330,8 +392,9 @@ def test_markup_typed_into_any_text_field_is_shown_as_text(
 ) -> None:
     admin = staff("admin")
     fields = {name: f"{name} {payload}" for name in TEXT_FIELDS}
-    response = _post_entry(admin, "/staff/directory/new", communes=f"Firminy, {payload}",
-                           thematiques="", **fields)  # fmt: skip
+    response = _post_entry(
+        admin, "/staff/directory/new", communes=f"Firminy, {payload}", thematiques="", **fields
+    )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     escaped = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = escaped.replace('"', "&#34;")

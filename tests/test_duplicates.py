@@ -38,15 +38,19 @@ def public_answer(client: FlaskClient, submit: Callable[..., Any], **fields: Any
 
 
 @pytest.fixture
-def worker(app: Flask, make_staff: Callable[..., StaffAccount],
-           login_as: Callable[..., Any]) -> FlaskClient:  # fmt: skip
+def worker(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> FlaskClient:
     return staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
 
 
 def test_the_same_number_written_differently_is_linked(
-    app: Flask, client: FlaskClient, submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]], worker: FlaskClient,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+    worker: FlaskClient,
+) -> None:
     first = public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
     second = public_answer(client, submit, phone="+33 6.12.34.56.78", name="sam")
     assert first == second
@@ -64,9 +68,12 @@ def test_the_same_number_written_differently_is_linked(
 
 
 def test_another_name_for_the_same_number_is_flagged_and_the_answer_is_the_same(
-    app: Flask, client: FlaskClient, submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]], worker: FlaskClient,
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+    worker: FlaskClient,
+) -> None:
     first = public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
     other_name = public_answer(client, submit, phone="0612345678", name="Nadia")
     assert other_name == first
@@ -83,9 +90,11 @@ def test_another_name_for_the_same_number_is_flagged_and_the_answer_is_the_same(
 
 
 def test_a_new_number_is_neither_linked_nor_flagged(
-    client: FlaskClient, submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]], worker: FlaskClient,
-) -> None:  # fmt: skip
+    client: FlaskClient,
+    submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+    worker: FlaskClient,
+) -> None:
     first = public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
     other = public_answer(client, submit, phone="06 98 76 54 32", name="Nadia")
     assert other == first
@@ -98,9 +107,10 @@ def test_a_new_number_is_neither_linked_nor_flagged(
 
 
 def test_a_request_without_a_name_raises_no_name_flag(
-    client: FlaskClient, submit: Callable[..., Any],
+    client: FlaskClient,
+    submit: Callable[..., Any],
     stored_requests: Callable[[], list[CallbackRequest]],
-) -> None:  # fmt: skip
+) -> None:
     public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
     public_answer(client, submit, phone="06 12 34 56 78", name="")
     older, newer = stored_requests()

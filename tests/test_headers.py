@@ -9,8 +9,7 @@ from conftest import app_config, csrf_token
 from werkzeug.routing import Rule
 
 from portal import create_app, db
-from portal.cards import card_code
-from portal.cli import current_batch
+from portal.cards import card_code, current_batch
 from portal.models import Station
 
 # Every rule of the app, read once at collection time; the tests use a fresh app.
@@ -25,7 +24,9 @@ def sample_value(app, rule: Rule, name: str) -> object:
     if name == "code":
         with app.app_context():
             station = db.session().query(Station).filter_by(code="firminy").one()
-            return card_code(current_batch(station))
+            batch = current_batch(station)
+            db.session().commit()
+            return card_code(batch)
     if rule._converters[name].__class__.__name__ == "IntegerConverter":
         return 1
     return SAMPLE.get(name, "sample")

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from portal import accounts, casework, crypto, db, keyring
 from portal.callbacks import RequestDetails, submit_request
-from portal.cli import create_demo_stations
 from portal.config import KEYS_FILE
+from portal.demo import create_demo_stations
 from portal.models import AuditEvent, CallbackRequest
 
 # Every encrypted column, as "table.column".
@@ -45,15 +45,20 @@ def populate(app: Flask) -> None:
     """Requests, attempt notes and an enrolled account, made through the real code paths."""
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
         admin = accounts.create_user("coordination", "admin", [])
         admin.totp_secret_enc = crypto.encrypt(pyotp.random_base32())
         db.session().commit()
         for n in range(3):
             details = RequestDetails(
-                phone_e164=f"+3361234567{n}", call_language="fr", page_language="fr",
-                safe_windows=["10:00-12:00"], name=f"Prénom {n}", message=f"Message {n}",
+                phone_e164=f"+3361234567{n}",
+                call_language="fr",
+                page_language="fr",
+                safe_windows=["10:00-12:00"],
+                name=f"Prénom {n}",
+                message=f"Message {n}",
                 cover_story=f"Le club de lecture {n}",
-            )  # fmt: skip
+            )
             request = db.session().get(CallbackRequest, submit_request(details).request_id)
             casework.log_attempt(request, admin, "no_answer", f"Note {n}", request.version)
             casework.commit_action()
@@ -197,9 +202,11 @@ def test_a_field_no_key_opens_keeps_every_old_key(
     stranger = make_app(DATA_KEYS=[Fernet.generate_key().decode()])
     with stranger.app_context():
         details = RequestDetails(
-            phone_e164="+33699999999", call_language="fr", page_language="fr",
+            phone_e164="+33699999999",
+            call_language="fr",
+            page_language="fr",
             safe_windows=["10:00-12:00"],
-        )  # fmt: skip
+        )
         submit_request(details)
 
     result = app.test_cli_runner().invoke(args=["rotate-keys"])

@@ -24,9 +24,10 @@ from sqlalchemy import select, text
 
 from portal import create_app, crypto, db
 from portal.callbacks import RequestDetails, submit_request
-from portal.cli import alembic_config, create_demo_stations, upgrade_database
 from portal.db import Base
+from portal.demo import create_demo_stations
 from portal.models import CallbackRequest, Station
+from portal.schema import alembic_config, upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +80,7 @@ def _store_request(app: Flask, phone: str) -> str:
     """A station and a request stored the way the form stores them; returns its reference."""
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
         station = db.session().scalars(select(Station).where(Station.code == "roanne")).one()
         details = RequestDetails(
             phone_e164=phone,
@@ -94,9 +96,11 @@ def _store_request(app: Flask, phone: str) -> str:
 
 def _read_back(app: Flask, reference: str) -> tuple[str | None, str]:
     with app.app_context():
-        stored = db.session().scalars(
-            select(CallbackRequest).where(CallbackRequest.reference == reference)
-        ).one()
+        stored = (
+            db.session()
+            .scalars(select(CallbackRequest).where(CallbackRequest.reference == reference))
+            .one()
+        )
         result = crypto.decrypt(stored.phone_enc), stored.station.code
         db.session().close()
         return result

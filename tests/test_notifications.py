@@ -93,9 +93,12 @@ def body_of(envelope: Any) -> tuple[Message, str]:
 
 
 def test_a_submission_tells_the_station_without_personal_data(
-    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
-    submit: Callable[..., Any], stored_requests: Callable[[], list[CallbackRequest]],
-) -> None:  # fmt: skip
+    app: Flask,
+    smtp: tuple[Inbox, int],
+    staff_with_email: dict[str, str],
+    submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     response = submit(phone="06 12 34 56 78", name=NAME, message=MESSAGE)
@@ -118,9 +121,11 @@ def test_a_submission_tells_the_station_without_personal_data(
 
 
 def test_an_urgent_request_is_marked_urgent(
-    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    app: Flask,
+    smtp: tuple[Inbox, int],
+    staff_with_email: dict[str, str],
     submit: Callable[..., Any],
-) -> None:  # fmt: skip
+) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     assert submit(danger="yes").status_code == 303
@@ -130,9 +135,11 @@ def test_an_urgent_request_is_marked_urgent(
 
 
 def test_a_request_without_station_tells_the_coordinators(
-    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    app: Flask,
+    smtp: tuple[Inbox, int],
+    staff_with_email: dict[str, str],
     submit: Callable[..., Any],
-) -> None:  # fmt: skip
+) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     assert submit(station="unknown").status_code == 303
@@ -141,9 +148,11 @@ def test_a_request_without_station_tells_the_coordinators(
 
 
 def test_a_station_nobody_covers_tells_the_coordinators(
-    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
+    app: Flask,
+    smtp: tuple[Inbox, int],
+    staff_with_email: dict[str, str],
     submit: Callable[..., Any],
-) -> None:  # fmt: skip
+) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     assert submit(station="firminy").status_code == 303
@@ -152,9 +161,12 @@ def test_a_station_nobody_covers_tells_the_coordinators(
 
 
 def test_no_notice_without_smtp_settings(
-    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
-    submit: Callable[..., Any], stored_requests: Callable[[], list[CallbackRequest]],
-) -> None:  # fmt: skip
+    app: Flask,
+    smtp: tuple[Inbox, int],
+    staff_with_email: dict[str, str],
+    submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+) -> None:
     inbox, port = smtp
     assert not app.config["SMTP_HOST"]
     app.config.update(SMTP_PORT=port)  # the port alone does not switch notices on
@@ -164,9 +176,11 @@ def test_no_notice_without_smtp_settings(
 
 
 def test_an_unreachable_smtp_server_never_breaks_a_submission(
-    app: Flask, staff_with_email: dict[str, str], submit: Callable[..., Any],
+    app: Flask,
+    staff_with_email: dict[str, str],
+    submit: Callable[..., Any],
     stored_requests: Callable[[], list[CallbackRequest]],
-) -> None:  # fmt: skip
+) -> None:
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
     response = submit()
     assert response.status_code == 303
@@ -175,9 +189,11 @@ def test_an_unreachable_smtp_server_never_breaks_a_submission(
 
 
 def test_a_refusing_smtp_server_never_breaks_a_submission(
-    app: Flask, staff_with_email: dict[str, str], submit: Callable[..., Any],
+    app: Flask,
+    staff_with_email: dict[str, str],
+    submit: Callable[..., Any],
     stored_requests: Callable[[], list[CallbackRequest]],
-) -> None:  # fmt: skip
+) -> None:
     inbox = Inbox(refuse=True)
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -191,9 +207,12 @@ def test_a_refusing_smtp_server_never_breaks_a_submission(
 
 
 def test_a_referral_tells_the_station_too(
-    app: Flask, smtp: tuple[Inbox, int], staff_with_email: dict[str, str],
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-) -> None:  # fmt: skip
+    app: Flask,
+    smtp: tuple[Inbox, int],
+    staff_with_email: dict[str, str],
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     officer = app.test_client()

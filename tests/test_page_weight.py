@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import app_config
 
-from portal import create_app
-from portal.cards import card_code
-from portal.cli import current_batch, station_by_code
+from portal import create_app, db
+from portal.cards import card_code, current_batch
+from portal.stations import station_by_code
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "page_weight.py"
 _spec = importlib.util.spec_from_file_location("page_weight", BENCH)
@@ -40,7 +40,9 @@ MARKERS = {
 @pytest.fixture
 def pages(app, client):
     with app.app_context():
-        code = card_code(current_batch(station_by_code("firminy")))
+        batch = current_batch(station_by_code("firminy"))
+        db.session().commit()
+        code = card_code(batch)
 
     def visit(lang: str) -> list[tuple[str, str]]:
         return list(page_weight.public_pages(client, code, lang))

@@ -39,9 +39,10 @@ from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
 from portal import create_app, crypto, db
-from portal.cli import create_demo_stations, upgrade_database
 from portal.config import new_keys
+from portal.demo import create_demo_stations
 from portal.models import CallbackRequest
+from portal.schema import upgrade_database
 
 CLIENTS = 240
 CONCURRENCY = 24
@@ -69,6 +70,7 @@ def prepared_app(database_url: str, keys: dict) -> Flask:
     with app.app_context():
         upgrade_database()
         create_demo_stations()
+        db.session().commit()
     return app
 
 
@@ -212,6 +214,7 @@ def test_forged_forwarded_for_is_ignored_without_trusted_proxy(make_app: Callabl
     app = make_app(SUBMIT_LIMITS="2 per hour")
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     answers = [_send_with_forwarded(app, f"203.0.113.{i}") for i in range(4)]
     assert [a.status_code for a in answers] == [303, 303, 429, 429]
 
@@ -220,6 +223,7 @@ def test_one_trusted_proxy_uses_the_address_it_added(make_app: Callable[..., Fla
     app = make_app(SUBMIT_LIMITS="2 per hour", TRUSTED_PROXIES=1)
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     # The client forges the left part; the proxy appends the address it saw, on the right.
     same_person = [_send_with_forwarded(app, f"10.9.9.{i}, 192.0.2.7") for i in range(3)]
     other_person = _send_with_forwarded(app, "10.9.9.1, 192.0.2.8")

@@ -330,12 +330,13 @@ def test_honeypot_gets_a_confirmation_and_nothing_is_stored(client, submit, stor
 
 def test_time_trap_gets_a_confirmation_and_nothing_is_stored(make_app):
     from portal import db
-    from portal.cli import create_demo_stations
+    from portal.demo import create_demo_stations
     from portal.models import CallbackRequest
 
     app = make_app(MIN_FILL_SECONDS=2)
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     client = app.test_client()
 
     def count() -> int:
@@ -391,12 +392,13 @@ def test_another_number_is_not_capped(submit, stored_requests):
 
 def test_person_fixing_an_error_quickly_is_not_taken_for_a_bot(make_app):
     from portal import db
-    from portal.cli import create_demo_stations
+    from portal.demo import create_demo_stations
     from portal.models import CallbackRequest
 
     app = make_app(MIN_FILL_SECONDS=2)
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     client = app.test_client()
     token = csrf_token(client, "/fr/")
     with time_machine.travel(time.time() + 30, tick=True):

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from test_casework import act, csrf_of, staff_client, state
 
-from portal import callbacks, db, queue
+from portal import callback_queue, callbacks, db
 from portal.models import Station
 from portal.timezone import PARIS
 
@@ -42,16 +42,24 @@ def station_id(app: Flask, code: str) -> int:
 def send_at(app: Flask, time_machine: Any) -> Callable[..., int]:
     """Store a request as if sent at a given moment (the clock is moved, not the row edited)."""
 
-    def send(when: dt.datetime, station: str | None = "st-etienne", urgent: bool = False,
-             windows: list[str] | None = None, **fields: Any) -> int:  # fmt: skip
+    def send(
+        when: dt.datetime,
+        station: str | None = "st-etienne",
+        urgent: bool = False,
+        windows: list[str] | None = None,
+        **fields: Any,
+    ) -> int:
         time_machine.move_to(when, tick=False)
         with app.app_context():
             details = callbacks.RequestDetails(
                 phone_e164=fields.pop("phone", None) or next(PHONES),
-                call_language="fr", page_language="fr", urgent=urgent,
+                call_language="fr",
+                page_language="fr",
+                urgent=urgent,
                 safe_windows=SAFE if windows is None else windows,
-                station_id=station_id(app, station) if station else None, **fields,
-            )  # fmt: skip
+                station_id=station_id(app, station) if station else None,
+                **fields,
+            )
             submitted = callbacks.submit_request(details)
             assert submitted.stored and submitted.request_id
             return submitted.request_id
@@ -93,9 +101,10 @@ def june_8(hour: int, minute: int = 0) -> dt.datetime:
 
 
 def test_urgent_then_safe_now_then_oldest(
-    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     # Sent in an order that is neither the calling order nor the order of arrival.
     made = {
         "calm unsafe 08:00": send_at(june_8(8, 0), windows=UNSAFE),
@@ -138,9 +147,10 @@ def test_urgent_then_safe_now_then_oldest(
 
 
 def test_the_row_says_when_to_call(
-    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     safe = send_at(june_8(8), windows=["10:00-12:00", "12:00-14:00"])
     later = send_at(june_8(8, 1), windows=["20:00-22:00"])
     tomorrow = send_at(june_8(8, 2), windows=["08:00-10:00"])
@@ -165,9 +175,11 @@ def next_link(page: str) -> str | None:
 
 
 def test_pages_hold_every_open_request_exactly_once(
-    app: Flask, send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    app: Flask,
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     made = []
     start = dt.datetime(2026, 6, 1, 9, 0, tzinfo=PARIS)
     for n in range(120):
@@ -177,7 +189,7 @@ def test_pages_hold_every_open_request_exactly_once(
         ident = send_at(at, urgent=urgent, windows=SAFE if safe else UNSAFE)
         made.append({"id": ident, "at": at, "urgent": urgent, "safe": safe})
     client = look(make_staff("intervenant", ["st-etienne"]))
-    assert queue.PAGE_SIZE == 50
+    assert callback_queue.PAGE_SIZE == 50
     seen: list[int] = []
     pages = []
     link: str | None = "/staff/"
@@ -193,10 +205,12 @@ def test_pages_hold_every_open_request_exactly_once(
 
 
 def test_pages_follow_on_with_times_to_the_microsecond(
-    send_at: Callable[..., int], look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount], monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    monkeypatch.setattr(queue, "PAGE_SIZE", 3)
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(callback_queue, "PAGE_SIZE", 3)
     made = [send_at(june_8(8, n).replace(microsecond=123456 + n)) for n in range(8)]
     client = look(make_staff("intervenant", ["st-etienne"]))
     seen: list[int] = []
@@ -209,9 +223,10 @@ def test_pages_follow_on_with_times_to_the_microsecond(
 
 
 def test_a_tampered_cursor_is_harmless(
-    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     first = send_at(june_8(8))
     client = look(make_staff("intervenant", ["st-etienne"]))
     for cursor in ("x", "9.nope.1", "1.2026-06-08T08:00:00.abc", "../../etc", "-1"):
@@ -236,8 +251,12 @@ CANCELLED_30 = "Cancelled in the last 30 days"
 
 
 @pytest.fixture
-def mixed_queue(app: Flask, send_at: Callable[..., int], look: Callable[..., FlaskClient],
-                make_staff: Callable[..., StaffAccount]) -> dict[str, int]:  # fmt: skip
+def mixed_queue(
+    app: Flask,
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount],
+) -> dict[str, int]:
     """Requests in every status, for two stations and without a station."""
     made = {
         "etienne new": send_at(june_8(7)),
@@ -258,18 +277,23 @@ def cancelled_by_its_author(app: Flask) -> int:
     """A request cancelled with the code its author was given, as on the public cancel page."""
     with app.app_context():
         details = callbacks.RequestDetails(
-            phone_e164=next(PHONES), call_language="fr", page_language="fr",
-            safe_windows=SAFE, station_id=station_id(app, "st-etienne"),
-        )  # fmt: skip
+            phone_e164=next(PHONES),
+            call_language="fr",
+            page_language="fr",
+            safe_windows=SAFE,
+            station_id=station_id(app, "st-etienne"),
+        )
         submitted = callbacks.submit_request(details)
         assert submitted.request_id and callbacks.cancel_request(submitted.cancel_code)
         return submitted.request_id
 
 
 def test_filters_by_status_and_station_and_counts(
-    app: Flask, mixed_queue: dict[str, int], look: Callable[..., FlaskClient],
+    app: Flask,
+    mixed_queue: dict[str, int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     made = mixed_queue
     names = {ident: name for name, ident in made.items()}
     worker = look(make_staff("intervenant", ["st-etienne", "st-chamond"]))
@@ -294,9 +318,11 @@ def test_filters_by_status_and_station_and_counts(
 
 
 def test_a_social_worker_sees_only_her_stations(
-    app: Flask, mixed_queue: dict[str, int], look: Callable[..., FlaskClient],
+    app: Flask,
+    mixed_queue: dict[str, int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     names = {ident: name for name, ident in mixed_queue.items()}
     roanne = station_id(app, "roanne")
     worker = look(make_staff("intervenant", ["roanne"]))
@@ -314,9 +340,11 @@ def test_a_social_worker_sees_only_her_stations(
 
 
 def test_a_coordinator_sees_every_station_and_the_unrouted(
-    app: Flask, mixed_queue: dict[str, int], look: Callable[..., FlaskClient],
+    app: Flask,
+    mixed_queue: dict[str, int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     names = {ident: name for name, ident in mixed_queue.items()}
     admin = look(make_staff("admin"))
     assert sorted(names[i] for i in queue_ids(admin)) == [
@@ -333,9 +361,11 @@ def test_a_coordinator_sees_every_station_and_the_unrouted(
 
 
 def test_requests_open_for_too_long_are_flagged(
-    app: Flask, send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    app: Flask,
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     stale_days = app.config["STALE_DAYS"]
     old = send_at(LOOK_AT - dt.timedelta(days=stale_days, hours=1))
     recent = send_at(LOOK_AT - dt.timedelta(days=stale_days - 1))
@@ -351,9 +381,10 @@ def test_requests_open_for_too_long_are_flagged(
 
 
 def test_the_same_order_on_every_backend_for_ties_and_groups(
-    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     # Equal arrival times in every group: the first stored comes first, whatever the database.
     made = []
     for n in range(12):
@@ -364,10 +395,12 @@ def test_the_same_order_on_every_backend_for_ties_and_groups(
 
 
 def test_counts_of_open_requests_stop_at_a_cap(
-    send_at: Callable[..., int], look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount], monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    monkeypatch.setattr(queue, "COUNT_CAP", 3)
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(callback_queue, "COUNT_CAP", 3)
     for minute in range(4):
         send_at(june_8(8, minute))
     worker = look(make_staff("intervenant", ["st-etienne"]))
@@ -377,9 +410,10 @@ def test_counts_of_open_requests_stop_at_a_cap(
 
 
 def test_closed_counts_cover_the_last_thirty_days_and_the_list_keeps_them_all(
-    send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     long_ago = send_at(LOOK_AT - dt.timedelta(days=45))
     recent = send_at(LOOK_AT - dt.timedelta(days=2))
     account = make_staff("intervenant", ["st-etienne"])
@@ -393,10 +427,13 @@ def test_closed_counts_cover_the_last_thirty_days_and_the_list_keeps_them_all(
 
 
 def test_closed_requests_page_most_recently_closed_first(
-    app: Flask, send_at: Callable[..., int], look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount], monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    monkeypatch.setattr(queue, "PAGE_SIZE", 4)
+    app: Flask,
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(callback_queue, "PAGE_SIZE", 4)
     made = [send_at(june_8(8, n)) for n in range(6)]
     worker = look(make_staff("intervenant", ["st-etienne"]))
     for ident in made:
@@ -411,9 +448,11 @@ def test_closed_requests_page_most_recently_closed_first(
 
 
 def test_deactivating_a_social_worker_returns_her_requests_to_the_pool(
-    app: Flask, send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    app: Flask,
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     untouched, called = send_at(june_8(7)), send_at(june_8(7, 1))
     leaving = make_staff("intervenant", ["st-etienne"], username="leaving")
     first = look(leaving)
@@ -448,9 +487,11 @@ def uncovered_names(page: str) -> str:
 
 
 def test_a_station_without_social_worker_is_named_to_the_coordinator(
-    app: Flask, send_at: Callable[..., int], look: Callable[..., FlaskClient],
+    app: Flask,
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
     make_staff: Callable[..., StaffAccount],
-) -> None:  # fmt: skip
+) -> None:
     firminy = send_at(june_8(7), station="firminy")
     make_staff("intervenant", ["st-etienne", "st-chamond", "gendarmerie"])
     roanne_worker = make_staff("intervenant", ["roanne"], username="roanne-worker")

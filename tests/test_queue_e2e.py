@@ -27,9 +27,13 @@ MONDAY = dt.datetime(2026, 6, 8, 9, 30, tzinfo=PARIS)
 
 
 def test_from_the_public_form_to_the_purge(
-    app: Flask, client: FlaskClient, submit: Callable[..., Any], time_machine: Any,
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-) -> None:  # fmt: skip
+    app: Flask,
+    client: FlaskClient,
+    submit: Callable[..., Any],
+    time_machine: Any,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
     time_machine.move_to(MONDAY, tick=False)
     worker_account = make_staff("intervenant", ["st-etienne"], username="marie")
     elsewhere_account = make_staff("intervenant", ["roanne"], username="paul")

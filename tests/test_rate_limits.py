@@ -7,7 +7,7 @@ import pytest
 from conftest import VALID_FORM, csrf_token
 
 from portal import db
-from portal.cli import create_demo_stations
+from portal.demo import create_demo_stations
 from portal.models import CallbackRequest
 
 
@@ -19,6 +19,7 @@ def limited(make_app):
         app = make_app(**limits)
         with app.app_context():
             create_demo_stations()
+            db.session().commit()
         return app
 
     return build

@@ -50,17 +50,24 @@ def all_requests(app: Flask) -> list[CallbackRequest]:
 
 
 @pytest.fixture
-def officer(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: Any,
-            login_as: Callable[..., Any]) -> FlaskClient:  # fmt: skip
+def officer(
+    app: Flask,
+    make_staff: Callable[..., StaffAccount],
+    time_machine: Any,
+    login_as: Callable[..., Any],
+) -> FlaskClient:
     time_machine.move_to(LATE_EVENING - dt.timedelta(hours=1), tick=False)
     account = make_staff("referrer", ["st-etienne", "firminy"], username="officer")
     return staff_client(app, login_as, account)
 
 
 def test_a_referral_enters_the_station_queue_first(
-    app: Flask, officer: FlaskClient, time_machine: Any,
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-) -> None:  # fmt: skip
+    app: Flask,
+    officer: FlaskClient,
+    time_machine: Any,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
     # A request from the person herself, sent earlier the same evening and not urgent.
     earlier = new_request(app, safe_windows=[NIGHT])
     response = send_referral(officer, referral_form(app))
@@ -157,9 +164,12 @@ def test_a_wrong_referral_is_refused_with_a_reason(
 
 
 def test_an_urgent_referral_waits_behind_an_older_urgent_request(
-    app: Flask, officer: FlaskClient, time_machine: Any,
-    make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any],
-) -> None:  # fmt: skip
+    app: Flask,
+    officer: FlaskClient,
+    time_machine: Any,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
     older_urgent = new_request(app, urgent=True, safe_windows=[NIGHT])
     time_machine.move_to(LATE_EVENING - dt.timedelta(minutes=50), tick=False)
     assert send_referral(officer, referral_form(app)).status_code == 303

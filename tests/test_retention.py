@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from portal import accounts, audit, casework, crypto, db
 from portal.callbacks import RequestDetails, cancel_request, submit_request
-from portal.cli import create_demo_stations
+from portal.demo import create_demo_stations
 from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser, Station
 
 PERSONAL = ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_index", "cancel_hash")
@@ -25,10 +25,16 @@ def new_request(app: Flask, phone: str, **fields: Any) -> tuple[int, str]:
     with app.app_context():
         station = db.session().scalars(select(Station).where(Station.code == "st-etienne")).one()
         details = RequestDetails(
-            phone_e164=phone, call_language="fr", page_language="fr",
-            safe_windows=["10:00-12:00"], name="Sam", message="Après 14 h",
-            cover_story="Une amie du club", station_id=station.id, **fields,
-        )  # fmt: skip
+            phone_e164=phone,
+            call_language="fr",
+            page_language="fr",
+            safe_windows=["10:00-12:00"],
+            name="Sam",
+            message="Après 14 h",
+            cover_story="Une amie du club",
+            station_id=station.id,
+            **fields,
+        )
         submitted = submit_request(details)
         assert submitted.stored
         return submitted.request_id, submitted.cancel_code
@@ -150,13 +156,16 @@ def test_open_requests_are_never_purged_however_old(
 
 
 def test_retention_period_comes_from_the_environment(
-    make_app: Callable[..., Flask], make_staff: Callable[..., StaffAccount],
-    monkeypatch: pytest.MonkeyPatch, clock: Clock,
-) -> None:  # fmt: skip
+    make_app: Callable[..., Flask],
+    make_staff: Callable[..., StaffAccount],
+    monkeypatch: pytest.MonkeyPatch,
+    clock: Clock,
+) -> None:
     monkeypatch.setenv("PORTAL_RETENTION_DAYS", "30")
     app = make_app()
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     admin = make_staff_in(app)
     request_id, _ = new_request(app, "+33612345631")
     act(app, admin, request_id, "close", "oriented", "yes")
@@ -177,6 +186,7 @@ def test_a_nonsense_retention_period_erases_nothing(
     app = make_app(RETENTION_DAYS=0)
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     admin = make_staff_in(app)
     request_id, _ = new_request(app, "+33612345641")
     act(app, admin, request_id, "close", "oriented", "yes")

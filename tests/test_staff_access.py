@@ -124,9 +124,11 @@ def visit(client: FlaskClient, app: Flask, rule: Rule, samples: Samples) -> Any:
 
 @pytest.fixture
 def samples(
-    app: Flask, make_staff: Callable[..., StaffAccount], submit: Callable[..., Any],
+    app: Flask,
+    make_staff: Callable[..., StaffAccount],
+    submit: Callable[..., Any],
     stored_requests: Callable[[], list[Any]],
-) -> Samples:  # fmt: skip
+) -> Samples:
     other = make_staff("intervenant")
     assert submit(station="st-etienne").status_code == 303
     [request] = stored_requests()

@@ -67,9 +67,13 @@ def audit_events(app: Flask, action: str) -> list[tuple[str, str, dict[str, Any]
 def test_invite_someone(app: Flask, admin_client: FlaskClient, admin: StaffAccount) -> None:
     assert admin_client.get("/staff/users/new").status_code == 200
     response = send_form(
-        admin_client, "/staff/users/new", username="M.Dumont", display_name="Marie Dumont",
-        role="intervenant", stations=["st-etienne", "roanne"],
-    )  # fmt: skip
+        admin_client,
+        "/staff/users/new",
+        username="M.Dumont",
+        display_name="Marie Dumont",
+        role="intervenant",
+        stations=["st-etienne", "roanne"],
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     found = LINK_RE.search(page)
@@ -117,7 +121,7 @@ def test_invite_someone(app: Flask, admin_client: FlaskClient, admin: StaffAccou
         "referrer-no-station",
         "bad-role",
         "bad-station",
-    ],  # fmt: skip
+    ],
 )
 def test_invitation_refused(
     fields: dict[str, Any], message: str, app: Flask, admin_client: FlaskClient
@@ -154,9 +158,12 @@ def test_change_role_and_stations_takes_effect_at_once(
     assert worker.get("/staff/referral").status_code == 403
     page = f"/staff/users/{staff.id}"
     response = send_form(
-        admin_client, page, display_name="Brigadier Martin", role="referrer",
+        admin_client,
+        page,
+        display_name="Brigadier Martin",
+        role="referrer",
         stations=["roanne", "firminy"],
-    )  # fmt: skip
+    )
     assert response.status_code == 303
     assert "Changes saved." in admin_client.get(page).get_data(as_text=True)
     user = user_named(app, staff.username)

@@ -69,8 +69,13 @@ def secret_on_page(client: FlaskClient, path: str) -> str:
     return found.group(1)
 
 
-def enrol(client: FlaskClient, path: str, password: str, code: str | None = None,
-          confirm: str | None = None) -> Any:  # fmt: skip
+def enrol(
+    client: FlaskClient,
+    path: str,
+    password: str,
+    code: str | None = None,
+    confirm: str | None = None,
+) -> Any:
     """Fill in the enrolment form with the key shown on the page, as the authenticator app would."""
     secret = secret_on_page(client, path)
     data = {

@@ -108,10 +108,14 @@ def test_a_code_cannot_be_used_twice_at_the_same_moment(
     code = staff.code()
     browsers = [staff_browser(app) for _ in range(2)]
     forms = [
-        {"username": staff.username, "password": staff.password, "code": code,
-         "csrf_token": csrf_token(browser, "/staff/login")}
+        {
+            "username": staff.username,
+            "password": staff.password,
+            "code": code,
+            "csrf_token": csrf_token(browser, "/staff/login"),
+        }
         for browser in browsers
-    ]  # fmt: skip
+    ]
     start = threading.Barrier(len(browsers))
     answers: list[int] = []
 

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import casework, db, statistics
+from portal import casework, db, reporting
 from portal.callbacks import RequestDetails, cancel_request, submit_request
 from portal.models import CallbackRequest, RequestSource, StaffUser, Station
 from portal.timezone import PARIS
@@ -36,10 +36,15 @@ def station_id(app: Flask, code: str) -> int:
 def new_request(app: Flask, n: int, station: str, **fields: Any) -> tuple[int, str]:
     with app.app_context():
         details = RequestDetails(
-            phone_e164=f"+336123450{n:02d}", call_language="fr", page_language="fr",
-            safe_windows=["08:00-20:00"], name="Sam", message="Après 14 h",
-            station_id=station_id(app, station), **fields,
-        )  # fmt: skip
+            phone_e164=f"+336123450{n:02d}",
+            call_language="fr",
+            page_language="fr",
+            safe_windows=["08:00-20:00"],
+            name="Sam",
+            message="Après 14 h",
+            station_id=station_id(app, station),
+            **fields,
+        )
         submitted = submit_request(details)
         assert submitted.stored
         return submitted.request_id, submitted.cancel_code
@@ -61,16 +66,27 @@ def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: A
     new_request(app, 99, "st-etienne")
     time_machine.move_to(MARCH, tick=False)
     march = [
-        new_request(app, n, "st-etienne", urgent=n < 6,
-                    source=RequestSource.REFERRAL.value if n in (6, 7) else "self")
+        new_request(
+            app,
+            n,
+            "st-etienne",
+            urgent=n < 6,
+            source=RequestSource.REFERRAL.value if n in (6, 7) else "self",
+        )
         for n in range(12)
-    ]  # fmt: skip
+    ]
     for (request_id, _code), hours in zip(march, DELAYS, strict=False):
         time_machine.move_to(MARCH + dt.timedelta(hours=hours), tick=False)
         outcome = "no_answer" if hours == 30 else "reached"
         act(app, worker, request_id, "log_attempt", outcome, "Note")
-    closings = [("accompanied", "yes"), ("accompanied", "yes"), ("accompanied", "no"),
-                ("oriented", "no"), ("oriented", "no"), ("unreachable", "unknown")]  # fmt: skip
+    closings = [
+        ("accompanied", "yes"),
+        ("accompanied", "yes"),
+        ("accompanied", "no"),
+        ("oriented", "no"),
+        ("oriented", "no"),
+        ("unreachable", "unknown"),
+    ]
     for (request_id, _code), (outcome, known) in zip(march, closings, strict=False):
         act(app, worker, request_id, "close", outcome, known)
     with app.app_context():
@@ -83,20 +99,20 @@ def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: A
 
 @pytest.fixture
 def admin_client(
-    app: Flask, history: None, make_staff: Callable[..., StaffAccount],
+    app: Flask,
+    history: None,
+    make_staff: Callable[..., StaffAccount],
     login_as: Callable[..., Any],
-) -> FlaskClient:  # fmt: skip
+) -> FlaskClient:
     client = app.test_client()
     login_as(client, make_staff("admin"))
     return client
 
 
 def test_exact_figures_per_station_and_paris_month(app: Flask, history: None) -> None:
-    period = statistics.Period(dt.date(2026, 1, 1), dt.date(2026, 6, 1))
+    period = reporting.Period(dt.date(2026, 1, 1), dt.date(2026, 6, 1))
     with app.app_context():
-        figures = {
-            (f.station_id, f.month): f for f in statistics.station_months(period)
-        }
+        figures = {(f.station_id, f.month): f for f in reporting.station_months(period)}
     assert set(figures) == {
         (station_id(app, "st-etienne"), dt.date(2026, 3, 1)),
         (station_id(app, "roanne"), dt.date(2026, 4, 1)),
@@ -106,8 +122,13 @@ def test_exact_figures_per_station_and_paris_month(app: Flask, history: None) ->
     assert (march.answered, march.known) == (5, 2)
     assert sorted(round(h, 3) for h in march.hours_to_first_attempt) == DELAYS
     assert march.outcomes == {
-        "accompanied": 3, "oriented": 2, "unreachable": 1, "cancelled": 1, "spam": 0, "open": 5,
-    }  # fmt: skip
+        "accompanied": 3,
+        "oriented": 2,
+        "unreachable": 1,
+        "cancelled": 1,
+        "spam": 0,
+        "open": 5,
+    }
     april = figures[(station_id(app, "roanne"), dt.date(2026, 4, 1))]
     assert (april.requests, april.outcomes["open"]) == (3, 3)
 
@@ -138,8 +159,10 @@ def test_csv_suppresses_small_counts_and_the_shares_they_would_reveal(
     for outcome in ("Accompanied", "Oriented to partners", "Unreachable", "Spam or abuse"):
         assert march[outcome] == "< 5"
     assert (april["Station"], april["Month"], april["Requests"]) == (
-        "Commissariat de Roanne", "2026-04", "< 5",
-    )  # fmt: skip
+        "Commissariat de Roanne",
+        "2026-04",
+        "< 5",
+    )
     assert april["Urgent (%)"] == april["Median hours to the first call attempt"] == "withheld"
     for row in (march, april):
         for value in row.values():
@@ -196,9 +219,14 @@ def test_a_station_name_is_never_run_as_a_spreadsheet_formula(
 
 @pytest.mark.parametrize(
     "query",
-    ["since=soon", "since=2026-05&until=2026-01", "station=9999", "since=2020-01&until=2026-01",
-     "until=2026-13"],
-)  # fmt: skip
+    [
+        "since=soon",
+        "since=2026-05&until=2026-01",
+        "station=9999",
+        "since=2020-01&until=2026-01",
+        "until=2026-13",
+    ],
+)
 def test_a_bad_filter_is_refused_plainly(admin_client: FlaskClient, query: str) -> None:
     for path in ("/staff/stats", "/staff/stats.csv"):
         response = admin_client.get(f"{path}?{query}", headers=EN)

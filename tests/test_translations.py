@@ -33,10 +33,24 @@ def extracted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     pybabel = Path(sys.executable).parent / "pybabel"
     subprocess.run(
-        [str(pybabel), "-q", "extract", "-F", config, "--no-location", "-k", "_l",
-         "-k", "lazy_gettext", "-o", str(pot), "."],
-        cwd=ROOT, check=True,
-    )  # fmt: skip
+        [
+            str(pybabel),
+            "-q",
+            "extract",
+            "-F",
+            config,
+            "--no-location",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     ids = {m.id for m in _read(pot) if m.id}
     return request.param, folder, languages, ids
 

@@ -69,9 +69,12 @@ def new_user() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                form.username.data, form.role.data, form.stations.data or [],
-                form.display_name.data or "", actor=g.staff,
-            )  # fmt: skip
+                form.username.data,
+                form.role.data,
+                form.stations.data or [],
+                form.display_name.data or "",
+                actor=g.staff,
+            )
         except accounts.AccountError as exc:
             db.session().rollback()
             _error_field(form, exc.code, form.username).errors.append(ACCOUNT_ERRORS[exc.code]())
@@ -92,9 +95,12 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             accounts.update_user(
-                user, form.role.data, form.stations.data or [], form.display_name.data or "",
+                user,
+                form.role.data,
+                form.stations.data or [],
+                form.display_name.data or "",
                 g.staff,
-            )  # fmt: skip
+            )
         except accounts.AccountError as exc:
             db.session().rollback()
             _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())

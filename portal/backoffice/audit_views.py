@@ -48,5 +48,9 @@ def audit_log() -> ResponseReturnValue:
     events = events[:PAGE_SIZE]
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
-        "staff/audit.html", form=form, events=events, more=more, next_args=args,
+        "staff/audit.html",
+        form=form,
+        events=events,
+        more=more,
+        next_args=args,
     ), 200 if not form.errors else 400

@@ -113,8 +113,6 @@ class AuditFilterForm(FlaskForm):
     until = DateField(_l("To"), validators=[Optional()])
 
 
-
-
 ATTEMPT_LABELS = {
     AttemptOutcome.REACHED.value: _l("Reached the person"),
     AttemptOutcome.NO_ANSWER.value: _l("No answer"),
@@ -180,9 +178,7 @@ class ReferralForm(FlaskForm):
         _l("Phone number of the person"),
         validators=[InputRequired(_l("Enter the phone number.")), Length(max=32)],
     )
-    name = StringField(
-        _l("Name to ask for (optional)"), validators=[Optional(), Length(max=60)]
-    )
+    name = StringField(_l("Name to ask for (optional)"), validators=[Optional(), Length(max=60)])
     windows = MultiCheckboxField(_l("When is it safe to call?"))
     call_language = SelectField(_l("Language of the call"))
     notes = TextAreaField(

@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import casework, db, queue
+from .. import callback_queue, casework, db
 from ..models import CallbackRequest, Role, StaffUser, Station, utcnow
 from ..timezone import PARIS
 from ..windows import is_safe_now, next_safe_start, safe_until, window_label
@@ -95,7 +95,7 @@ def _station_filter() -> int | None:
 
 def _visible_stations(user: StaffUser) -> list[Station]:
     query = select(Station).order_by(Station.name)
-    visible = queue.visible_station_ids(user)
+    visible = callback_queue.visible_station_ids(user)
     if visible is not None:
         query = query.where(Station.id.in_(visible))
     return list(db.session().scalars(query))
@@ -109,11 +109,11 @@ def home() -> ResponseReturnValue:
     if g.staff.role == Role.PARTNER:
         return render_template("staff/home.html")
     status = request.args.get("status", "open")
-    if status not in queue.STATUS_FILTERS:
+    if status not in callback_queue.STATUS_FILTERS:
         status = "open"
     station_id = _station_filter()
     now = dt.datetime.now(dt.UTC)
-    page = queue.open_queue(g.staff, now, status, station_id, request.args.get("after"))
+    page = callback_queue.open_queue(g.staff, now, status, station_id, request.args.get("after"))
     stale_before = utcnow() - dt.timedelta(days=current_app.config["STALE_DAYS"])
     return render_template(
         "staff/queue.html",
@@ -122,18 +122,20 @@ def home() -> ResponseReturnValue:
         status=status,
         station_id=station_id,
         stations=_visible_stations(g.staff),
-        counts=queue.status_counts(g.staff, station_id, now),
-        count_cap=queue.COUNT_CAP,
-        recent_days=queue.RECENT_DAYS,
-        same_number=queue.same_number_counts(page.requests),
+        counts=callback_queue.status_counts(g.staff, station_id, now),
+        count_cap=callback_queue.COUNT_CAP,
+        recent_days=callback_queue.RECENT_DAYS,
+        same_number=callback_queue.same_number_counts(page.requests),
         stale_before=stale_before,
-        uncovered=queue.stations_without_social_worker() if g.staff.role == Role.ADMIN else [],
+        uncovered=callback_queue.stations_without_social_worker()
+        if g.staff.role == Role.ADMIN
+        else [],
     )
 
 
 def _request_or_404(request_id: int) -> CallbackRequest:
     found = db.session().get(CallbackRequest, request_id)
-    if found is None or not queue.can_work_on(g.staff, found):
+    if found is None or not callback_queue.can_work_on(g.staff, found):
         abort(404)
     return found
 
@@ -143,7 +145,7 @@ def _colleagues(req: CallbackRequest) -> list[StaffUser]:
         StaffUser.active, StaffUser.role.in_([Role.INTERVENANT.value, Role.ADMIN.value])
     )
     people = db.session().scalars(query.order_by(StaffUser.display_name)).all()
-    return [p for p in people if p.id != g.staff.id and queue.can_work_on(p, req)]
+    return [p for p in people if p.id != g.staff.id and callback_queue.can_work_on(p, req)]
 
 
 def _siblings(req: CallbackRequest) -> list[CallbackRequest]:
@@ -176,8 +178,9 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
     return forms
 
 
-def _show(req: CallbackRequest, forms: dict[str, VersionedForm] | None = None,
-          status: int = 200) -> ResponseReturnValue:  # fmt: skip
+def _show(
+    req: CallbackRequest, forms: dict[str, VersionedForm] | None = None, status: int = 200
+) -> ResponseReturnValue:
     case_file = casework.open_case_file(req, g.staff)
     db.session().commit()
     return render_template(

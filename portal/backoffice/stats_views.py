@@ -17,9 +17,9 @@ from sqlalchemy import select
 from wtforms import MonthField, SelectField
 from wtforms.validators import Optional
 
-from .. import db, statistics
+from .. import db, reporting
 from ..models import Role, Station
-from ..statistics import Period, PublishedRow
+from ..reporting import Period, PublishedRow
 from ..timezone import paris_today
 from . import bp, roles
 from .forms import OUTCOME_LABELS
@@ -64,7 +64,7 @@ def _filter_form() -> StatsFilterForm:
     form.station.choices = [
         ("", _("All stations")),
         *((str(ident), name) for ident, name in stations),
-        (str(statistics.NO_STATION), _("No station")),
+        (str(reporting.NO_STATION), _("No station")),
     ]
     return form
 
@@ -74,16 +74,14 @@ def _selection(form: StatsFilterForm) -> Selection | None:
     if not form.validate():
         return None
     default = Period.last_months(paris_today())
-    first = statistics.month_start(form.since.data) if form.since.data else default.first
-    last = statistics.month_start(form.until.data) if form.until.data else default.last
+    first = reporting.month_start(form.since.data) if form.since.data else default.first
+    last = reporting.month_start(form.until.data) if form.until.data else default.last
     if first > last:
         form.until.errors.append(_("The end comes before the start."))
         return None
     period = Period(first, last)
-    if len(period.months()) > statistics.MAX_MONTHS:
-        form.until.errors.append(
-            _("Choose at most %(count)d months.", count=statistics.MAX_MONTHS)
-        )
+    if len(period.months()) > reporting.MAX_MONTHS:
+        form.until.errors.append(_("Choose at most %(count)d months.", count=reporting.MAX_MONTHS))
         return None
     station = form.station.data or ""
     label = dict(form.station.choices).get(station, "")  # type: ignore[arg-type]
@@ -103,7 +101,7 @@ def _headers() -> list[str]:
 
 
 def _count(value: int | None) -> str:
-    return str(value) if value is not None else f"< {statistics.SMALL_COUNT}"
+    return str(value) if value is not None else f"< {reporting.SMALL_COUNT}"
 
 
 def _cells(row: PublishedRow, withheld: str, for_csv: bool) -> tuple[list[str], list[str]]:
@@ -127,10 +125,10 @@ def _cells(row: PublishedRow, withheld: str, for_csv: bool) -> tuple[list[str], 
     return figures, [_count(row.outcomes.get(key, 0)) for key in OUTCOME_HEADERS]
 
 
-def _figures(selection: Selection) -> tuple[list[statistics.StationMonth], list[PublishedRow]]:
-    figures = statistics.station_months(selection.period, selection.station_id)
-    names = statistics.station_names(_("No station"))
-    return figures, statistics.publish(figures, names)
+def _figures(selection: Selection) -> tuple[list[reporting.StationMonth], list[PublishedRow]]:
+    figures = reporting.station_months(selection.period, selection.station_id)
+    names = reporting.station_names(_("No station"))
+    return figures, reporting.publish(figures, names)
 
 
 def _chart_description(selection: Selection) -> str:
@@ -140,14 +138,14 @@ def _chart_description(selection: Selection) -> str:
         first=format_date(selection.period.first, "MMMM yyyy"),
         last=format_date(selection.period.last, "MMMM yyyy"),
         station=selection.station_label,
-        small=statistics.SMALL_COUNT,
+        small=reporting.SMALL_COUNT,
     )
 
 
 def _refused(form: StatsFilterForm) -> ResponseReturnValue:
     """The page with the filter's errors and no figures: never a 500 for what was typed."""
     page = render_template(
-        "staff/stats.html", form=form, selection=None, small=statistics.SMALL_COUNT
+        "staff/stats.html", form=form, selection=None, small=reporting.SMALL_COUNT
     )
     return page, 400
 
@@ -160,8 +158,8 @@ def stats() -> ResponseReturnValue:
     if selection is None:
         return _refused(form)
     figures, rows = _figures(selection)
-    totals = statistics.monthly_totals(figures, selection.period)
-    chart = statistics.bar_chart(totals)
+    totals = reporting.monthly_totals(figures, selection.period)
+    chart = reporting.bar_chart(totals)
     return render_template(
         "staff/stats.html",
         form=form,
@@ -172,7 +170,7 @@ def stats() -> ResponseReturnValue:
         chart=chart,
         label_every=math.ceil(len(chart.bars) / 24) or 1,
         chart_description=_chart_description(selection),
-        small=statistics.SMALL_COUNT,
+        small=reporting.SMALL_COUNT,
         csv_args={k: v for k, v in request.args.items() if k in form.data},
         count_text=_count,
     )

@@ -23,19 +23,49 @@ from ..models import DirectoryEntry, StaffUser, utcnow
 from . import vocabulary as voc
 
 TEXT_LIMITS = {
-    "uid": 64, "name": 150, "description": 2000, "address": 255, "commune": 80,
-    "accessibility": 1000, "referral_procedure": 2000, "verified_by": 120,
-    "opening_hours": 255, "email": 254, "pro_email": 254, "website": 500,
-}  # fmt: skip
+    "uid": 64,
+    "name": 150,
+    "description": 2000,
+    "address": 255,
+    "commune": 80,
+    "accessibility": 1000,
+    "referral_procedure": 2000,
+    "verified_by": 120,
+    "opening_hours": 255,
+    "email": 254,
+    "pro_email": 254,
+    "website": 500,
+}
 TEXT_FIELDS = (
-    "uid", "name", "category", "description", "address", "postcode", "commune", "phone", "email",
-    "website", "opening_hours", "accessibility", "fees", "reception", "pro_phone", "pro_email",
-    "referral_procedure", "visibility", "verified_by",
-)  # fmt: skip
+    "uid",
+    "name",
+    "category",
+    "description",
+    "address",
+    "postcode",
+    "commune",
+    "phone",
+    "email",
+    "website",
+    "opening_hours",
+    "accessibility",
+    "fees",
+    "reception",
+    "pro_phone",
+    "pro_email",
+    "referral_procedure",
+    "visibility",
+    "verified_by",
+)
 LIST_FIELDS = (
-    "thematiques", "publics", "modes_accueil", "mobilisable_par", "zone_eligibilite", "communes",
+    "thematiques",
+    "publics",
+    "modes_accueil",
+    "mobilisable_par",
+    "zone_eligibilite",
+    "communes",
     "languages",
-)  # fmt: skip
+)
 BOOL_FIELDS = ("address_confidential", "sms_only", "open_24_7", "interpreting", "hidden")
 DATE_FIELDS = ("updated_at", "verified_at")
 # What an admin may change through the edit form (the rest is kept by the domain functions).
@@ -90,8 +120,10 @@ class EntryInvalid(ValueError):
 
 # --- Validation of single values -------------------------------------------------------------
 
-EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")  # fmt: skip
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 UID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 POSTCODE_RE = re.compile(r"^\d{5}$")
 ZONE_RE = re.compile(voc.ZONE_RE)
@@ -219,16 +251,20 @@ def _clean_flags(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_choices(clean: dict[str, Any], problems: list[Problem]) -> None:
     choices = {
-        "category": voc.CATEGORIES, "fees": voc.FRAIS, "reception": voc.RECEPTION,
+        "category": voc.CATEGORIES,
+        "fees": voc.FRAIS,
+        "reception": voc.RECEPTION,
         "visibility": voc.VISIBILITY,
-    }  # fmt: skip
+    }
     for name, allowed in choices.items():
         if clean[name] not in allowed:
             problems.append(Problem(name, "required" if not clean[name] else "unknown_value"))
     list_choices = {
-        "thematiques": voc.THEMATIQUES, "publics": voc.PUBLICS,
-        "modes_accueil": voc.MODES_ACCUEIL, "mobilisable_par": voc.MOBILISABLE_PAR,
-    }  # fmt: skip
+        "thematiques": voc.THEMATIQUES,
+        "publics": voc.PUBLICS,
+        "modes_accueil": voc.MODES_ACCUEIL,
+        "mobilisable_par": voc.MOBILISABLE_PAR,
+    }
     for name, allowed in list_choices.items():
         if any(item not in allowed for item in clean[name]):
             problems.append(Problem(name, "unknown_value"))

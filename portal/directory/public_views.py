@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
+from ..helplines import NATIONAL_NUMBERS
 from ..i18n import language_name
 from ..models import DirectoryEntry
-from ..numbers import NATIONAL_NUMBERS
 from . import entries
 from . import vocabulary as voc
 
@@ -30,8 +30,13 @@ def hours_text(value: str) -> str:
     if value.strip() == "24/7":
         return _("Day and night, every day")
     days = get_day_names("abbreviated", locale=get_locale())
-    words = {"PH": _("public holidays"), "SH": _("school holidays"), "off": _("closed"),
-             "closed": _("closed"), "open": _("open")}  # fmt: skip
+    words = {
+        "PH": _("public holidays"),
+        "SH": _("school holidays"),
+        "off": _("closed"),
+        "closed": _("closed"),
+        "open": _("open"),
+    }
 
     def word(found: re.Match[str]) -> str:
         token = found.group(1)

@@ -19,7 +19,7 @@ from playwright.sync_api import BrowserContext, Page, Request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from portal import crypto, db
-from portal.cli import create_demo_stations
+from portal.demo import create_demo_stations
 from portal.models import CallbackRequest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -145,6 +145,7 @@ def live_server(make_app: Callable[..., Flask], neutral_site: str) -> Iterator[L
     app = make_app(PUBLIC_BASE_URL=origin, EXIT_URL=neutral_site)
     with app.app_context():
         create_demo_stations()
+        db.session().commit()
     server = make_server("127.0.0.1", 0, app, threaded=True, fd=sock.fileno())
     sock.close()
     thread = _serve_in_thread(server)

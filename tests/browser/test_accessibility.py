@@ -18,11 +18,11 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from portal import accounts, db
-from portal.cards import card_link
-from portal.cli import current_batch, station_by_code
+from portal.cards import card_link, current_batch
 from portal.config import DEFAULTS
 from portal.directory.demo import create_demo_directory
 from portal.models import StaffUser
+from portal.stations import station_by_code
 
 from .conftest import ARTIFACTS, LiveServer
 
@@ -111,8 +111,11 @@ class AxeAudit:
             f"{len(self.violations)} violations, {seconds:.1f} s; "
             f"left for a person to review: {', '.join(sorted(self.to_review)) or 'nothing'}"
         )
-        review = [f"    {rule}: {target}" for rule, targets in sorted(self.to_review.items())
-                  for target in sorted(targets)]  # fmt: skip
+        review = [
+            f"    {rule}: {target}"
+            for rule, targets in sorted(self.to_review.items())
+            for target in sorted(targets)
+        ]
         ARTIFACTS.mkdir(exist_ok=True)
         with (ARTIFACTS / "accessibility.txt").open("a", encoding="utf-8") as log:
             log.write("\n".join([line, *review]) + "\n")
@@ -133,7 +136,9 @@ def audit(axe_source: str) -> AxeAudit:
 def card_path(live: LiveServer, lang: str) -> str:
     """The path printed on Saint-Étienne's cards, in this language."""
     with live.app.app_context():
-        link = card_link(current_batch(station_by_code("st-etienne")), lang)
+        batch = current_batch(station_by_code("st-etienne"))
+        db.session().commit()
+        link = card_link(batch, lang)
     return link.removeprefix(live.origin)
 
 
@@ -279,9 +284,17 @@ def test_back_office_pages_pass_axe(back_office: BackOffice, audit: AxeAudit) ->
     check_pages(page, live, ["/staff/directory"], audit)
 
     page = back_office.page_as("admin")
-    admin_pages = ["/staff/", "/staff/?status=closed", "/staff/users", "/staff/users/new",
-                   "/staff/stats", "/staff/audit", "/staff/directory", "/staff/directory/new",
-                   "/staff/directory/recheck"]  # fmt: skip
+    admin_pages = [
+        "/staff/",
+        "/staff/?status=closed",
+        "/staff/users",
+        "/staff/users/new",
+        "/staff/stats",
+        "/staff/audit",
+        "/staff/directory",
+        "/staff/directory/new",
+        "/staff/directory/recheck",
+    ]
     check_pages(page, live, admin_pages, audit)
     page.goto(live.url("/staff/users"))
     page.locator("main a[href*='/staff/users/']").last.click()

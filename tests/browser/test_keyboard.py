@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from portal import crypto
-from portal.cli import station_by_code
+from portal.stations import station_by_code
 
 from .conftest import LiveServer
 

@@ -2,7 +2,7 @@
 
 Budget: the 100,000 figure at most twice the 1,000 figure. Prints figures; not a test.
 
-    .venv/bin/python bench/queue.py [--runs 15] [--explain]
+    .venv/bin/python bench/queue_page.py [--runs 15] [--explain]
 
 SQLite always (temporary files); PostgreSQL too when PORTAL_BENCH_DATABASE_URL names a database
 (the schemas bench_small and bench_large are dropped and made again in it). The two sizes live in
@@ -40,9 +40,10 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 
 from portal import accounts, auth, create_app, crypto, db  # noqa: E402
-from portal.cli import create_demo_stations, upgrade_database  # noqa: E402
 from portal.config import new_keys  # noqa: E402
+from portal.demo import create_demo_stations  # noqa: E402
 from portal.models import CallbackRequest, Station, utcnow  # noqa: E402
+from portal.schema import upgrade_database  # noqa: E402
 from portal.windows import SLOTS, window_mask  # noqa: E402
 
 BUDGET = 2.0
@@ -63,11 +64,13 @@ def build_app(url: str) -> Flask:
     with app.app_context():
         upgrade_database()
         create_demo_stations()
+        db.session().commit()
     return app
 
 
-def request_rows(count: int, open_share: float, station_ids: list[int],
-                 rng: random.Random) -> Iterator[dict[str, Any]]:  # fmt: skip
+def request_rows(
+    count: int, open_share: float, station_ids: list[int], rng: random.Random
+) -> Iterator[dict[str, Any]]:
     """Requests as they accumulate over two years: most closed, the open ones more recent."""
     now = utcnow()
     phone = crypto.encrypt("+33600000000")  # the queue never decrypts; one value is enough
@@ -128,8 +131,12 @@ def logged_in_worker(app: Flask) -> FlaskClient:
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = client.get("/staff/login").get_data(as_text=True)
     token = next(g for g in CSRF_RE.search(page).groups() if g)  # type: ignore[union-attr]
-    data = {"username": username, "password": PASSWORD, "code": pyotp.TOTP(secret).now(),
-            "csrf_token": token}  # fmt: skip
+    data = {
+        "username": username,
+        "password": PASSWORD,
+        "code": pyotp.TOTP(secret).now(),
+        "csrf_token": token,
+    }
     response = client.post("/staff/login", data=data)
     if response.status_code != 303:
         raise RuntimeError(f"login refused ({response.status_code})")
@@ -152,9 +159,11 @@ def explain(app: Flask) -> None:
     client.get("/staff/")
     with app.app_context():
         event.remove(db.engine(), "before_cursor_execute", keep)
-        prefix = "EXPLAIN QUERY PLAN " if app.config["DATABASE_URL"].startswith("sqlite") else (
-            "EXPLAIN (ANALYZE, BUFFERS) "
-        )  # fmt: skip
+        prefix = (
+            "EXPLAIN QUERY PLAN "
+            if app.config["DATABASE_URL"].startswith("sqlite")
+            else ("EXPLAIN (ANALYZE, BUFFERS) ")
+        )
         for statement, params in statements:
             raw = db.engine().raw_connection()
             try:
@@ -212,15 +221,20 @@ def measure(url: str, label: str, runs: int, show_plans: bool, tmp: Path) -> lis
             app = build_app(sized_url)
             started = time.perf_counter()
             add_requests(app, size, share, random.Random(size))  # noqa: S311
-            print(f"{label:10} {mix:9} {size:>7,} requests inserted in "
-                  f"{time.perf_counter() - started:.1f} s", flush=True)  # fmt: skip
+            print(
+                f"{label:10} {mix:9} {size:>7,} requests inserted in "
+                f"{time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             apps.append(app)
         clients = [logged_in_worker(app) for app in apps]
         small, large = interleaved_medians(clients, runs)
         ratio = large / small
         verdict = "within budget" if ratio <= BUDGET else "OVER BUDGET"
-        print(f"{label:10} {mix:9}   1,000: {small:6.1f} ms   100,000: {large:6.1f} ms   "
-              f"ratio {ratio:.2f} ({verdict}, budget {BUDGET}; medians of {runs})")  # fmt: skip
+        print(
+            f"{label:10} {mix:9}   1,000: {small:6.1f} ms   100,000: {large:6.1f} ms   "
+            f"ratio {ratio:.2f} ({verdict}, budget {BUDGET}; medians of {runs})"
+        )
         if show_plans:
             explain(apps[1])
         for app in apps:

@@ -134,8 +134,12 @@ def _with_details(query: Select) -> Select:
     )
 
 
-def _group_ids(paths: list[ColumnElement[bool] | None], statuses: tuple[str, ...],
-               condition: ColumnElement[bool], limit: int) -> list[Arrival]:  # fmt: skip
+def _group_ids(
+    paths: list[ColumnElement[bool] | None],
+    statuses: tuple[str, ...],
+    condition: ColumnElement[bool],
+    limit: int,
+) -> list[Arrival]:
     """The first ids of one group, in arrival order, each path read from an index in order.
 
     Asking for `status IN (...)` or `station_id IN (...)` at once would make the database sort
@@ -159,8 +163,13 @@ def _group_ids(paths: list[ColumnElement[bool] | None], statuses: tuple[str, ...
     return [(i, c) for i, c in db.session().execute(query).all()]
 
 
-def open_queue(user: StaffUser, now: dt.datetime, status: str = "open",
-               station_id: int | None = None, cursor: str | None = None) -> QueuePage:  # fmt: skip
+def open_queue(
+    user: StaffUser,
+    now: dt.datetime,
+    status: str = "open",
+    station_id: int | None = None,
+    cursor: str | None = None,
+) -> QueuePage:
     """One page of the queue, in calling order."""
     if status in ("closed", "cancelled"):
         return _closed_page(user, status, station_id, cursor)
@@ -193,8 +202,9 @@ def _load_in_order(ids: list[int]) -> list[CallbackRequest]:
     return [found[i] for i in ids if i in found]
 
 
-def _closed_page(user: StaffUser, status: str, station_id: int | None,
-                 cursor: str | None) -> QueuePage:  # fmt: skip
+def _closed_page(
+    user: StaffUser, status: str, station_id: int | None, cursor: str | None
+) -> QueuePage:
     """Most recently closed first, read in the order of the (status, closed_at) index."""
     query = _scope(select(CallbackRequest), user, station_id)
     query = query.where(CallbackRequest.status == status)
@@ -223,8 +233,9 @@ COUNT_CAP = 1000
 RECENT_DAYS = 30
 
 
-def status_counts(user: StaffUser, station_id: int | None = None,
-                  now: dt.datetime | None = None) -> dict[str, int]:  # fmt: skip
+def status_counts(
+    user: StaffUser, station_id: int | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
     """Requests per status: open ones up to COUNT_CAP, ended ones of the last RECENT_DAYS days."""
     since = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
     since -= dt.timedelta(days=RECENT_DAYS)

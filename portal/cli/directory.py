@@ -1,4 +1,4 @@
-"""Operator commands for the directory: `flask --app portal directory-import|directory-export`."""
+"""Importing and exporting the directory: `flask --app portal directory-import|directory-export`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import click
 from flask.cli import with_appcontext
 
 from .. import db
-from . import entries, transfer
+from ..directory import entries, transfer
 
 
 @click.command("directory-import")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(transfer.FORMATS), default=None,
-              help="csv or json; by default from the file name.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(transfer.FORMATS),
+    default=None,
+    help="csv or json; by default from the file name.",
+)
 def directory_import_command(path: Path, fmt: str | None) -> None:
     """Import directory entries from CSV or JSON: all of them, or none if a row is bad."""
     try:
@@ -37,14 +42,22 @@ def directory_import_command(path: Path, fmt: str | None) -> None:
 @click.command("directory-export")
 @with_appcontext
 @click.option("--format", "fmt", type=click.Choice(transfer.FORMATS), default="csv")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of the standard output.")  # fmt: skip
-@click.option("--include-confidential", is_flag=True,
-              help="Also export confidential addresses (keep such a file safe).")  # fmt: skip
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of the standard output.",
+)
+@click.option(
+    "--include-confidential",
+    is_flag=True,
+    help="Also export confidential addresses (keep such a file safe).",
+)
 def directory_export_command(fmt: str, output: Path | None, include_confidential: bool) -> None:
     """Export every directory entry, hidden ones included, sorted by identifier."""
-    text = transfer.export_text(entries.staff_entries(include_hidden=True), fmt,
-                                include_confidential)  # fmt: skip
+    text = transfer.export_text(
+        entries.staff_entries(include_hidden=True), fmt, include_confidential
+    )
     if output is None:
         click.echo(text, nl=False)
     else:

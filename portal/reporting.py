@@ -103,9 +103,9 @@ def _outcome_flags() -> dict[str, ColumnElement[int]]:
     flags[Outcome.CANCELLED.value] = _flag(
         cancelled | and_(closed, CallbackRequest.outcome == Outcome.CANCELLED.value)
     )
-    flags["open"] = _flag(CallbackRequest.status.in_(
-        (RequestStatus.NEW.value, RequestStatus.IN_PROGRESS.value)
-    ))  # fmt: skip
+    flags["open"] = _flag(
+        CallbackRequest.status.in_((RequestStatus.NEW.value, RequestStatus.IN_PROGRESS.value))
+    )
     return flags
 
 
@@ -271,8 +271,9 @@ class Chart:
     bars: list[Bar]
 
 
-def bar_chart(totals: list[tuple[dt.date, int | None]], width: int = 720,
-              height: int = 260) -> Chart:  # fmt: skip
+def bar_chart(
+    totals: list[tuple[dt.date, int | None]], width: int = 720, height: int = 260
+) -> Chart:
     """Bars scaled to the largest published total; a hidden total gets no bar."""
     top = max((v for _, v in totals if v is not None), default=0)
     left, bottom, head = 8.0, 40.0, 24.0
@@ -283,7 +284,29 @@ def bar_chart(totals: list[tuple[dt.date, int | None]], width: int = 720,
         bar_height = usable * value / top if value and top else 0.0
         x = left + n * slot + slot * 0.15
         bars.append(
-            Bar(month, value, round(x, 1), round(height - bottom - bar_height, 1),
-                round(slot * 0.7, 1), round(bar_height, 1))
-        )  # fmt: skip
+            Bar(
+                month,
+                value,
+                round(x, 1),
+                round(height - bottom - bar_height, 1),
+                round(slot * 0.7, 1),
+                round(bar_height, 1),
+            )
+        )
     return Chart(width, height, height - bottom, top, bars)
+
+
+def requests_per_station_and_status() -> dict[str, dict[str, int]]:
+    """Requests per station code and status, every station listed; for monitoring."""
+    rows = db.session().execute(
+        select(Station.code, CallbackRequest.status, func.count())
+        .select_from(CallbackRequest)
+        .outerjoin(Station, CallbackRequest.station_id == Station.id)
+        .group_by(Station.code, CallbackRequest.status)
+    )
+    per_station: dict[str, dict[str, int]] = {
+        code: {} for code in db.session().scalars(select(Station.code).order_by(Station.code))
+    }
+    for code, status, count in rows:
+        per_station.setdefault(code or "unrouted", {})[status] = count
+    return per_station

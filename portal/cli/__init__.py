@@ -1,0 +1,17 @@
+"""Commands for operators: `flask --app portal <command>`, one module per concern.
+
+Each command runs in an app context and commits once, at its end, what the domain functions
+it calls have changed.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import accounts, audit, cards, database, demo, directory, keys, reports, retention
+
+
+def init_app(app: Flask) -> None:
+    for module in (database, demo, accounts, audit, cards, reports, retention, keys, directory):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
