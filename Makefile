@@ -59,7 +59,7 @@ deploy-check:
 	cd $(DEPLOY_CHECK) && sed -e "s|/etc/letsencrypt/live/[^/]*/fullchain.pem|$$PWD/cert.pem|" \
 	    -e "s|/etc/letsencrypt/live/[^/]*/privkey.pem|$$PWD/key.pem|" \
 	    -e "s|/etc/nginx/portal-proxy.conf|$$PWD/portal-proxy.conf|" -e "s|/var/log/nginx/|$$PWD/|" \
-	    -e "s|/srv/portal/app/portal/static/|$(CURDIR)/portal/static/|" nginx-portal.conf > site.conf \
+	    -e "s|/srv/portal/static/|$(CURDIR)/portal/static/|" nginx-portal.conf > site.conf \
 	    && printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n%s\n%s\n}\n' "$$PWD" \
 	    '    include /etc/nginx/mime.types;' "    include $$PWD/site.conf;" > nginx.conf \
 	    && nginx -t -p "$$PWD" -c "$$PWD/nginx.conf"

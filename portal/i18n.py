@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 from babel import Locale
 from flask import Flask, current_app, request, url_for
 from flask_babel import Babel, get_locale
 
+from .resources import resource
+
 babel = Babel()
-PROJECT = Path(__file__).resolve().parent.parent
-PUBLIC_CATALOGUES = PROJECT / "translations"
-STAFF_CATALOGUES = PROJECT / "staff_translations"
+PUBLIC_CATALOGUES = resource("translations")
+STAFF_CATALOGUES = resource("staff_translations")
 
 
 def public_languages() -> list[str]:
