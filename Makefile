@@ -39,12 +39,14 @@ $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(AXE); \
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
-test: $(STAMP) translations $(AXE)
-	$(BIN)/ruff check .
+test: lint translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The linter, the formatter's check and the type checker (strict on portal/, see pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Syntax checks of the nginx and systemd files in docs/deploy.md (needs nginx-light and openssl).
 DEPLOY_CHECK := build/deploy-check

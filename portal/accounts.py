@@ -26,7 +26,7 @@ class AccountError(ValueError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="staff-invitation")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="staff-invitation")
 
 
 def _nonce_hash(nonce: str) -> str:

@@ -47,7 +47,7 @@ class Submitted:
     request_id: int | None = None
 
 
-_requests = CallbackRequest.__table__
+_requests = db.table_of(CallbackRequest)
 # Built once: both statements run on every submission.
 _OPEN_SIBLINGS = (
     select(_requests.c.id, _requests.c.name_enc)
@@ -124,7 +124,8 @@ def submit_request(details: RequestDetails) -> Submitted:
                 "name_conflict": _names_differ(details.name, [name for _id, name in siblings]),
             }
             result = connection.execute(_INSERT_REQUEST, values)
-            request_id = result.inserted_primary_key[0]
+            key = result.inserted_primary_key  # a row for an INSERT of one row
+            request_id = key[0] if key is not None else None
     except SQLAlchemyError as exc:
         raise StorageError from exc
     notify.new_request(details.station_id, details.urgent)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from babel import Locale
@@ -32,7 +33,7 @@ def best_language() -> str:
 def select_locale() -> str:
     """The language in the URL if it is one of ours, else the browser's best, else French."""
     lang = (request.view_args or {}).get("lang") if request else None
-    if lang in public_languages():
+    if isinstance(lang, str) and lang in public_languages():
         return lang
     if request and request.path.startswith("/staff"):
         staff = current_app.config["STAFF_LANGUAGES"]
@@ -77,7 +78,7 @@ def language_links() -> list[LanguageLink]:
     return links
 
 
-def _template_helpers() -> dict:
+def _template_helpers() -> dict[str, Callable[..., object]]:
     return {
         "current_lang": current_lang,
         "rtl": lambda: is_rtl(current_lang()),

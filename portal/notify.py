@@ -9,6 +9,7 @@ import logging
 import smtplib
 import threading
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -60,7 +61,7 @@ def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage
     return message
 
 
-def _send(settings: dict, message: EmailMessage) -> None:
+def _send(settings: dict[str, Any], message: EmailMessage) -> None:
     try:
         with smtplib.SMTP(settings["SMTP_HOST"], settings["SMTP_PORT"], timeout=10) as smtp:
             if settings["SMTP_STARTTLS"]:

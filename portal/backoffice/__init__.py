@@ -37,7 +37,7 @@ def require_staff() -> ResponseReturnValue | None:
         return redirect(url_for("staff.login"))
     g.staff = current.user
     view = current_app.view_functions.get(request.endpoint or "")
-    allowed = getattr(view, "allowed_roles", frozenset())
+    allowed: frozenset[str] = getattr(view, "allowed_roles", frozenset())
     if current.user.role not in allowed:
         abort(403)
     return None

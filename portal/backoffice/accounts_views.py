@@ -9,6 +9,7 @@ from sqlalchemy import select
 from wtforms import Field
 
 from .. import accounts, db
+from ..fields import add_error
 from ..models import Role, StaffUser, Station
 from . import bp, roles
 from .forms import ConfirmForm, EditUserForm, UserForm
@@ -69,7 +70,7 @@ def new_user() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                form.username.data,
+                form.username.data or "",
                 form.role.data,
                 form.stations.data or [],
                 form.display_name.data or "",
@@ -77,7 +78,7 @@ def new_user() -> ResponseReturnValue:
             )
         except accounts.AccountError as exc:
             db.session().rollback()
-            _error_field(form, exc.code, form.username).errors.append(ACCOUNT_ERRORS[exc.code]())
+            add_error(_error_field(form, exc.code, form.username), ACCOUNT_ERRORS[exc.code]())
         else:
             user.email = form.email.data or None
             return _show_link(user, accounts.invitation_link(user, g.staff))
@@ -103,7 +104,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             )
         except accounts.AccountError as exc:
             db.session().rollback()
-            _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())
+            add_error(_error_field(form, exc.code, form.role), ACCOUNT_ERRORS[exc.code]())
         else:
             user.email = form.email.data or None
             db.session().commit()

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from .. import audit, db
 from ..callbacks import RequestDetails, StorageError, submit_request
+from ..fields import add_error
 from ..i18n import language_name
 from ..models import RequestSource, Role
 from ..windows import SLOTS, window_label
@@ -32,7 +33,7 @@ def _normalised_phone(form: ReferralForm) -> str | None:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        form.phone.errors.append(_("This phone number does not look right."))
+        add_error(form.phone, _("This phone number does not look right."))
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -44,7 +45,7 @@ def referral() -> ResponseReturnValue:
     if form.validate_on_submit():
         phone = _normalised_phone(form)
         if not form.windows.data:
-            form.windows.errors.append(_("Choose at least one time when it is safe to call."))
+            add_error(form.windows, _("Choose at least one time when it is safe to call."))
         if phone and form.windows.data:
             details = RequestDetails(
                 phone_e164=phone,

@@ -265,8 +265,8 @@ def _check_choices(clean: dict[str, Any], problems: list[Problem]) -> None:
         "modes_accueil": voc.MODES_ACCUEIL,
         "mobilisable_par": voc.MOBILISABLE_PAR,
     }
-    for name, allowed in list_choices.items():
-        if any(item not in allowed for item in clean[name]):
+    for name, vocabulary in list_choices.items():
+        if any(item not in vocabulary for item in clean[name]):
             problems.append(Problem(name, "unknown_value"))
 
 

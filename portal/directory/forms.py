@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _choices(mapping: dict) -> list[tuple[str, Any]]:
+def _choices(mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return list(mapping.items())
 
 

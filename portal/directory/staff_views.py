@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from .. import audit, db
 from ..backoffice import bp, roles
 from ..backoffice.forms import ConfirmForm
-from ..models import DirectoryEntry, Role, utcnow
+from ..models import DirectoryEntry, Role, StaffUser, utcnow
 from . import entries, transfer
 from . import vocabulary as voc
 from .forms import EntryForm
@@ -61,7 +61,8 @@ def staff_card(entry: DirectoryEntry) -> StaffCard:
 
 
 def _is_admin() -> bool:
-    return g.staff.role == Role.ADMIN
+    staff: StaffUser = g.staff
+    return staff.role == Role.ADMIN
 
 
 def _entry_or_404(entry_id: int) -> DirectoryEntry:
