@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import phonenumbers
 from flask import current_app, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import audit, db
 from ..callbacks import RequestDetails, StorageError, submit_request
-from ..fields import add_error
+from ..fields import PhoneRefused, add_error, phone_e164
 from ..i18n import language_name
 from ..models import RequestSource, Role
 from ..windows import SLOTS, window_label
@@ -29,13 +28,10 @@ def _referral_form() -> ReferralForm:
 
 def _normalised_phone(form: ReferralForm) -> str | None:
     try:
-        number = phonenumbers.parse(form.phone.data or "", "FR")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        return phone_e164(form.phone.data or "")
+    except PhoneRefused:
         add_error(form.phone, _("This phone number does not look right."))
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @bp.route("/referral", methods=["GET", "POST"])
