@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from . import audit, auth, callback_queue, crypto, db
 from .models import Role, StaffUser, Station
+from .urls import public_url
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
@@ -90,8 +91,7 @@ def invitation_link(user: StaffUser, actor: StaffUser | None = None) -> str:
     user.invitation_nonce = _nonce_hash(nonce)
     token = _serializer().dumps({"u": user.id, "n": nonce})
     audit.record("user.invite", actor, target=f"user:{user.id}")
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/staff/invitation/{token}"
+    return public_url("staff.invitation", token=token)
 
 
 def user_for_invitation(token: str) -> StaffUser | None:

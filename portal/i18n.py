@@ -11,6 +11,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import Babel, get_locale
 
 from .resources import resource
+from .security import is_staff_path
 
 babel = Babel()
 PUBLIC_CATALOGUES = resource("translations")
@@ -35,7 +36,7 @@ def select_locale() -> str:
     lang = (request.view_args or {}).get("lang") if request else None
     if isinstance(lang, str) and lang in public_languages():
         return lang
-    if request and request.path.startswith("/staff"):
+    if request and is_staff_path(request.path):
         staff = current_app.config["STAFF_LANGUAGES"]
         return request.accept_languages.best_match(staff) or staff[0]
     return best_language() if request else default_language()

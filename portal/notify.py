@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from . import db
 from .models import Role, StaffUser, Station, staff_station
+from .urls import public_url
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage
     """The notice, in every back-office language (the first one in the subject)."""
     config = current_app.config
     station = db.session().get(Station, station_id) if station_id else None
-    queue_url = config["PUBLIC_BASE_URL"].rstrip("/") + "/staff/"
+    queue_url = public_url("staff.home")
     subjects, paragraphs = [], []
     for lang in config["STAFF_LANGUAGES"]:
         with force_locale(lang):
