@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, 
 from sqlalchemy.orm import joinedload
 
 from . import db
+from .access import visible_station_ids
 from .models import (
     OPEN_STATUSES,
     CallbackRequest,
@@ -28,20 +29,6 @@ from .windows import slot_bit
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("open", "new", "in_progress", "closed", "cancelled")
-
-
-def visible_station_ids(user: StaffUser) -> list[int] | None:
-    """The stations whose requests a user may see; None means all, unrouted ones included."""
-    if user.role == Role.ADMIN:
-        return None
-    if user.role == Role.INTERVENANT:
-        return [s.id for s in user.stations]
-    return []
-
-
-def can_work_on(user: StaffUser, request: CallbackRequest) -> bool:
-    visible = visible_station_ids(user)
-    return visible is None or (request.station_id is not None and request.station_id in visible)
 
 
 def _scope(query: Select, user: StaffUser, station_id: int | None) -> Select:

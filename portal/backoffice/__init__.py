@@ -1,4 +1,4 @@
-"""The back office under /staff/: closed by default, each view open only to the roles it names."""
+"""The back office under /staff/: closed by default, each view open only to its area's roles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import auth
+from .. import access, auth
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -18,11 +18,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 OPEN_ENDPOINTS = frozenset({"staff.login", "staff.invitation"})
 
 
-def roles(*allowed: str) -> Callable[[F], F]:
-    """Open a view to these roles; a view without this decorator is open to nobody."""
+def area(name: access.Area) -> Callable[[F], F]:
+    """Place a view in an area, open to that area's roles; a view without one is open to nobody."""
 
     def mark(view: F) -> F:
-        view.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
+        view.access_area = name  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -37,8 +37,7 @@ def require_staff() -> ResponseReturnValue | None:
         return redirect(url_for("staff.login"))
     g.staff = current.user
     view = current_app.view_functions.get(request.endpoint or "")
-    allowed = getattr(view, "allowed_roles", frozenset())
-    if current.user.role not in allowed:
+    if not access.may_enter(current.user, getattr(view, "access_area", None)):
         abort(403)
     return None
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from wtforms import Field
 
 from .. import accounts, db
-from ..models import Role, StaffUser, Station
-from . import bp, roles
+from ..access import Area
+from ..models import StaffUser, Station
+from . import area, bp
 from .forms import ConfirmForm, EditUserForm, UserForm
 
 ACCOUNT_ERRORS = {
@@ -55,14 +56,14 @@ def _show_link(user: StaffUser, link: str) -> ResponseReturnValue:
 
 
 @bp.get("/users")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def users() -> ResponseReturnValue:
     everyone = db.session().scalars(select(StaffUser).order_by(StaffUser.username)).all()
     return render_template("staff/users.html", users=everyone)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def new_user() -> ResponseReturnValue:
     form = UserForm()
     form.stations.choices = _station_choices()
@@ -85,7 +86,7 @@ def new_user() -> ResponseReturnValue:
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def edit_user(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = EditUserForm(obj=None if _is_post() else user)
@@ -115,13 +116,13 @@ def edit_user(user_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def deactivate_user(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/activate")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def activate_user(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, True)
 
@@ -142,7 +143,7 @@ def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
 
 
 @bp.post("/users/<int:user_id>/reset")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def reset_user(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():

@@ -9,9 +9,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from .. import db
-from ..models import AuditEvent, Role
+from ..access import Area
+from ..models import AuditEvent
 from ..timezone import PARIS
-from . import bp, roles
+from . import area, bp
 from .forms import AuditFilterForm
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ def _paris_midnight(day: dt.date) -> dt.datetime:
 
 
 @bp.get("/audit")
-@roles(Role.ADMIN)
+@area(Area.AUDIT)
 def audit_log() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)
     actions = db.session().scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))

@@ -8,9 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import accounts, auth, crypto, db
+from ..access import Area
 from ..extensions import limiter
-from ..models import Role
-from . import bp, roles
+from . import area, bp
 from .forms import ConfirmForm, InvitationForm, LoginForm
 
 PASSWORD_PROBLEMS = {
@@ -60,7 +60,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
-@roles(*Role)
+@area(Area.SESSION)
 def logout() -> ResponseReturnValue:
     if ConfirmForm().validate_on_submit():
         auth.end_all_sessions(g.staff)

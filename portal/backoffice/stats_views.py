@@ -18,10 +18,11 @@ from wtforms import MonthField, SelectField
 from wtforms.validators import Optional
 
 from .. import db, reporting
-from ..models import Role, Station
+from ..access import Area
+from ..models import Station
 from ..reporting import Period, PublishedRow
 from ..timezone import paris_today
-from . import bp, roles
+from . import area, bp
 from .forms import OUTCOME_LABELS
 
 SHARE_HEADERS = (
@@ -151,7 +152,7 @@ def _refused(form: StatsFilterForm) -> ResponseReturnValue:
 
 
 @bp.get("/stats")
-@roles(Role.ADMIN)
+@area(Area.STATISTICS)
 def stats() -> ResponseReturnValue:
     form = _filter_form()
     selection = _selection(form)
@@ -181,7 +182,7 @@ def _csv_text(value: str) -> str:
 
 
 @bp.get("/stats.csv")
-@roles(Role.ADMIN)
+@area(Area.STATISTICS)
 def stats_csv() -> ResponseReturnValue:
     form = _filter_form()
     selection = _selection(form)

@@ -9,16 +9,16 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import audit, db
-from ..backoffice import bp, roles
+from .. import access, audit, db
+from ..access import Area
+from ..backoffice import area, bp
 from ..backoffice.forms import ConfirmForm
-from ..models import DirectoryEntry, Role, utcnow
+from ..models import DirectoryEntry, utcnow
 from . import entries, transfer
 from . import vocabulary as voc
 from .forms import EntryForm
 from .public_views import Phone, PublicCard, filter_choices, page_of, public_card
 
-READERS = (Role.ADMIN, Role.INTERVENANT, Role.PARTNER)
 STAFF_PAGE_SIZE = 30
 
 
@@ -61,7 +61,7 @@ def staff_card(entry: DirectoryEntry) -> StaffCard:
 
 
 def _is_admin() -> bool:
-    return g.staff.role == Role.ADMIN
+    return access.may_enter(g.staff, Area.DIRECTORY_EDITING)
 
 
 def _entry_or_404(entry_id: int) -> DirectoryEntry:
@@ -72,7 +72,7 @@ def _entry_or_404(entry_id: int) -> DirectoryEntry:
 
 
 @bp.get("/directory")
-@roles(*READERS)
+@area(Area.DIRECTORY)
 def directory() -> ResponseReturnValue:
     show_hidden = _is_admin() and request.args.get("hidden") == "1"
     everything = entries.staff_entries(include_hidden=show_hidden)
@@ -90,7 +90,7 @@ def directory() -> ResponseReturnValue:
 
 
 @bp.get("/directory/export")
-@roles(*READERS)
+@area(Area.DIRECTORY)
 def directory_export() -> ResponseReturnValue:
     fmt = request.args.get("format", "csv")
     if fmt not in transfer.FORMATS:
@@ -107,7 +107,7 @@ def directory_export() -> ResponseReturnValue:
 
 
 @bp.get("/directory/recheck")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_recheck() -> ResponseReturnValue:
     cards = [staff_card(e) for e in entries.entries_to_recheck()]
     days = entries.stale_days()
@@ -123,7 +123,7 @@ def _show_form(form: EntryForm, entry: DirectoryEntry | None) -> ResponseReturnV
 
 
 @bp.route("/directory/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_new() -> ResponseReturnValue:
     form = EntryForm()
     if not form.validate_on_submit():
@@ -135,7 +135,7 @@ def directory_new() -> ResponseReturnValue:
 
 
 @bp.route("/directory/<int:entry_id>/edit", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_edit(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     form = EntryForm()
@@ -157,7 +157,7 @@ def _back() -> ResponseReturnValue:
 
 
 @bp.post("/directory/<int:entry_id>/verify")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_verify(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.mark_verified(entry, g.staff)
@@ -167,7 +167,7 @@ def directory_verify(entry_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/directory/<int:entry_id>/hide")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_hide(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.set_hidden(entry, True, g.staff)
@@ -177,7 +177,7 @@ def directory_hide(entry_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/directory/<int:entry_id>/show")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_show(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.set_hidden(entry, False, g.staff)
