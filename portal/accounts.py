@@ -61,6 +61,7 @@ def create_user(
     station_codes: list[str],
     display_name: str = "",
     actor: StaffUser | None = None,
+    email: str | None = None,
 ) -> StaffUser:
     """Create an account waiting for its invitation to be used; the caller commits."""
     username = username.strip().lower()
@@ -75,11 +76,19 @@ def create_user(
         display_name=display_name.strip() or username,
         role=role,
         stations=stations,
+        email=email or None,
     )
     db.session().add(user)
     db.session().flush()
+    # Whether notifications go to an address, never the address itself.
+    noted = {"notification_email": True} if user.email else {}
     audit.record(
-        "user.create", actor, target=f"user:{user.id}", role=role, stations=sorted(station_codes)
+        "user.create",
+        actor,
+        target=f"user:{user.id}",
+        role=role,
+        stations=sorted(station_codes),
+        **noted,
     )
     return user
 
@@ -127,8 +136,15 @@ def complete_invitation(user: StaffUser, password: str, totp_secret: str) -> Non
 
 
 def update_user(
-    user: StaffUser, role: str, station_codes: list[str], display_name: str, actor: StaffUser
+    user: StaffUser,
+    role: str,
+    station_codes: list[str],
+    display_name: str,
+    actor: StaffUser,
+    *,
+    email: str | None,
 ) -> None:
+    """Change an account's role, stations, name and notification address, audited."""
     stations = stations_by_code(station_codes)
     check_role_and_stations(role, stations)
     if user.id == actor.id and role != Role.ADMIN:
@@ -139,8 +155,12 @@ def update_user(
     user.role = role
     user.stations = stations
     user.display_name = display_name.strip() or user.display_name
+    noted = {"notification_email": "changed"} if (email or None) != user.email else {}
+    user.email = email or None
     after = {"role": role, "stations": sorted(station_codes)}
-    audit.record("user.update", actor, target=f"user:{user.id}", before=before, after=after)
+    audit.record(
+        "user.update", actor, target=f"user:{user.id}", before=before, after=after, **noted
+    )
 
 
 def set_active(user: StaffUser, active: bool, actor: StaffUser) -> None:

@@ -178,7 +178,11 @@ def reopen(request: CallbackRequest, actor: StaffUser, version: int) -> None:
 
 
 def commit_action() -> None:
-    """Commit, turning a concurrent change caught by the version column into a Conflict."""
+    """Commit, turning a concurrent change caught by the version column into a Conflict.
+
+    For code that acts outside a web request (scripts, tests of concurrent sessions); a request
+    commits at its end (see `transactions`), and the transitions here only flush.
+    """
     try:
         db.session().commit()
     except StaleDataError as exc:

@@ -405,6 +405,7 @@ def cancelled_request(app: Flask) -> int:
         )
         submitted = callbacks.submit_request(details)
         assert callbacks.cancel_request(submitted.cancel_code)
+        db.session().commit()
         return submitted.request_id or 0
 
 

@@ -51,7 +51,6 @@ def _user_or_404(user_id: int) -> StaffUser:
 
 
 def _show_link(user: StaffUser, link: str) -> ResponseReturnValue:
-    db.session().commit()
     return render_template("staff/invitation_link.html", user=user, link=link)
 
 
@@ -75,12 +74,11 @@ def new_user() -> ResponseReturnValue:
                 form.stations.data or [],
                 form.display_name.data or "",
                 actor=g.staff,
+                email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            db.session().rollback()
             _error_field(form, exc.code, form.username).errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
-            user.email = form.email.data or None
             return _show_link(user, accounts.invitation_link(user, g.staff))
     return render_template("staff/user_new.html", form=form), 400 if form.is_submitted() else 200
 
@@ -101,13 +99,11 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                 form.stations.data or [],
                 form.display_name.data or "",
                 g.staff,
+                email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            db.session().rollback()
             _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
-            user.email = form.email.data or None
-            db.session().commit()
             flash(_("Changes saved."))
             return redirect(url_for("staff.edit_user", user_id=user.id), 303)
     status = 400 if form.is_submitted() else 200
@@ -134,10 +130,8 @@ def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
     try:
         accounts.set_active(user, active, g.staff)
     except accounts.AccountError as exc:
-        db.session().rollback()
         flash(ACCOUNT_ERRORS[exc.code](), "error")
     else:
-        db.session().commit()
         flash(_("Account reactivated.") if active else _("Account deactivated, sessions ended."))
     return redirect(url_for("staff.edit_user", user_id=user.id), 303)
 

@@ -50,7 +50,6 @@ def login() -> ResponseReturnValue:
     result = accounts.attempt_login(form.username.data, form.password.data, form.code.data)
     if result.ok and result.user is not None:
         auth.start_session(result.user)
-    db.session().commit()
     if result.ok:
         return redirect(url_for("staff.home"), 303)
     if result.locked:
@@ -65,7 +64,6 @@ def logout() -> ResponseReturnValue:
     if ConfirmForm().validate_on_submit():
         auth.end_all_sessions(g.staff)
         auth.end_session()
-        db.session().commit()
     flash(_("You are logged out."))
     return redirect(url_for("staff.login"), 303)
 
@@ -98,7 +96,6 @@ def invitation(token: str) -> ResponseReturnValue:
             except auth.PasswordRejected as exc:
                 form.password.errors.append(PASSWORD_PROBLEMS[str(exc)]())
             else:
-                db.session().commit()
                 session.pop(ENROLMENT_KEY, None)
                 flash(_("Your account is ready. Log in with your new password and a fresh code."))
                 return redirect(url_for("staff.login"), 303)

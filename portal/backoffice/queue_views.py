@@ -178,7 +178,6 @@ def _show(
     req: CallbackRequest, forms: dict[str, VersionedForm] | None = None, status: int = 200
 ) -> ResponseReturnValue:
     case_file = casework.open_case_file(req, g.staff)
-    db.session().commit()
     return render_template(
         "staff/request.html",
         req=req,
@@ -206,16 +205,16 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
     forms = _forms(req)
     form = forms[name]
     if not form.validate_on_submit():
-        db.session().rollback()
         if form.version.errors:  # a damaged page: show the current state, ready to use
             flash(CASEWORK_ERRORS["stale_page"](), "error")
             return _show(req, _forms(req, refresh=True), 400)
         return _show(req, forms, 400)
     try:
         _apply(name, req, form)
-        casework.commit_action()
     except casework.CaseworkError as exc:
-        db.session().rollback()
+        # A refused action changed nothing; read the request again, as others may have. What
+        # the request did before (the session's activity) is written first, not forgotten.
+        db.session().flush()
         db.session().expire_all()
         flash(CASEWORK_ERRORS[exc.code](), "error")
         fresh = _request_or_404(request_id)

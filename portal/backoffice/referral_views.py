@@ -60,11 +60,10 @@ def referral() -> ResponseReturnValue:
                 referrer_id=g.staff.id,
             )
             try:
-                submitted = submit_request(details)
+                submitted = submit_request(details, db.session().connection())
             except StorageError:
                 return render_template("staff/error.html", status=503, csrf=False), 503
             audit.record("referral.create", g.staff, target=f"request:{submitted.request_id}")
-            db.session().commit()
             return redirect(url_for("staff.referral_sent"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("staff/referral.html", form=form), status

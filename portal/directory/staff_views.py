@@ -98,7 +98,6 @@ def directory_export() -> ResponseReturnValue:
     visible = entries.staff_entries(include_hidden=_is_admin())
     text = transfer.export_text(visible, fmt, include_confidential=False)
     audit.record("directory.export", g.staff, "directory", format=fmt)
-    db.session().commit()
     mimetype = "application/json" if fmt == "json" else "text/csv"
     name = f"directory-{utcnow().date().isoformat()}.{fmt}"
     response = Response(text, mimetype=mimetype)
@@ -129,7 +128,6 @@ def directory_new() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _show_form(form, None)
     entry = entries.create_entry(form.values(), g.staff)
-    db.session().commit()
     flash(_("Entry added."))
     return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
 
@@ -144,7 +142,6 @@ def directory_edit(entry_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _show_form(form, entry)
     changed = entries.update_entry(entry, form.values(), g.staff)
-    db.session().commit()
     flash(_("Changes saved.") if changed else _("Nothing was changed."))
     return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
 
@@ -161,7 +158,6 @@ def _back() -> ResponseReturnValue:
 def directory_verify(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.mark_verified(entry, g.staff)
-    db.session().commit()
     flash(_("Marked as verified today: %(name)s", name=entry.name))
     return _back()
 
@@ -171,7 +167,6 @@ def directory_verify(entry_id: int) -> ResponseReturnValue:
 def directory_hide(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.set_hidden(entry, True, g.staff)
-    db.session().commit()
     flash(_("Hidden from every list: %(name)s", name=entry.name))
     return _back()
 
@@ -181,6 +176,5 @@ def directory_hide(entry_id: int) -> ResponseReturnValue:
 def directory_show(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.set_hidden(entry, False, g.staff)
-    db.session().commit()
     flash(_("Listed again: %(name)s", name=entry.name))
     return _back()

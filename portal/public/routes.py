@@ -22,7 +22,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
-from .. import crypto, db
+from .. import crypto, db, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card
 from ..directory.public_views import directory_page
@@ -193,6 +193,7 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
             # The same answer as a real confirmation, so the bot learns nothing.
             return _confirm(lang, crypto.new_code(8), details.station_id, details.urgent)
+        transactions.if_not_saved(not_saved_page)
         try:
             submitted = submit_request(details)
         except StorageError:
@@ -256,6 +257,7 @@ def sent(lang: str) -> str:
 def cancel(lang: str) -> str | tuple[str, int]:
     form = CancelForm()
     if form.validate_on_submit():
+        transactions.if_not_saved(lambda: not_saved_page(cancelling=True))
         try:
             cancel_request(form.code.data or "")
         except StorageError:
