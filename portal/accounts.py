@@ -11,8 +11,9 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from . import audit, auth, callback_queue, crypto, db
+from . import access, audit, auth, callback_queue, crypto, db
 from .models import Role, StaffUser, Station
+from .stations import stations_with_codes
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
@@ -42,7 +43,7 @@ def user_by_name(username: str) -> StaffUser | None:
 
 
 def stations_by_code(codes: list[str]) -> list[Station]:
-    stations = list(db.session().scalars(select(Station).where(Station.code.in_(codes))))
+    stations = stations_with_codes(codes)
     if len(stations) != len(set(codes)):
         raise AccountError("unknown_station")
     return stations
@@ -51,7 +52,7 @@ def stations_by_code(codes: list[str]) -> list[Station]:
 def check_role_and_stations(role: str, stations: list[Station]) -> None:
     if role not in {r.value for r in Role}:
         raise AccountError("unknown_role")
-    if role in (Role.INTERVENANT, Role.REFERRER) and not stations:
+    if role in access.STATION_BOUND and not stations:
         raise AccountError("station_needed")
 
 
@@ -150,7 +151,7 @@ def update_user(
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError("own_role")
     before = {"role": user.role, "stations": sorted(s.code for s in user.stations)}
-    if role not in (Role.ADMIN, Role.INTERVENANT):
+    if role not in access.CASEWORKERS:
         callback_queue.release_requests_of(user)
     user.role = role
     user.stations = stations

@@ -20,10 +20,7 @@ from .models import (
     OPEN_STATUSES,
     CallbackRequest,
     RequestStatus,
-    Role,
     StaffUser,
-    Station,
-    staff_station,
 )
 from .windows import slot_bit
 
@@ -255,15 +252,14 @@ def same_number_counts(requests: list[CallbackRequest]) -> dict[str, int]:
     return dict(db.session().execute(query).all())  # type: ignore[arg-type]
 
 
-def stations_without_social_worker() -> list[Station]:
-    """Active stations that no active social worker covers: their requests wait for the admins."""
-    covered = (
-        select(staff_station.c.station_id)
-        .join(StaffUser, StaffUser.id == staff_station.c.staff_id)
-        .where(StaffUser.active, StaffUser.role == Role.INTERVENANT.value)
+def same_number(request: CallbackRequest) -> list[CallbackRequest]:
+    """The other requests from the same phone number, oldest first, read by its keyed index."""
+    if not request.phone_index:
+        return []
+    query = select(CallbackRequest).where(
+        CallbackRequest.phone_index == request.phone_index, CallbackRequest.id != request.id
     )
-    query = select(Station).where(Station.active, Station.id.not_in(covered))
-    return list(db.session().scalars(query.order_by(Station.name)))
+    return list(db.session().scalars(query.order_by(CallbackRequest.id)))
 
 
 def release_requests_of(user: StaffUser) -> int:

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import Field
 
-from .. import accounts, db
+from .. import accounts, db, stations
 from ..access import Area
-from ..models import StaffUser, Station
+from ..models import StaffUser
 from . import area, bp
 from .forms import ConfirmForm, EditUserForm, UserForm
 
@@ -35,8 +35,7 @@ def _error_field(form: UserForm | EditUserForm, code: str, default: Field) -> Fi
 
 
 def _station_choices() -> list[tuple[str, str]]:
-    stations = db.session().scalars(select(Station).order_by(Station.name))
-    return [(s.code, s.name) for s in stations]
+    return [(s.code, s.name) for s in stations.all_stations()]
 
 
 def _is_post() -> bool:

@@ -8,11 +8,10 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from .. import access, callback_queue, casework, db
+from .. import access, callback_queue, casework, db, stations
 from ..access import Area
-from ..models import CallbackRequest, StaffUser, Station, utcnow
+from ..models import CallbackRequest, StaffUser, utcnow
 from ..timezone import PARIS
 from ..windows import is_safe_now, next_safe_start, safe_until, window_label
 from . import area, bp
@@ -94,14 +93,6 @@ def _station_filter() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _visible_stations(user: StaffUser) -> list[Station]:
-    query = select(Station).order_by(Station.name)
-    visible = access.visible_station_ids(user)
-    if visible is not None:
-        query = query.where(Station.id.in_(visible))
-    return list(db.session().scalars(query))
-
-
 @bp.get("/")
 @area(Area.START)
 def home() -> ResponseReturnValue:
@@ -122,14 +113,14 @@ def home() -> ResponseReturnValue:
         now=now,
         status=status,
         station_id=station_id,
-        stations=_visible_stations(g.staff),
+        stations=stations.visible_stations(g.staff),
         counts=callback_queue.status_counts(g.staff, station_id, now),
         count_cap=callback_queue.COUNT_CAP,
         recent_days=callback_queue.RECENT_DAYS,
         same_number=callback_queue.same_number_counts(page.requests),
         stale_before=stale_before,
         sees_unrouted=access.sees_all_stations(g.staff),
-        uncovered=callback_queue.stations_without_social_worker()
+        uncovered=stations.stations_without_social_worker()
         if access.is_coordinator(g.staff)
         else [],
     )
@@ -140,15 +131,6 @@ def _request_or_404(request_id: int) -> CallbackRequest:
     if found is None or not access.can_work_on(g.staff, found):
         abort(404)
     return found
-
-
-def _siblings(req: CallbackRequest) -> list[CallbackRequest]:
-    if not req.phone_index:
-        return []
-    query = select(CallbackRequest).where(
-        CallbackRequest.phone_index == req.phone_index, CallbackRequest.id != req.id
-    )
-    return list(db.session().scalars(query.order_by(CallbackRequest.id)))
 
 
 def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedForm]:
@@ -186,7 +168,7 @@ def _show(
         allowed=access.allowed_actions(req, g.staff),
         now=dt.datetime.now(dt.UTC),
         windows=[window_label(w) for w in req.safe_windows],
-        siblings=_siblings(req),
+        siblings=callback_queue.same_number(req),
         attempt_labels=ATTEMPT_LABELS,
         outcome_labels=OUTCOME_LABELS,
         known_labels=KNOWN_LABELS,

@@ -13,13 +13,11 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import MonthField, SelectField
 from wtforms.validators import Optional
 
-from .. import db, reporting
+from .. import reporting, stations
 from ..access import Area
-from ..models import Station
 from ..reporting import Period, PublishedRow
 from ..timezone import paris_today
 from . import area, bp
@@ -61,10 +59,9 @@ class Selection:
 
 def _filter_form() -> StatsFilterForm:
     form = StatsFilterForm(request.args)
-    stations = db.session().execute(select(Station.id, Station.name).order_by(Station.name))
     form.station.choices = [
         ("", _("All stations")),
-        *((str(ident), name) for ident, name in stations),
+        *((str(s.id), s.name) for s in stations.all_stations()),
         (str(reporting.NO_STATION), _("No station")),
     ]
     return form
