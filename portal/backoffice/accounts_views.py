@@ -11,7 +11,7 @@ from wtforms import Field
 from .. import accounts, db, stations
 from ..access import Area
 from ..models import StaffUser
-from . import area, bp
+from .blueprint import area, bp
 from .forms import ConfirmForm, EditUserForm, UserForm
 
 ACCOUNT_ERRORS = {

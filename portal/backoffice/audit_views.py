@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from .. import audit
 from ..access import Area
-from . import area, bp
+from .blueprint import area, bp
 from .forms import AuditFilterForm
 
 PAGE_SIZE = 50

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from .. import accounts, auth, crypto, db
 from ..access import Area
 from ..extensions import limiter
-from . import area, bp
+from .blueprint import area, bp
 from .forms import ConfirmForm, InvitationForm, LoginForm
 
 PASSWORD_PROBLEMS = {

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import access
 from ..access import Area
-from . import bp
+from .blueprint import bp
 from .forms import ROLE_LABELS
 
 # Each entry shows to the roles of its area (`access.AREA_ROLES`), the same that open the view.

@@ -14,7 +14,7 @@ from ..access import Area
 from ..models import CallbackRequest, StaffUser, utcnow
 from ..timezone import PARIS
 from ..windows import is_safe_now, next_safe_start, safe_until, window_label
-from . import area, bp
+from .blueprint import area, bp
 from .forms import (
     ATTEMPT_LABELS,
     KNOWN_LABELS,

@@ -13,7 +13,7 @@ from ..callbacks import RequestDetails, StorageError, submit_request
 from ..i18n import language_name
 from ..models import RequestSource
 from ..windows import SLOTS, window_label
-from . import area, bp
+from .blueprint import area, bp
 from .forms import ReferralForm
 
 

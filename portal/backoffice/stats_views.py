@@ -20,7 +20,7 @@ from .. import reporting, stations
 from ..access import Area
 from ..reporting import Period, PublishedRow
 from ..timezone import paris_today
-from . import area, bp
+from .blueprint import area, bp
 from .forms import OUTCOME_LABELS
 
 SHARE_HEADERS = (

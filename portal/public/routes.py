@@ -25,12 +25,12 @@ from sqlalchemy import text
 from .. import crypto, db, stations, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card
-from ..directory.public_views import directory_page
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
 from ..windows import PUBLIC_SLOTS, window_label
 from .antibot import keep_first_token, looks_like_a_bot
+from .directory import directory_page
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
 

@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 
 from .. import access, audit, db
 from ..access import Area
-from ..backoffice import area, bp
-from ..backoffice.forms import ConfirmForm
+from ..directory import entries, transfer
+from ..directory import vocabulary as voc
+from ..directory.cards import Phone, PublicCard, filter_choices, page_of, public_card
+from ..directory.forms import EntryForm
 from ..models import DirectoryEntry, utcnow
-from . import entries, transfer
-from . import vocabulary as voc
-from .forms import EntryForm
-from .public_views import Phone, PublicCard, filter_choices, page_of, public_card
+from .blueprint import area, bp
+from .forms import ConfirmForm
 
 STAFF_PAGE_SIZE = 30
 
@@ -60,7 +60,7 @@ def staff_card(entry: DirectoryEntry) -> StaffCard:
     )
 
 
-def _is_admin() -> bool:
+def _can_edit() -> bool:
     return access.may_enter(g.staff, Area.DIRECTORY_EDITING)
 
 
@@ -74,7 +74,7 @@ def _entry_or_404(entry_id: int) -> DirectoryEntry:
 @bp.get("/directory")
 @area(Area.DIRECTORY)
 def directory() -> ResponseReturnValue:
-    show_hidden = _is_admin() and request.args.get("hidden") == "1"
+    show_hidden = _can_edit() and request.args.get("hidden") == "1"
     everything = entries.staff_entries(include_hidden=show_hidden)
     choices = filter_choices(everything)
     found, page = page_of(entries.apply_filters(everything, choices.filters), STAFF_PAGE_SIZE)
@@ -84,7 +84,7 @@ def directory() -> ResponseReturnValue:
         choices=choices,
         page=page,
         show_hidden=show_hidden,
-        is_admin=_is_admin(),
+        can_edit=_can_edit(),
         confirm=ConfirmForm(),
     )
 
@@ -95,7 +95,7 @@ def directory_export() -> ResponseReturnValue:
     fmt = request.args.get("format", "csv")
     if fmt not in transfer.FORMATS:
         abort(404)
-    visible = entries.staff_entries(include_hidden=_is_admin())
+    visible = entries.staff_entries(include_hidden=_can_edit())
     text = transfer.export_text(visible, fmt, include_confidential=False)
     audit.record("directory.export", g.staff, "directory", format=fmt)
     mimetype = "application/json" if fmt == "json" else "text/csv"
