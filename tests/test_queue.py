@@ -20,7 +20,7 @@ from helpers.factories import new_request, station_id, store_request
 from helpers.staff import StaffAccount, act, staff_client, state
 from helpers.web import csrf_of, rows
 
-from portal import callback_queue, callbacks
+from portal import callback_queue, callbacks, db
 from portal.timezone import PARIS
 
 PHONES = (f"+3361200{n:04d}" for n in itertools.count(1000))
@@ -257,7 +257,8 @@ def cancelled_by_its_author(app: Flask) -> int:
     submitted = store_request(app, safe_windows=SAFE, name=None, message=None)
     with app.app_context():
         assert submitted.request_id and callbacks.cancel_request(submitted.cancel_code)
-    return submitted.request_id
+        db.session().commit()
+        return submitted.request_id
 
 
 def test_filters_by_status_and_station_and_counts(
