@@ -32,6 +32,7 @@ def utcnow() -> dt.datetime:
 class StationKind(enum.StrEnum):
     COMMISSARIAT = "commissariat"
     BRIGADE = "brigade"
+    OTHER = "other"
 
 
 class RequestStatus(enum.StrEnum):
@@ -84,14 +85,25 @@ class Station(Base):
     commune: Mapped[str] = mapped_column(String(80))
     # The number the social worker calls from, told to the person so she recognises it.
     callback_number: Mapped[str | None] = mapped_column(String(20))
+    # When the social worker usually calls, in words printed on the cards ("lun.–ven. 9 h–17 h").
+    calling_hours: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+def _new_short_code() -> str:
+    from .card_codes import new_code  # the alphabet lives with the rest of the code rules
+
+    return new_code()
 
 
 class CardBatch(Base):
     __tablename__ = "card_batch"
+    __table_args__ = (Index("ix_card_batch_short_code", "short_code", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    # Printed on the cards and typed by people: random, so it tells nothing of ids or stations.
+    short_code: Mapped[str] = mapped_column(String(8), default=_new_short_code)
     label: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
