@@ -168,11 +168,15 @@ def current_batch(station: Station, label: str | None = None) -> CardBatch:
     """The station's newest batch still valid, created when there is none (or a label is given)."""
     batch = None
     if label is None:
-        batch = db.session().scalars(
-            select(CardBatch)
-            .where(CardBatch.station_id == station.id, CardBatch.revoked_at.is_(None))
-            .order_by(CardBatch.id.desc())
-        ).first()
+        batch = (
+            db.session()
+            .scalars(
+                select(CardBatch)
+                .where(CardBatch.station_id == station.id, CardBatch.revoked_at.is_(None))
+                .order_by(CardBatch.id.desc())
+            )
+            .first()
+        )
     if batch is None:
         batch = new_batch(station, label or f"{station.name} cards")
     return batch

@@ -66,5 +66,6 @@ from . import (  # noqa: E402,F401
     menu,
     queue_views,
     referral_views,
+    stations_views,
     stats_views,
 )

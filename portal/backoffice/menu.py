@@ -16,6 +16,7 @@ MENU: tuple[tuple[str, LazyString, frozenset[str]], ...] = (
     ("staff.home", _l("Queue"), frozenset({Role.ADMIN, Role.INTERVENANT})),
     ("staff.referral", _l("Refer a person"), frozenset({Role.REFERRER})),
     ("staff.users", _l("Accounts"), frozenset({Role.ADMIN})),
+    ("staff.station_list", _l("Stations and cards"), frozenset({Role.ADMIN})),
     ("staff.audit_log", _l("Audit log"), frozenset({Role.ADMIN})),
     ("staff.stats", _l("Statistics"), frozenset({Role.ADMIN})),
     ("staff.directory", _l("Directory"), frozenset({Role.ADMIN, Role.INTERVENANT, Role.PARTNER})),

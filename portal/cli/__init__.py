@@ -21,9 +21,10 @@ from . import (
     stations,
 )
 
+MODULES = (database, demo, accounts, audit, stations, cards, reports, retention, keys, directory)
+
 
 def init_app(app: Flask) -> None:
-    modules = (database, demo, accounts, audit, stations, cards, reports, retention, keys, directory)
-    for module in modules:
+    for module in MODULES:
         for command in module.COMMANDS:
             app.cli.add_command(command)

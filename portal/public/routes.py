@@ -22,9 +22,8 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
-from .. import crypto, db
+from .. import card_codes, crypto, db
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
-from .. import card_codes
 from ..cards import Card, read_card, read_short_code
 from ..directory.public_views import directory_page
 from ..extensions import limiter
