@@ -7,6 +7,7 @@ look-alikes a person may type still find the card.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -17,6 +18,15 @@ LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 IGNORED = str.maketrans("", "", "- \t\u00a0\u2010\u2011\u2012\u2013\u2014")
 # Longer input is not a code however it is written: never worth reading further.
 MAX_INPUT = 24
+
+
+# What a person may have typed for a code, right or wrong; any other path is simply not a page.
+TYPED = re.compile(r"[0-9A-Za-z][0-9A-Za-z \-]{0,23}")
+
+
+def could_be_typed(text: str) -> bool:
+    """Whether a path could be a person's try at a code (then it leads to a form, never a 404)."""
+    return TYPED.fullmatch(text) is not None
 
 
 def new_code() -> str:

@@ -196,7 +196,7 @@ def test_the_code_typed_into_the_form_routes_the_same(app, client):
 
 def test_an_unknown_code_is_no_code_at_all(app, client):
     bare = client.get("/", headers={"Accept-Language": "en"})
-    for wrong in ("ZZZ-ZZZ", "hello", "A", "K7M-2QX-9", "%C3%A9t%C3%A9"):
+    for wrong in ("ZZZ-ZZZ", "hello", "A", "K7M-2QX-9", "k7m 2q"):
         response = client.get(f"/{wrong}", headers={"Accept-Language": "en"})
         assert response.status_code == bare.status_code
         assert response.headers["Location"] == bare.headers["Location"] == "/en/"
@@ -205,6 +205,8 @@ def test_an_unknown_code_is_no_code_at_all(app, client):
     assert with_wrong.status_code == without.status_code == 303
     assert with_wrong.headers["Location"] == without.headers["Location"]
     assert stored(app) == [(None, None), (None, None)]
+    # What no person types for a code is simply not a page.
+    assert client.get("/%C3%A9t%C3%A9.php").status_code == 404
     # A wrong code sent with an invalid form gives the same errors as no code.
     errors = send_form(client, "/fr/", phone="nope", card_code="ZZZ-ZZZ")
     assert errors.status_code == 400 and "ZZZ" in errors.get_data(as_text=True)

@@ -99,6 +99,8 @@ def short_card(code: str) -> Response:
 
     A code that names no card leads to the plain form, exactly as the bare address does.
     """
+    if not card_codes.could_be_typed(code):
+        abort(404)
     lang = best_language()
     if code in public_languages():
         target = url_for(".request_form", lang=code)
