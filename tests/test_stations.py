@@ -317,3 +317,16 @@ def make_staff_for(login_as):
 
     assert pyotp
     return make
+
+
+def test_the_access_log_hides_short_codes():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_settings", path)
+    settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(settings)
+    assert settings.redact_path("/k7m2qx") == settings.redact_path("/K7M-2QX") == "/…"
+    assert settings.redact_path("/fr/c/K7M-2QX") == "/fr/c/…"
+    assert settings.redact_path("/healthz") == "/healthz"
