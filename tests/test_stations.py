@@ -48,10 +48,14 @@ def send_form(client, path: str, **fields):
     return client.post(path, data={k: v for k, v in data.items() if v is not None})
 
 
-def stored(app) -> list[tuple[str | None, int | None]]:
+def stored(app) -> list[tuple[str | None, str | None]]:
+    """Each stored request's station and the label of the card batch it came from."""
     with app.app_context():
         rows = db.session().query(CallbackRequest).order_by(CallbackRequest.id)
-        return [(r.station.code if r.station else None, r.card_batch_id) for r in rows]
+        return [
+            (r.station.code if r.station else None, r.card_batch.label if r.card_batch else None)
+            for r in rows
+        ]
 
 
 def typed_variants(code: str) -> list[str]:
@@ -84,7 +88,7 @@ def test_from_an_empty_database_the_cli_makes_a_station_and_its_cards(empty_app,
     page = client.get(f"/en/c/{code}").get_data(as_text=True)
     assert 'name="station"' not in page and 'name="card_code"' not in page
     assert send_form(client, f"/en/c/{code}", station=None).status_code == 303
-    assert stored(empty_app) == [("roanne", 1)]
+    assert stored(empty_app) == [("roanne", "Premier tirage")]
 
 
 def test_the_pdf_has_a4_sheets_and_card_pages_with_the_cards_text(empty_app, tmp_path):
@@ -157,7 +161,7 @@ def test_closing_a_station_moves_its_open_requests_to_the_coordinator(app, clien
     # Its cards still get a request through, to the coordinator.
     response = send_form(client, f"/fr/c/{card_codes.printed(code)}", station=None)
     assert response.status_code == 303
-    assert stored(app)[-1] == (None, 1)
+    assert stored(app)[-1] == (None, "Commissariat de Roanne cards")
 
 
 def test_a_revoked_batch_still_reaches_the_coordinator(app, client):
@@ -170,7 +174,7 @@ def test_a_revoked_batch_still_reaches_the_coordinator(app, client):
     assert path == f"/fr/c/{card_codes.printed(code)}"
     assert 'class="note"' in client.get(path).get_data(as_text=True)
     assert send_form(client, path, station=None).status_code == 303
-    assert stored(app) == [(None, 1)]
+    assert stored(app) == [(None, "Commissariat de Firminy cards")]
     assert app.test_cli_runner().invoke(args=["card-revoke", code]).exit_code != 0
 
 
@@ -182,7 +186,7 @@ def test_old_signed_links_keep_working(app, client):
     assert old.startswith("/c/") and len(old) > 30
     path = client.get(old, headers={"Accept-Language": "fr"}).headers["Location"]
     assert send_form(client, path, station=None).status_code == 303
-    assert stored(app) == [("firminy", 1)]
+    assert stored(app) == [("firminy", "Commissariat de Firminy cards")]
 
 
 def test_the_code_typed_into_the_form_routes_the_same(app, client):
@@ -191,7 +195,7 @@ def test_the_code_typed_into_the_form_routes_the_same(app, client):
         db.session().commit()
     typed = code.lower().replace("0", "o")
     assert send_form(client, "/fr/", card_code=typed, station="unknown").status_code == 303
-    assert stored(app) == [("firminy", 1)]
+    assert stored(app) == [("firminy", "Commissariat de Firminy cards")]
 
 
 def test_an_unknown_code_is_no_code_at_all(app, client):
