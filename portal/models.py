@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .card_codes import new_code
 from .db import Base
 
 
@@ -90,12 +91,6 @@ class Station(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-def _new_short_code() -> str:
-    from .card_codes import new_code  # the alphabet lives with the rest of the code rules
-
-    return new_code()
-
-
 class CardBatch(Base):
     __tablename__ = "card_batch"
     __table_args__ = (Index("ix_card_batch_short_code", "short_code", unique=True),)
@@ -103,7 +98,7 @@ class CardBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
     # Printed on the cards and typed by people: random, so it tells nothing of ids or stations.
-    short_code: Mapped[str] = mapped_column(String(8), default=_new_short_code)
+    short_code: Mapped[str] = mapped_column(String(8), default=new_code)
     label: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -173,3 +173,9 @@ def describe(station: Station) -> dict[str, Any]:
         "calling_hours": station.calling_hours,
         "active": station.active,
     }
+
+
+def open_station_id(station_id: int) -> int | None:
+    """The station a request goes to, or None (the coordinator) when the station is closed."""
+    station = db.session().get(Station, station_id)
+    return station.id if station is not None and station.active else None
