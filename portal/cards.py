@@ -139,6 +139,11 @@ def replace_batch(batch: CardBatch, actor: StaffUser | None = None) -> CardBatch
     return new_batch(batch.station, batch.label, actor)
 
 
+def batch_by_id(batch_id: int) -> CardBatch | None:
+    """The batch with this id (the back office's addresses name batches by id)."""
+    return db.session().get(CardBatch, batch_id)
+
+
 def batch_by_code(text: str) -> CardBatch | None:
     """The batch a printed (or typed) short code names."""
     code = card_codes.normalise(text)

@@ -9,8 +9,16 @@ from typing import Any
 import phonenumbers
 from sqlalchemy import func, select
 
-from . import audit, db
-from .models import OPEN_STATUSES, CallbackRequest, StaffUser, Station, StationKind
+from . import access, audit, db
+from .models import (
+    OPEN_STATUSES,
+    CallbackRequest,
+    Role,
+    StaffUser,
+    Station,
+    StationKind,
+    staff_station,
+)
 
 
 class UnknownStation(LookupError):
@@ -22,7 +30,6 @@ class UnknownStation(LookupError):
 
 
 def find_by_code(code: str) -> Station | None:
-    """The station with this code, or None."""
     return db.session().scalars(select(Station).where(Station.code == code)).first()
 
 
@@ -32,6 +39,49 @@ def station_by_code(code: str) -> Station:
     if station is None:
         raise UnknownStation(code)
     return station
+
+
+def station_by_id(station_id: int | None) -> Station | None:
+    """The station with this id; None for none (a request routed to the coordinator)."""
+    return db.session().get(Station, station_id) if station_id else None
+
+
+def all_stations() -> list[Station]:
+    """Every station, open or closed, in name order (lists and filters of the back office)."""
+    return list(db.session().scalars(select(Station).order_by(Station.name)))
+
+
+def stations_with_codes(codes: list[str]) -> list[Station]:
+    """The stations with these codes; fewer than asked when some code is unknown."""
+    return list(db.session().scalars(select(Station).where(Station.code.in_(codes))))
+
+
+def visible_stations(user: StaffUser) -> list[Station]:
+    """The stations whose requests this user may see, in name order."""
+    query = select(Station).order_by(Station.name)
+    visible = access.visible_station_ids(user)
+    if visible is not None:
+        query = query.where(Station.id.in_(visible))
+    return list(db.session().scalars(query))
+
+
+def active_stations() -> dict[str, tuple[int, str]]:
+    """The stations the public form offers, by code: (id, name), in name order."""
+    rows = db.session().execute(
+        select(Station.code, Station.id, Station.name).where(Station.active).order_by(Station.name)
+    )
+    return {code: (ident, name) for code, ident, name in rows}
+
+
+def stations_without_social_worker() -> list[Station]:
+    """Active stations that no active social worker covers: their requests wait for the admins."""
+    covered = (
+        select(staff_station.c.station_id)
+        .join(StaffUser, StaffUser.id == staff_station.c.staff_id)
+        .where(StaffUser.active, StaffUser.role == Role.INTERVENANT.value)
+    )
+    query = select(Station).where(Station.active, Station.id.not_in(covered))
+    return list(db.session().scalars(query.order_by(Station.name)))
 
 
 class StationError(ValueError):
@@ -144,12 +194,6 @@ def reopen_station(station: Station, actor: StaffUser | None = None) -> None:
     station.active = True
     db.session().flush()
     audit.record("station_reopen", actor, target=f"station:{station.code}")
-
-
-def all_stations() -> list[Station]:
-    """Every station, open ones first, then by name."""
-    query = select(Station).order_by(Station.active.desc(), Station.name)
-    return list(db.session().scalars(query))
 
 
 def open_request_counts() -> dict[int, int]:

@@ -6,10 +6,11 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import cards, db, stations
+from .. import cards, stations
+from ..access import Area
 from ..card_print import card_pdf
-from ..models import CardBatch, Role, Station
-from . import bp, roles
+from ..models import CardBatch, Station
+from .blueprint import area, bp
 from .forms import ConfirmForm
 from .station_forms import KIND_LABELS, BatchForm, NewStationForm, StationForm
 
@@ -32,7 +33,7 @@ def _station_or_404(code: str) -> Station:
 
 
 def _batch_or_404(batch_id: int) -> CardBatch:
-    batch = db.session().get(CardBatch, batch_id)
+    batch = cards.batch_by_id(batch_id)
     if batch is None:
         abort(404)
     return batch
@@ -49,7 +50,6 @@ def _details(form: StationForm) -> stations.StationDetails:
 
 
 def _show_refusal(form: StationForm, exc: stations.StationError) -> None:
-    db.session().rollback()
     getattr(form, exc.field, form.name).errors.append(STATION_ERRORS[exc.code]())
 
 
@@ -59,7 +59,7 @@ def station_kind_label(kind: str) -> str:
 
 
 @bp.get("/stations")
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def station_list() -> ResponseReturnValue:
     page = render_template(
         "staff/stations.html",
@@ -70,7 +70,7 @@ def station_list() -> ResponseReturnValue:
 
 
 @bp.route("/stations/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def new_station() -> ResponseReturnValue:
     form = NewStationForm()
     if form.validate_on_submit():
@@ -79,7 +79,6 @@ def new_station() -> ResponseReturnValue:
         except stations.StationError as exc:
             _show_refusal(form, exc)
         else:
-            db.session().commit()
             flash(_("Station created."))
             return redirect(url_for("staff.station_detail", code=station.code), 303)
     page = render_template("staff/station_new.html", form=form)
@@ -87,7 +86,7 @@ def new_station() -> ResponseReturnValue:
 
 
 @bp.route("/stations/<code>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def station_detail(code: str) -> ResponseReturnValue:
     station = _station_or_404(code)
     form = StationForm(obj=None if request.method == "POST" else station)
@@ -97,7 +96,6 @@ def station_detail(code: str) -> ResponseReturnValue:
         except stations.StationError as exc:
             _show_refusal(form, exc)
         else:
-            db.session().commit()
             flash(_("Changes saved."))
             return redirect(url_for("staff.station_detail", code=station.code), 303)
     return _station_page(station, form, BatchForm(formdata=None))
@@ -119,7 +117,7 @@ def _station_page(station: Station, form: StationForm, batch_form: BatchForm) ->
 
 
 @bp.post("/stations/<code>/close")
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def close_station(code: str) -> ResponseReturnValue:
     station = _station_or_404(code)
     if not ConfirmForm().validate_on_submit():
@@ -127,16 +125,14 @@ def close_station(code: str) -> ResponseReturnValue:
     try:
         moved = stations.close_station(station, g.staff)
     except stations.StationError:
-        db.session().rollback()
         flash(_("This station is already closed."), "error")
     else:
-        db.session().commit()
         flash(_("Station closed; %(count)d open request(s) moved to your queue.", count=moved))
     return redirect(url_for("staff.station_detail", code=station.code), 303)
 
 
 @bp.post("/stations/<code>/reopen")
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def reopen_station(code: str) -> ResponseReturnValue:
     station = _station_or_404(code)
     if not ConfirmForm().validate_on_submit():
@@ -144,28 +140,26 @@ def reopen_station(code: str) -> ResponseReturnValue:
     try:
         stations.reopen_station(station, g.staff)
     except stations.StationError:
-        db.session().rollback()
+        pass  # already open: the page shows it
     else:
-        db.session().commit()
         flash(_("Station reopened."))
     return redirect(url_for("staff.station_detail", code=station.code), 303)
 
 
 @bp.post("/stations/<code>/batches")
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def new_batch(code: str) -> ResponseReturnValue:
     station = _station_or_404(code)
     batch_form = BatchForm()
     if not batch_form.validate_on_submit():
         return _station_page(station, StationForm(obj=station, formdata=None), batch_form)
     cards.new_batch(station, batch_form.label.data or "", g.staff)
-    db.session().commit()
     flash(_("New card batch made."))
     return redirect(url_for("staff.station_detail", code=station.code), 303)
 
 
 @bp.post("/batches/<int:batch_id>/revoke")
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def revoke_batch(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     if not ConfirmForm().validate_on_submit():
@@ -173,28 +167,25 @@ def revoke_batch(batch_id: int) -> ResponseReturnValue:
     try:
         cards.revoke_batch(batch, g.staff)
     except cards.CardError:
-        db.session().rollback()
         flash(_("This batch is already revoked."), "error")
     else:
-        db.session().commit()
         flash(_("Batch revoked: its cards now reach your queue."))
     return redirect(url_for("staff.station_detail", code=batch.station.code), 303)
 
 
 @bp.post("/batches/<int:batch_id>/replace")
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def replace_batch(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     cards.replace_batch(batch, g.staff)
-    db.session().commit()
     flash(_("Replacement batch made; the old one is revoked."))
     return redirect(url_for("staff.station_detail", code=batch.station.code), 303)
 
 
 @bp.get("/batches/<int:batch_id>/cards.pdf")
-@roles(Role.ADMIN)
+@area(Area.STATIONS)
 def batch_pdf(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
     response = Response(card_pdf(batch), mimetype="application/pdf")
