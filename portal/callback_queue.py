@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from . import db
+from . import coverage, db
 from .models import (
     OPEN_STATUSES,
     CallbackRequest,
@@ -22,7 +22,6 @@ from .models import (
     Role,
     StaffUser,
     Station,
-    staff_station,
 )
 from .windows import slot_bit
 
@@ -269,14 +268,8 @@ def same_number_counts(requests: list[CallbackRequest]) -> dict[str, int]:
 
 
 def stations_without_social_worker() -> list[Station]:
-    """Active stations that no active social worker covers: their requests wait for the admins."""
-    covered = (
-        select(staff_station.c.station_id)
-        .join(StaffUser, StaffUser.id == staff_station.c.staff_id)
-        .where(StaffUser.active, StaffUser.role == Role.INTERVENANT.value)
-    )
-    query = select(Station).where(Station.active, Station.id.not_in(covered))
-    return list(db.session().scalars(query.order_by(Station.name)))
+    """Active stations that no social worker who has ever logged in covers."""
+    return coverage.station_coverage().uncovered
 
 
 def release_requests_of(user: StaffUser) -> int:

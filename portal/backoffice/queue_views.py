@@ -10,7 +10,7 @@ from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import callback_queue, casework, db
+from .. import callback_queue, casework, coverage, db
 from ..models import CallbackRequest, Role, StaffUser, Station, utcnow
 from ..timezone import PARIS
 from ..windows import is_safe_now, next_safe_start, safe_until, window_label
@@ -127,9 +127,7 @@ def home() -> ResponseReturnValue:
         recent_days=callback_queue.RECENT_DAYS,
         same_number=callback_queue.same_number_counts(page.requests),
         stale_before=stale_before,
-        uncovered=callback_queue.stations_without_social_worker()
-        if g.staff.role == Role.ADMIN
-        else [],
+        coverage=coverage.station_coverage() if g.staff.role == Role.ADMIN else None,
     )
 
 
