@@ -315,6 +315,8 @@ class PublishedRow:
     group: Any
     counts: dict[str, int | None]
     median_hours: float | None
+    # A median exists but is withheld (fewer than SMALL_COUNT values), rather than no call yet.
+    median_withheld: bool
     suppressed: bool
 
 
@@ -354,8 +356,10 @@ def publish(breakdown: Breakdown, total: Tally) -> tuple[list[PublishedRow], Pub
 
 def _row(group: Any, counts: dict[str, int | None], tally: Tally) -> PublishedRow:
     median = published_median(tally.hours)
-    withheld = None in counts.values() or (median is None and bool(tally.hours))
-    return PublishedRow(group, counts, median, withheld)
+    median_withheld = median is None and bool(tally.hours)
+    return PublishedRow(
+        group, counts, median, median_withheld, None in counts.values() or median_withheld
+    )
 
 
 def station_names(no_station: str) -> dict[int, str]:
