@@ -109,6 +109,15 @@ class AuditFilterForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9._-]*$", message=_l("Type a username, e.g. m.dumont.")),
         ],
     )
+    person = SelectField(_l("Person"), validators=[Optional()])
+    reference = StringField(
+        _l("Request reference"),
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9 -]*$", message=_l("Type a reference, e.g. K7M-2QX-9.")),
+        ],
+    )
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
 

@@ -43,3 +43,9 @@ def staff_menu() -> list[MenuItem]:
 @bp.app_template_global()
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
+
+
+@bp.app_template_global()
+def may_open(endpoint: str) -> bool:
+    """Whether the current person's role opens a menu page, for links to it from other pages."""
+    return any(g.staff.role in allowed for name, _label, allowed in MENU if name == endpoint)
