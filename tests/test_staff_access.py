@@ -45,6 +45,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.activate_user": ADMIN,
     "staff.reset_user": ADMIN,
     "staff.audit_log": ADMIN,
+    "staff.audit_csv": ADMIN,
     "staff.stats": ADMIN,
     "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,

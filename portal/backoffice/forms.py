@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -27,6 +28,15 @@ ROLE_LABELS = {
     Role.INTERVENANT.value: _l("Social worker"),
     Role.REFERRER.value: _l("Police officer or gendarme (referrals only)"),
     Role.PARTNER.value: _l("Partner association (directory only)"),
+}
+# What each role opens, said before a role is changed.
+ROLE_POWERS = {
+    Role.ADMIN.value: _l(
+        "Every request of every station, staff accounts, the audit log, statistics, the directory."
+    ),
+    Role.INTERVENANT.value: _l("The requests of their stations, and the directory."),
+    Role.REFERRER.value: _l("Referring a person into their stations' queue; nothing else."),
+    Role.PARTNER.value: _l("The professional directory only."),
 }
 
 
@@ -80,6 +90,8 @@ class EditUserForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     stations = MultiCheckboxField(_l("Stations"))
+    # The new role, once the coordinator has seen what changing it does.
+    role_confirmed = HiddenField(validators=[Optional(), Length(max=16)])
 
 
 class UserForm(EditUserForm):
