@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from portal import accounts, db
 from portal.db import Base
 from portal.directory.demo import create_demo_directory
-from portal.models import Role
+from portal.models import DirectoryCorrection, Role
 
 ANONYMOUS = "anonymous"
 ADMIN = {Role.ADMIN.value}
@@ -46,6 +46,10 @@ ACCESS: dict[str, set[str]] = {
     "staff.reset_user": ADMIN,
     "staff.audit_log": ADMIN,
     "staff.audit_csv": ADMIN,
+    "staff.directory_correction": DIRECTORY_READERS,
+    "staff.directory_corrections": ADMIN,
+    "staff.directory_correction_accept": ADMIN,
+    "staff.directory_correction_refuse": ADMIN,
     "staff.stats": ADMIN,
     "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,
@@ -86,6 +90,7 @@ class Samples:
     invitation_token: str
     request_id: int
     entry_id: int
+    correction_id: int
 
 
 # URL variable -> the value to put in it, taken from records made for the test.
@@ -94,6 +99,7 @@ SAMPLES: dict[str, Callable[[Samples], Any]] = {
     "token": lambda s: s.invitation_token,
     "request_id": lambda s: s.request_id,
     "entry_id": lambda s: s.entry_id,
+    "correction_id": lambda s: s.correction_id,
 }
 
 
@@ -138,9 +144,17 @@ def samples(
         link = accounts.invitation_link(pending)
         db.session().commit()
         entry_id = create_demo_directory()[0].id
+        correction = DirectoryCorrection(entry_id=entry_id, changes={"phone": "3919"})
+        db.session().add(correction)
+        db.session().commit()
+        correction_id = correction.id
     token = link.rsplit("/", 1)[1]
     return Samples(
-        other_user_id=other.id, invitation_token=token, request_id=request.id, entry_id=entry_id
+        other_user_id=other.id,
+        invitation_token=token,
+        request_id=request.id,
+        entry_id=entry_id,
+        correction_id=correction_id,
     )
 
 

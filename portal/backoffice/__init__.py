@@ -62,6 +62,7 @@ from ..directory import staff_views as _directory_views  # noqa: E402,F401
 from . import (  # noqa: E402,F401
     accounts_views,
     audit_views,
+    directory_corrections_views,
     login_views,
     menu,
     queue_views,
