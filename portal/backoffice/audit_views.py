@@ -16,7 +16,7 @@ from ..audit import EventFilter, ReadableEvent
 from ..models import AuditEvent, Role, StaffUser
 from ..timezone import PARIS, paris_today
 from . import bp, roles
-from .forms import ATTEMPT_LABELS, KNOWN_LABELS, OUTCOME_LABELS, AuditFilterForm
+from .forms import ATTEMPT_LABELS, KNOWN_LABELS, OUTCOME_LABELS, ROLE_LABELS, AuditFilterForm
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000
@@ -94,10 +94,14 @@ def _value_words(key: str, value: object) -> str:
         return str(ATTEMPT_LABELS.get(value) or OUTCOME_LABELS.get(value) or value)
     if key == "known" and isinstance(value, str):
         return str(KNOWN_LABELS.get(value, value))
+    if key == "role" and isinstance(value, str):
+        return str(ROLE_LABELS.get(value, value))
     if isinstance(value, list):
         return ", ".join(map(str, value))
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_value_words(k, v)}" for k, v in value.items())
+        return "; ".join(
+            f"{DETAIL_LABELS.get(k, k)}: {_value_words(k, v)}" for k, v in value.items()
+        )
     return str(value)
 
 

@@ -135,10 +135,12 @@ def _period_label(month: dt.date, quarterly: bool, for_csv: bool) -> str:
     return f"{month:%Y-%m}" if for_csv else format_date(month, "MMMM yyyy")
 
 
-def _group_label(dimension: str, key: Any, selection: Selection, for_csv: bool) -> str:
+def _group_label(
+    dimension: str, key: Any, selection: Selection, for_csv: bool, stations: dict[int, str]
+) -> str:
     """What a group is called for people: a station's name, a month, a language."""
     if dimension == "station":
-        return reporting.station_names(_("No station")).get(key, "")
+        return stations.get(key, "")
     if dimension == "period":
         return _period_label(key, selection.quarterly, for_csv)
     if dimension == "source":
@@ -165,6 +167,7 @@ def _tables(selection: Selection, for_csv: bool = False) -> list[Table]:
         "outcome": list(reporting.OUTCOME_KEYS),
     }
     breakdowns, total = reporting.breakdowns(facts, expected, selection.quarterly)
+    stations = reporting.station_names(_("No station"))
     tables = []
     for breakdown in breakdowns:
         rows, total_row = reporting.publish(breakdown, total)
@@ -172,7 +175,8 @@ def _tables(selection: Selection, for_csv: bool = False) -> list[Table]:
         if breakdown.dimension == "period" and selection.quarterly:
             caption = _l("By quarter")
         labelled = [
-            (_group_label(breakdown.dimension, row.group, selection, for_csv), row) for row in rows
+            (_group_label(breakdown.dimension, row.group, selection, for_csv, stations), row)
+            for row in rows
         ]
         tables.append(Table(breakdown.dimension, str(caption), labelled, total_row))
     return tables
