@@ -148,8 +148,8 @@ def _names(events: list[AuditEvent]) -> dict[str, str]:
         names.update((f"request:{i}", ref) for i, ref in session.execute(query))
     uids = {v.split(":", 1)[1] for v in mentioned if v.startswith("directory:")}
     if uids:
-        query = select(DirectoryEntry.uid, DirectoryEntry.name).where(DirectoryEntry.uid.in_(uids))
-        names.update((f"directory:{uid}", name) for uid, name in session.execute(query))
+        listed = select(DirectoryEntry.uid, DirectoryEntry.name).where(DirectoryEntry.uid.in_(uids))
+        names.update((f"directory:{uid}", name) for uid, name in session.execute(listed))
     return names
 
 

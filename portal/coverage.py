@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 
@@ -27,7 +28,7 @@ class Coverage:
         return bool(self.nobody or self.only_invited)
 
 
-def _stations_of(logged_in: bool | None) -> Select:
+def _stations_of(logged_in: bool | None) -> Select[Any]:
     """Station ids with an active social worker; logged_in narrows to those who did or did not."""
     query = (
         select(staff_station.c.station_id)

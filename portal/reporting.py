@@ -96,7 +96,9 @@ def _paris(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC).astimezone(PARIS)
 
 
-def _working_spans(begin: dt.datetime, hours: tuple[dt.time, dt.time]) -> Iterator[tuple]:
+def _working_spans(
+    begin: dt.datetime, hours: tuple[dt.time, dt.time]
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
     """Each working day's opening span from the day of `begin` on, in Paris time."""
     day = begin.date()
     while True:

@@ -159,7 +159,7 @@ def _tables(selection: Selection, for_csv: bool = False) -> list[Table]:
     facts = reporting.request_facts(
         selection.period, selection.station_id, dt.datetime.now(dt.UTC), _rule()
     )
-    expected = {
+    expected: dict[str, list[Any]] = {
         "station": reporting.station_order(selection.station_id),
         "period": reporting.period_groups(selection.period, selection.quarterly),
         "source": [s.value for s in RequestSource],
