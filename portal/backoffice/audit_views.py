@@ -76,17 +76,25 @@ def _paris_midnight(day: dt.date) -> dt.datetime:
     return start.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def who(item: ReadableEvent) -> str:
+    """Who acted: a person's display name, the system (commands), or someone unknown."""
+    if item.actor == "system":
+        return _("The system")
+    return item.actor if item.actor not in ("-", "") else _("Someone unknown")
+
+
 def sentence(item: ReadableEvent) -> str:
     """What happened, in the reader's language; an action without words says its name."""
-    who = item.actor if item.actor not in ("-", "") else _("Someone unknown")
-    if item.actor == "system":
-        who = _("The system")
+    who_did = who(item)
     words = ACTION_WORDS.get(item.event.action)
     if words is None:
         return _(
-            "%(who)s: %(action)s on %(what)s", who=who, action=item.event.action, what=item.target
+            "%(who)s: %(action)s on %(what)s",
+            who=who_did,
+            action=item.event.action,
+            what=item.target,
         )
-    return str(words) % {"who": who, "what": item.target}
+    return str(words) % {"who": who_did, "what": item.target}
 
 
 def _value_words(key: str, value: object) -> str:
@@ -167,6 +175,7 @@ def audit_log() -> ResponseReturnValue:
         "staff/audit.html",
         form=form,
         items=items,
+        who=who,
         sentence=sentence,
         details=details,
         more=more,
@@ -186,7 +195,7 @@ def audit_csv() -> ResponseReturnValue:
     lines = [[_("When"), _("Who"), _("What happened"), _("Details"), _("Action"), _("Event")]]
     for item in items:
         when = format_datetime(item.event.created_at, "yyyy-MM-dd HH:mm:ss")
-        row = [when, item.actor, sentence(item), details(item), item.event.action]
+        row = [when, who(item), sentence(item), details(item), item.event.action]
         lines.append([*row, str(item.event.id)])
     name = f"audit-{paris_today().isoformat()}.csv"
     response = Response("\ufeff" + csv_safe.write_rows(lines), mimetype="text/csv")
