@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from . import db
 from .models import AuditEvent, AuditHead, CallbackRequest, DirectoryEntry, StaffUser, utcnow
+from .timezone import PARIS
 
 GENESIS = "0" * 64
 
@@ -110,6 +111,25 @@ def verify_chain(batch: int = 1000) -> BrokenLink | None:
     return None
 
 
+def people() -> list[tuple[int, str, str]]:
+    """Every staff member by display name, for the search form's list: id, name, username."""
+    query = select(StaffUser.id, StaffUser.display_name, StaffUser.username)
+    rows = db.session().execute(query.order_by(StaffUser.display_name))
+    return [(ident, name, username) for ident, name, username in rows]
+
+
+def action_names() -> list[str]:
+    """Every action the log holds, for the search form's list."""
+    query = select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    return list(db.session().scalars(query))
+
+
+def _paris_midnight(day: dt.date) -> dt.datetime:
+    """The start of a day as people read it (Paris time), in the naive UTC that is stored."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=PARIS)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 # --- Reading the log as people do: names and references, not the code's identifiers. ---
 
 
@@ -173,8 +193,9 @@ class EventFilter:
     actor_username: str = ""
     person_id: int | None = None
     reference: str = ""
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    # Paris days, both included.
+    since: dt.date | None = None
+    until: dt.date | None = None
     before_id: int | None = None
 
 
@@ -203,9 +224,10 @@ def events(wanted: EventFilter, limit: int) -> list[AuditEvent]:
         found = request_by_reference(wanted.reference)
         query = query.where(AuditEvent.target == (f"request:{found.id}" if found else "-"))
     if wanted.since:
-        query = query.where(AuditEvent.created_at >= wanted.since)
+        query = query.where(AuditEvent.created_at >= _paris_midnight(wanted.since))
     if wanted.until:
-        query = query.where(AuditEvent.created_at < wanted.until)
+        end = _paris_midnight(wanted.until + dt.timedelta(days=1))
+        query = query.where(AuditEvent.created_at < end)
     if wanted.before_id:
         query = query.where(AuditEvent.id < wanted.before_id)
     return list(db.session().scalars(query.limit(limit)))

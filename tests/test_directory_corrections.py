@@ -27,6 +27,7 @@ SHELTER_SECRETS = ("impasse des Glycines", "42100")
 def directory(app: Flask) -> Flask:
     with app.app_context():
         create_demo_directory()
+        db.session().commit()
     return app
 
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from .. import audit, csv_safe, db
+from .. import audit, csv_safe
+from ..access import Area
 from ..audit import EventFilter, ReadableEvent
-from ..models import AuditEvent, Role, StaffUser
-from ..timezone import PARIS, paris_today
-from . import bp, roles
+from ..timezone import paris_today
+from .blueprint import area, bp
 from .forms import ATTEMPT_LABELS, KNOWN_LABELS, OUTCOME_LABELS, ROLE_LABELS, AuditFilterForm
 
 PAGE_SIZE = 50
@@ -70,12 +67,6 @@ DETAIL_LABELS = {
 }
 
 
-def _paris_midnight(day: dt.date) -> dt.datetime:
-    """The start of a day as the page shows it (Paris time), in the naive UTC that is stored."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=PARIS)
-    return start.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def who(item: ReadableEvent) -> str:
     """Who acted: a person's display name, the system (commands), or someone unknown."""
     if item.actor == "system":
@@ -123,12 +114,7 @@ def details(item: ReadableEvent) -> str:
 
 
 def _people() -> list[tuple[str, str]]:
-    rows = db.session().execute(
-        select(StaffUser.id, StaffUser.display_name, StaffUser.username).order_by(
-            StaffUser.display_name
-        )
-    )
-    return [(str(i), f"{name} ({username})") for i, name, username in rows]
+    return [(str(i), f"{name} ({username})") for i, name, username in audit.people()]
 
 
 def _action_label(action: str) -> str:
@@ -138,8 +124,7 @@ def _action_label(action: str) -> str:
 
 def _filter_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    actions = db.session().scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    form.action.choices = [("", "—")] + [(a, _action_label(a)) for a in actions]
+    form.action.choices = [("", "—")] + [(a, _action_label(a)) for a in audit.action_names()]
     form.person.choices = [("", "—"), *_people()]
     return form
 
@@ -147,14 +132,13 @@ def _filter_form() -> AuditFilterForm:
 def _wanted(form: AuditFilterForm) -> EventFilter | None:
     if not form.validate():
         return None
-    until = form.until.data + dt.timedelta(days=1) if form.until.data else None
     return EventFilter(
         action=form.action.data or "",
         actor_username=form.actor.data or "",
         person_id=int(form.person.data) if form.person.data else None,
         reference=form.reference.data or "",
-        since=_paris_midnight(form.since.data) if form.since.data else None,
-        until=_paris_midnight(until) if until else None,
+        since=form.since.data,
+        until=form.until.data,
         before_id=request.args.get("before", type=int),
     )
 
@@ -164,7 +148,7 @@ def _filter_args(form: AuditFilterForm) -> dict[str, str]:
 
 
 @bp.get("/audit")
-@roles(Role.ADMIN)
+@area(Area.AUDIT)
 def audit_log() -> ResponseReturnValue:
     form = _filter_form()
     wanted = _wanted(form)
@@ -185,7 +169,7 @@ def audit_log() -> ResponseReturnValue:
 
 
 @bp.get("/audit.csv")
-@roles(Role.ADMIN)
+@area(Area.AUDIT)
 def audit_csv() -> ResponseReturnValue:
     form = _filter_form()
     wanted = _wanted(form)

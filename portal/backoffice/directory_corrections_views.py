@@ -6,21 +6,21 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import db
+from .. import access, db
+from ..access import Area
 from ..directory import corrections, entries
 from ..directory.forms import CorrectionForm
-from ..models import DirectoryCorrection, DirectoryEntry, Role
-from . import bp, roles
+from ..models import DirectoryCorrection, DirectoryEntry
+from .blueprint import area, bp
 from .forms import ConfirmForm
 
-PROPOSERS = (Role.ADMIN, Role.INTERVENANT, Role.PARTNER)
 # A shelter's address is never shown to those who propose, so it cannot be corrected by them.
 ADDRESS_FIELDS = ("address", "postcode", "commune")
 
 
 def _entry_or_404(entry_id: int) -> DirectoryEntry:
     entry = db.session().get(DirectoryEntry, entry_id)
-    if entry is None or (entry.hidden and g.staff.role != Role.ADMIN):
+    if entry is None or (entry.hidden and not access.is_coordinator(g.staff)):
         abort(404)
     return entry
 
@@ -39,7 +39,7 @@ def _form_for(entry: DirectoryEntry) -> CorrectionForm:
 
 
 @bp.route("/directory/<int:entry_id>/correction", methods=["GET", "POST"])
-@roles(*PROPOSERS)
+@area(Area.DIRECTORY)
 def directory_correction(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     form = _form_for(entry)
@@ -53,7 +53,6 @@ def directory_correction(entry_id: int) -> ResponseReturnValue:
         except corrections.NothingChanged:
             form.note.errors.append(_("Change a field or write a note."))
         else:
-            db.session().commit()
             flash(_("Thank you: the coordinator will check your correction."))
             return redirect(url_for("staff.directory"), 303)
     status = 400 if form.is_submitted() else 200
@@ -61,7 +60,7 @@ def directory_correction(entry_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/directory/corrections")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_corrections() -> ResponseReturnValue:
     waiting = corrections.pending()
     return render_template(
@@ -84,13 +83,10 @@ def _decide(correction_id: int, accept: bool) -> ResponseReturnValue:
         else:
             corrections.refuse(correction, g.staff)
     except corrections.AlreadyDecided:
-        db.session().rollback()
         flash(_("This correction was already decided."), "error")
     except entries.EntryInvalid:
-        db.session().rollback()
         flash(_("The entry changed since: this correction no longer fits. Refuse it."), "error")
     else:
-        db.session().commit()
         flash(
             _("Correction accepted: the entry is updated.") if accept else _("Correction refused.")
         )
@@ -98,12 +94,12 @@ def _decide(correction_id: int, accept: bool) -> ResponseReturnValue:
 
 
 @bp.post("/directory/corrections/<int:correction_id>/accept")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_correction_accept(correction_id: int) -> ResponseReturnValue:
     return _decide(correction_id, True)
 
 
 @bp.post("/directory/corrections/<int:correction_id>/refuse")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_correction_refuse(correction_id: int) -> ResponseReturnValue:
     return _decide(correction_id, False)

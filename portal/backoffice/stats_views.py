@@ -14,16 +14,16 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import MonthField, SelectField
 from wtforms.validators import Optional
 
-from .. import csv_safe, db, reporting
+from .. import csv_safe, reporting, stations
+from ..access import Area
 from ..i18n import language_name
-from ..models import RequestSource, Role, Station
+from ..models import RequestSource
 from ..reporting import FirstContactRule, Period, PublishedRow
 from ..timezone import paris_today
-from . import bp, roles
+from .blueprint import area, bp
 from .forms import OUTCOME_LABELS
 
 # The counted columns, in the order of the page and of the CSV; "overdue" is named with its limit.
@@ -95,10 +95,9 @@ class Table:
 
 def _filter_form() -> StatsFilterForm:
     form = StatsFilterForm(request.args)
-    stations = db.session().execute(select(Station.id, Station.name).order_by(Station.name))
     form.station.choices = [
         ("", _("All stations")),
-        *((str(ident), name) for ident, name in stations),
+        *((str(s.id), s.name) for s in stations.all_stations()),
         (str(reporting.NO_STATION), _("No station")),
     ]
     return form
@@ -136,11 +135,11 @@ def _period_label(month: dt.date, quarterly: bool, for_csv: bool) -> str:
 
 
 def _group_label(
-    dimension: str, key: Any, selection: Selection, for_csv: bool, stations: dict[int, str]
+    dimension: str, key: Any, selection: Selection, for_csv: bool, names: dict[int, str]
 ) -> str:
     """What a group is called for people: a station's name, a month, a language."""
     if dimension == "station":
-        return stations.get(key, "")
+        return names.get(key, "")
     if dimension == "period":
         return _period_label(key, selection.quarterly, for_csv)
     if dimension == "source":
@@ -167,7 +166,7 @@ def _tables(selection: Selection, for_csv: bool = False) -> list[Table]:
         "outcome": list(reporting.OUTCOME_KEYS),
     }
     breakdowns, total = reporting.breakdowns(facts, expected, selection.quarterly)
-    stations = reporting.station_names(_("No station"))
+    names = reporting.station_names(_("No station"))
     tables = []
     for breakdown in breakdowns:
         rows, total_row = reporting.publish(breakdown, total)
@@ -175,7 +174,7 @@ def _tables(selection: Selection, for_csv: bool = False) -> list[Table]:
         if breakdown.dimension == "period" and selection.quarterly:
             caption = _l("By quarter")
         labelled = [
-            (_group_label(breakdown.dimension, row.group, selection, for_csv, stations), row)
+            (_group_label(breakdown.dimension, row.group, selection, for_csv, names), row)
             for row in rows
         ]
         tables.append(Table(breakdown.dimension, str(caption), labelled, total_row))
@@ -240,7 +239,7 @@ def _refused(form: StatsFilterForm) -> ResponseReturnValue:
 
 
 @bp.get("/stats")
-@roles(Role.ADMIN)
+@area(Area.STATISTICS)
 def stats() -> ResponseReturnValue:
     form = _filter_form()
     selection = _selection(form)
@@ -278,7 +277,7 @@ def csv_lines(selection: Selection) -> list[list[str]]:
 
 
 @bp.get("/stats.csv")
-@roles(Role.ADMIN)
+@area(Area.STATISTICS)
 def stats_csv() -> ResponseReturnValue:
     form = _filter_form()
     selection = _selection(form)

@@ -74,10 +74,14 @@ def _decide(correction: DirectoryCorrection, status: str, actor: StaffUser) -> N
 
 
 def accept(correction: DirectoryCorrection, actor: StaffUser) -> list[str]:
-    """Apply the proposed values to the entry; returns the fields that changed."""
-    _decide(correction, ACCEPTED, actor)
+    """Apply the proposed values to the entry; returns the fields that changed. Checked first, so
+    that a refusal (AlreadyDecided, EntryInvalid) leaves both the entry and the correction as
+    they were."""
     entry = correction.entry
-    changed = entries.update_entry(entry, {**current_values(entry), **correction.changes}, actor)
+    values = {**current_values(entry), **correction.changes}
+    entries.clean_entry({**values, "uid": entry.uid})
+    _decide(correction, ACCEPTED, actor)
+    changed = entries.update_entry(entry, values, actor)
     audit.record("directory.accept", actor, f"directory:{entry.uid}", fields=sorted(changed))
     return changed
 
