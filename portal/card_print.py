@@ -107,7 +107,9 @@ def _fitted_size(pdf: FPDF, text: str, width: float, largest: float) -> float:
     return size
 
 
-def _line(pdf: FPDF, x: float, y: float, w: float, text: str, size: float, align="L") -> None:
+def _line(
+    pdf: FPDF, x: float, y: float, w: float, text: str, size: float, align: str = "L"
+) -> None:
     pdf.set_font("sans", size=size)
     pdf.set_xy(x, y)
     pdf.cell(w, size * 0.42, text, align=align)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from . import audit, card_codes, db
 from .models import CallbackRequest, CardBatch, StaffUser, Station, utcnow
+from .urls import public_url
 
 MAX_CODE_LENGTH = 120
 
@@ -74,16 +75,17 @@ def read_card(code: str) -> Card | None:
 
 def card_link(batch: CardBatch, lang: str | None = None) -> str:
     """The address printed on the card: the base URL and the short code (`…/K7M-2QX`)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     code = card_codes.printed(batch.short_code)
-    return f"{base}/{lang}/c/{code}" if lang else f"{base}/{code}"
+    if lang:
+        return public_url("public.card_form", lang=lang, code=code)
+    return public_url("public.short_card", code=code)
 
 
 def signed_card_link(batch: CardBatch, lang: str | None = None) -> str:
     """The long signed address the first cards carried; still read, no longer printed."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    prefix = f"/{lang}" if lang else ""
-    return f"{base}{prefix}/c/{card_code(batch)}"
+    if lang:
+        return public_url("public.card_form", lang=lang, code=card_code(batch))
+    return public_url("public.card_without_language", code=card_code(batch))
 
 
 class CardError(ValueError):
@@ -166,7 +168,7 @@ def request_counts(station: Station) -> dict[int, int]:
         .where(CardBatch.station_id == station.id)
         .group_by(CallbackRequest.card_batch_id)
     )
-    return {batch_id: count for batch_id, count in rows}
+    return {batch_id: count for batch_id, count in rows if batch_id is not None}
 
 
 def current_batch(station: Station, label: str | None = None) -> CardBatch:

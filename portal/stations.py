@@ -203,7 +203,7 @@ def open_request_counts() -> dict[int, int]:
         .where(CallbackRequest.status.in_(OPEN_STATUSES), CallbackRequest.station_id.isnot(None))
         .group_by(CallbackRequest.station_id)
     )
-    return {station_id: count for station_id, count in rows}
+    return {station_id: count for station_id, count in rows if station_id is not None}
 
 
 def describe(station: Station) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from .. import cards, stations
 from ..access import Area
 from ..card_print import card_pdf
+from ..fields import add_error
 from ..models import CardBatch, Station
 from .blueprint import area, bp
 from .forms import ConfirmForm
@@ -50,7 +51,7 @@ def _details(form: StationForm) -> stations.StationDetails:
 
 
 def _show_refusal(form: StationForm, exc: stations.StationError) -> None:
-    getattr(form, exc.field, form.name).errors.append(STATION_ERRORS[exc.code]())
+    add_error(getattr(form, exc.field, form.name), STATION_ERRORS[exc.code]())
 
 
 @bp.app_template_global()

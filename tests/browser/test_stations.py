@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import StaffAccount
+from helpers.live_server import LiveServer
+from helpers.staff import StaffAccount
 from playwright.sync_api import Page, expect
 
 from portal import db
 from portal.models import AuditEvent, CardBatch, Station
-
-from .conftest import LiveServer
 
 MAX_TABS = 80
 
