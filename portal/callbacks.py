@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import Connection, bindparam, insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from . import crypto, db, notify
+from . import crypto, db, notify, references
 from .models import OPEN_STATUSES, CallbackRequest, RequestSource, RequestStatus, utcnow
 from .windows import window_mask
 
@@ -75,8 +75,23 @@ def _names_differ(name: str | None, sibling_names: list[str | None]) -> bool:
     return any(other.casefold() != mine for other in others if other)
 
 
-def _new_reference() -> str:
-    return "R" + crypto.new_code(8).replace("-", "")
+# A new reference that happens to be taken already is drawn again, this many times at most.
+REFERENCE_DRAWS = 3
+
+
+def _insert(connection: Connection, values: dict[str, object]) -> int:
+    """Insert the request under a fresh reference, drawing another if that one is taken."""
+    for draw in range(REFERENCE_DRAWS):
+        try:
+            result = connection.execute(
+                _INSERT_REQUEST, {**values, "reference": references.new_reference()}
+            )
+        except IntegrityError:
+            if draw == REFERENCE_DRAWS - 1:
+                raise
+            continue
+        return int(result.inserted_primary_key[0])
+    raise AssertionError("unreachable")
 
 
 def submit_request(details: RequestDetails) -> Submitted:
@@ -100,7 +115,6 @@ def submit_request(details: RequestDetails) -> Submitted:
             if capped and details.source == RequestSource.SELF.value:
                 return Submitted(cancel_code=crypto.new_code(8), stored=False)
             values = {
-                "reference": _new_reference(),
                 "station_id": details.station_id,
                 "card_batch_id": details.card_batch_id,
                 "source": details.source,
@@ -123,8 +137,7 @@ def submit_request(details: RequestDetails) -> Submitted:
                 "duplicate_of_id": siblings[0][0] if siblings else None,
                 "name_conflict": _names_differ(details.name, [name for _id, name in siblings]),
             }
-            result = connection.execute(_INSERT_REQUEST, values)
-            request_id = result.inserted_primary_key[0]
+            request_id = _insert(connection, values)
     except SQLAlchemyError as exc:
         raise StorageError from exc
     notify.new_request(details.station_id, details.urgent)
@@ -137,6 +150,7 @@ def erase_personal_data(request: CallbackRequest) -> None:
     request.name_enc = None
     request.message_enc = None
     request.cover_story_enc = None
+    request.close_note_enc = None
     request.phone_index = None
     request.cancel_hash = None
     request.purged_at = utcnow()
