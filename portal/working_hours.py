@@ -117,3 +117,26 @@ def time_to_first_contact(
     if first_attempt_at is None:
         return None
     return working_time_between(created_at, first_attempt_at, hours)
+
+
+def latest_overdue_arrival(
+    now: dt.datetime,
+    limit_hours: float,
+    hours: tuple[dt.time, dt.time] = (DEFAULT_START, DEFAULT_END),
+) -> dt.datetime:
+    """The latest arrival that is overdue by now: `limit_hours` of working time back from now.
+
+    A request that arrived before it, and was never called, is overdue; one after it is not yet.
+    """
+    left = dt.timedelta(hours=limit_hours)
+    moment = _as_paris(now)
+    day = moment.date()
+    while True:
+        if is_working_day(day):
+            opens, closes = _day_span(day, hours)
+            hi = min(closes, moment)
+            if hi > opens:
+                if hi - opens >= left:
+                    return hi - left
+                left -= hi - opens
+        day -= dt.timedelta(days=1)

@@ -124,8 +124,11 @@ def act(
     """Send one action's form from the request page, as the browser would.
 
     The version is the one the page showed unless given; an action whose form is not on the page
-    (a tampered post) takes the page's CSRF token and the given version.
+    (a tampered post) takes the page's CSRF token and the given version. A closing is sent as
+    confirmed, unless `confirmed` says otherwise.
     """
+    if action == "close":
+        fields.setdefault("confirmed", "1")
     if page is None:
         page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     token = hidden_value(page, f"{action}-csrf_token") or hidden_value(page, "csrf_token")
@@ -273,7 +276,8 @@ def test_schedule_inside_a_safe_window(
     assert after["status"] == "in_progress" and after["assigned_to_id"] == monday_worker.id
     assert "request.schedule" in audit_actions(app, request_id)
     queue = text_of(client.get("/staff/"))
-    assert "Planned:" in queue
+    assert "Call planned: tomorrow 10:30" in queue
+    assert "Next safe window" not in queue  # the planned call lies in one: one answer, not two
 
 
 @pytest.mark.parametrize(
@@ -383,7 +387,9 @@ def test_an_erased_request_cannot_be_reopened(
         db.session().commit()
     before = state(app, request_id)
     coordinator = staff_client(app, login_as, make_staff("admin"))
-    response = act(coordinator, request_id, "reopen")
+    page = text_of(coordinator.get(f"/staff/requests/{request_id}"))
+    assert "Reopen" not in page  # never offered; sent anyway, it is refused
+    response = act(coordinator, request_id, "reopen", version=before["version"])
     assert response.status_code == 400
     assert "personal data was erased" in text_of(response)
     assert state(app, request_id) == before
@@ -480,7 +486,8 @@ def test_a_request_held_by_a_colleague_cannot_be_taken(
     colleague = staff_client(app, login_as, account)
     act(colleague, request_id, "take")
     before = state(app, request_id)
-    response = act(client, request_id, "take")
+    assert "Take this request" not in text_of(client.get(f"/staff/requests/{request_id}"))
+    response = act(client, request_id, "take", version=before["version"])
     assert response.status_code == 400
     assert "A colleague holds this request" in text_of(response)
     assert state(app, request_id) == before

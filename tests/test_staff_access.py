@@ -54,6 +54,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.request_attempt": CASEWORK,
     "staff.request_schedule": CASEWORK,
     "staff.request_close": CASEWORK,
+    "staff.request_clear_risk": CASEWORK,
     "staff.request_hand_over": CASEWORK,
     "staff.referral": REFERRER,
     "staff.referral_sent": REFERRER,

@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -162,11 +163,23 @@ class ScheduleForm(VersionedForm):
 
 
 class CloseForm(VersionedForm):
-    outcome = SelectField(_l("Outcome"), choices=list(OUTCOME_LABELS.items()))
+    """Closing: an outcome chosen on purpose (none is pre-selected), a note, then a confirmation."""
+
+    outcome = RadioField(
+        _l("How did it end?"),
+        choices=list(OUTCOME_LABELS.items()),
+        validators=[InputRequired(_l("Choose how the request ended."))],
+    )
     known = SelectField(
         _l("Already known to the Département's social services?"),
         choices=list(KNOWN_LABELS.items()),
     )
+    note = TextAreaField(
+        _l("Closing note (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
+    )
+    # Set by the confirmation step: the first sending only shows what will be recorded.
+    confirmed = HiddenField()
 
 
 class HandOverForm(VersionedForm):
