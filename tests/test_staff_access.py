@@ -58,6 +58,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.request_hand_over": CASEWORK,
     "staff.referral": REFERRER,
     "staff.referral_sent": REFERRER,
+    "staff.my_referrals": REFERRER,
     "staff.directory": DIRECTORY_READERS,
     "staff.directory_export": DIRECTORY_READERS,
     "staff.directory_recheck": ADMIN,

@@ -194,11 +194,32 @@ class ReferralForm(FlaskForm):
     name = StringField(_l("Name to ask for (optional)"), validators=[Optional(), Length(max=60)])
     windows = MultiCheckboxField(_l("When is it safe to call?"))
     call_language = SelectField(_l("Language of the call"))
+    voicemail_ok = BooleanField(_l("The social worker may leave a voicemail message"))
+    sms_ok = BooleanField(_l("The social worker may send a text message"))
+    sms_only = BooleanField(
+        _l("Text messages only: do not call"),
+        description=_l("For example if the person is deaf, or cannot speak safely."),
+    )
+    if_someone_else = StringField(
+        _l("What to say if someone else answers (optional)"),
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
+        description=_l("For example: a call about a parcel delivery."),
+    )
+    no_call_after = DateField(
+        _l("Do not call after this date (optional)"), validators=[Optional()], format="%Y-%m-%d"
+    )
     notes = TextAreaField(
         _l("Notes for the social worker (optional)"),
         validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
     )
-    urgent = BooleanField(_l("Urgent"))
+    urgent = BooleanField(
+        _l("Urgent"),
+        description=_l(
+            "Tick it when the person may be in danger again within days: the aggressor lives with "
+            "her or is about to come back, threats to kill, strangling, a weapon, children in "
+            "danger, pregnancy. Urgent referrals are called first. In immediate danger, call 17."
+        ),
+    )
     station = SelectField(_l("Station"))
     consent = BooleanField(
         _l("The person agreed to be called back by a social worker."),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import phonenumbers
-from flask import current_app, g, redirect, render_template, url_for
+import datetime as dt
+
+from flask import current_app, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import audit, db
+from .. import audit, db, referrals
 from ..callbacks import RequestDetails, StorageError, submit_request
 from ..i18n import language_name
 from ..models import RequestSource, Role
+from ..phone_numbers import parse_phone
+from ..timezone import paris_today
 from ..windows import SLOTS, window_label
 from . import bp, roles
 from .forms import ReferralForm
@@ -27,14 +30,24 @@ def _referral_form() -> ReferralForm:
 
 
 def _normalised_phone(form: ReferralForm) -> str | None:
-    try:
-        number = phonenumbers.parse(form.phone.data or "", "FR")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = parse_phone(form.phone.data)
+    if number is None:
         form.phone.errors.append(_("This phone number does not look right."))
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
+
+
+def _last_day(form: ReferralForm) -> bool:
+    """The do-not-call-after date, when given, is today or later, within three years."""
+    day = form.no_call_after.data
+    if day is None:
+        return True
+    if day < paris_today():
+        form.no_call_after.errors.append(_("Choose today or a later date."))
+        return False
+    if day > paris_today() + dt.timedelta(days=3 * 366):
+        form.no_call_after.errors.append(_("Choose a date in the next three years."))
+        return False
+    return True
 
 
 @bp.route("/referral", methods=["GET", "POST"])
@@ -45,7 +58,8 @@ def referral() -> ResponseReturnValue:
         phone = _normalised_phone(form)
         if not form.windows.data:
             form.windows.errors.append(_("Choose at least one time when it is safe to call."))
-        if phone and form.windows.data:
+        last_day_ok = _last_day(form)
+        if phone and form.windows.data and last_day_ok:
             details = RequestDetails(
                 phone_e164=phone,
                 call_language=form.call_language.data,
@@ -54,6 +68,11 @@ def referral() -> ResponseReturnValue:
                 urgent=form.urgent.data,
                 name=form.name.data or None,
                 message=form.notes.data or None,
+                voicemail_ok=form.voicemail_ok.data,
+                sms_ok=form.sms_ok.data or form.sms_only.data,
+                sms_only=form.sms_only.data,
+                cover_story=(form.if_someone_else.data or "").strip() or None,
+                do_not_call_after=form.no_call_after.data,
                 station_id=int(form.station.data),
                 source=RequestSource.REFERRAL.value,
                 referrer_id=g.staff.id,
@@ -64,6 +83,8 @@ def referral() -> ResponseReturnValue:
                 return render_template("staff/error.html", status=503, csrf=False), 503
             audit.record("referral.create", g.staff, target=f"request:{submitted.request_id}")
             db.session().commit()
+            # The receipt page reads the id from the signed session, never from the address.
+            session["referral_receipt"] = submitted.request_id
             return redirect(url_for("staff.referral_sent"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("staff/referral.html", form=form), status
@@ -72,4 +93,23 @@ def referral() -> ResponseReturnValue:
 @bp.get("/referral/sent")
 @roles(Role.REFERRER)
 def referral_sent() -> ResponseReturnValue:
-    return render_template("staff/referral_sent.html")
+    request_id = session.get("referral_receipt")
+    receipt = None
+    if isinstance(request_id, int):
+        receipt = referrals.receipt_for(g.staff, request_id)
+    return render_template(
+        "staff/referral_sent.html",
+        receipt=receipt,
+        windows=[window_label(w) for w in receipt.safe_windows] if receipt else [],
+        first_contact_hours=f"{float(current_app.config['FIRST_CONTACT_HOURS']):g}",
+    )
+
+
+@bp.get("/referrals")
+@roles(Role.REFERRER)
+def my_referrals() -> ResponseReturnValue:
+    return render_template(
+        "staff/referrals.html",
+        lines=referrals.referrals_of(g.staff),
+        limit=referrals.MY_REFERRALS_LIMIT,
+    )
