@@ -53,7 +53,7 @@ def send_at(app: Flask, time_machine: Any) -> Callable[..., int]:
         with app.app_context():
             details = callbacks.RequestDetails(
                 phone_e164=fields.pop("phone", None) or next(PHONES),
-                call_language="fr",
+                call_language=fields.pop("call_language", "fr"),
                 page_language="fr",
                 urgent=urgent,
                 safe_windows=SAFE if windows is None else windows,
