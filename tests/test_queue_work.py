@@ -13,7 +13,7 @@ import pytest
 from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
-from test_casework import act, audit_actions, state, text_of
+from test_casework import act, audit_actions, csrf_of, state, text_of
 from test_queue import LOOK_AT, look, rows, send_at  # noqa: F401  (fixtures)
 
 from portal import callbacks, db, references, working_hours
@@ -30,6 +30,18 @@ def queue_text(client: FlaskClient, query: str = "") -> dict[int, str]:
     return dict(rows(response.get_data(as_text=True)))
 
 
+def search(client: FlaskClient, typed: str) -> Any:
+    """Type into the search box and send it (by POST: a number stays out of the address)."""
+    token = csrf_of(client.get("/staff/").get_data(as_text=True))
+    return client.post("/staff/search", data={"q": typed, "csrf_token": token})
+
+
+def found(client: FlaskClient, typed: str) -> list[int]:
+    response = search(client, typed)
+    assert response.status_code == 200
+    return [ident for ident, _ in rows(response.get_data(as_text=True))]
+
+
 def test_search_finds_a_number_however_it_is_typed(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
@@ -39,9 +51,10 @@ def test_search_finds_a_number_however_it_is_typed(
     send_at(LOOK_AT - dt.timedelta(hours=1))
     send_at(LOOK_AT - dt.timedelta(hours=1), phone=NUMBER, station="roanne")
     worker = look(make_staff("intervenant", ["st-etienne"]))
+    assert 'method="post" action="/staff/search"' in text_of(worker.get("/staff/"))
     for typed in ("07 58 11 22 33", "0758112233", "+33 7 58 11 22 33", "0033 7.58.11.22.33"):
         # Not the other number, not another station's request from the same number.
-        assert list(queue_text(worker, f"?q={typed}")) == [mine], typed
+        assert found(worker, typed) == [mine], typed
 
 
 def test_search_by_reference_ignores_case_spaces_and_dashes(
@@ -58,8 +71,9 @@ def test_search_by_reference_ignores_case_spaces_and_dashes(
     )
     worker = look(make_staff("intervenant", ["st-etienne"]))
     typed = reference.replace("-", " ").lower()
-    assert list(queue_text(worker, f"?q={typed}")) == [wanted]
-    assert "No request found" in text_of(worker.get("/staff/?q=nothing-like-it"))
+    assert found(worker, typed) == [wanted]
+    assert "No request found" in text_of(search(worker, "nothing-like-it"))
+    assert search(worker, "").status_code == 400
 
 
 def test_an_older_reference_is_still_found(
@@ -73,7 +87,7 @@ def test_an_older_reference_is_still_found(
         db.session().get(CallbackRequest, older).reference = "R273FZ8TZ"
         db.session().commit()
     worker = look(make_staff("intervenant", ["st-etienne"]))
-    assert list(queue_text(worker, "?q=r273-fz8tz")) == [older]
+    assert found(worker, "r273-fz8tz") == [older]
 
 
 def state_reference(app: Flask, request_id: int) -> str:

@@ -48,6 +48,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.stats": ADMIN,
     "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,
+    "staff.queue_search": CASEWORK,
     "staff.request_take": CASEWORK,
     "staff.request_release": CASEWORK,
     "staff.request_reopen": CASEWORK,

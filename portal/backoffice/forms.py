@@ -186,6 +186,15 @@ class HandOverForm(VersionedForm):
     colleague = SelectField(_l("Hand over to"), coerce=int)
 
 
+class SearchForm(FlaskForm):
+    """A reference or a phone number, sent by POST: a number must not end up in an address."""
+
+    q = StringField(
+        _l("Reference or phone number"),
+        validators=[InputRequired(_l("Type a reference or a phone number.")), Length(max=40)],
+    )
+
+
 class ReferralForm(FlaskForm):
     phone = StringField(
         _l("Phone number of the person"),

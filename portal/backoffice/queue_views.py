@@ -24,6 +24,7 @@ from .forms import (
     CloseForm,
     HandOverForm,
     ScheduleForm,
+    SearchForm,
     VersionedForm,
 )
 
@@ -167,10 +168,23 @@ def home() -> ResponseReturnValue:
         return redirect(url_for("staff.referral"))
     if g.staff.role == Role.PARTNER:
         return render_template("staff/home.html")
+    return _queue_page()
+
+
+@bp.post("/search")
+@roles(Role.ADMIN, Role.INTERVENANT)
+def queue_search() -> ResponseReturnValue:
+    """Search by reference or number, by POST: a number never sits in an address or a log."""
+    form = SearchForm()
+    if not form.validate_on_submit():
+        return _queue_page(status_code=400)
+    return _queue_page(search=(form.q.data or "").strip())
+
+
+def _queue_page(search: str = "", status_code: int = 200) -> ResponseReturnValue:
     status = _choice("status", callback_queue.STATUS_FILTERS)
     sort = _choice("sort", callback_queue.SORTS)
     mine = request.args.get("mine") == "1"
-    search = request.args.get("q", "").strip()[:40]
     station_id = _station_filter()
     now = dt.datetime.now(dt.UTC)
     if search:
@@ -205,7 +219,8 @@ def home() -> ResponseReturnValue:
         uncovered=callback_queue.stations_without_social_worker()
         if g.staff.role == Role.ADMIN
         else [],
-    )
+        search_form=SearchForm(formdata=None, q=search),
+    ), status_code
 
 
 SORT_LABELS = {
