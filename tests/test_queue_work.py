@@ -333,3 +333,19 @@ def make_staff_in(time_machine: Any, login_as: Callable[..., Any]) -> Callable[[
         return send
 
     return build
+
+
+def test_clearing_a_flag_is_offered_only_when_there_is_one(
+    app: Flask,
+    send_at: Callable[..., int],
+    look: Callable[..., FlaskClient],
+    make_staff: Callable[..., StaffAccount],
+) -> None:
+    request_id = send_at(LOOK_AT - dt.timedelta(hours=1))
+    worker = look(make_staff("intervenant", ["st-etienne"]))
+    assert "Clear the risk flag" not in text_of(worker.get(f"/staff/requests/{request_id}"))
+    before = state(app, request_id)
+    forged = act(worker, request_id, "clear_risk", version=before["version"])
+    assert forged.status_code == 400 and "cannot be done" in text_of(forged)
+    assert state(app, request_id) == before
+    assert "request.clear_risk" not in audit_actions(app, request_id)
