@@ -9,13 +9,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import audit, db, referrals
+from ..access import Area
 from ..callbacks import RequestDetails, StorageError, submit_request
 from ..i18n import language_name
-from ..models import RequestSource, Role
+from ..models import RequestSource
 from ..phone_numbers import parse_phone
 from ..timezone import paris_today
 from ..windows import SLOTS, window_label
-from . import bp, roles
+from .blueprint import area, bp
 from .forms import ReferralForm
 
 
@@ -51,7 +52,7 @@ def _last_day(form: ReferralForm) -> bool:
 
 
 @bp.route("/referral", methods=["GET", "POST"])
-@roles(Role.REFERRER)
+@area(Area.REFERRAL)
 def referral() -> ResponseReturnValue:
     form = _referral_form()
     if form.validate_on_submit():
@@ -78,11 +79,10 @@ def referral() -> ResponseReturnValue:
                 referrer_id=g.staff.id,
             )
             try:
-                submitted = submit_request(details)
+                submitted = submit_request(details, db.session().connection())
             except StorageError:
                 return render_template("staff/error.html", status=503, csrf=False), 503
             audit.record("referral.create", g.staff, target=f"request:{submitted.request_id}")
-            db.session().commit()
             # The receipt page reads the id from the signed session, never from the address.
             session["referral_receipt"] = submitted.request_id
             return redirect(url_for("staff.referral_sent"), 303)
@@ -91,7 +91,7 @@ def referral() -> ResponseReturnValue:
 
 
 @bp.get("/referral/sent")
-@roles(Role.REFERRER)
+@area(Area.REFERRAL)
 def referral_sent() -> ResponseReturnValue:
     request_id = session.get("referral_receipt")
     receipt = None
@@ -106,7 +106,7 @@ def referral_sent() -> ResponseReturnValue:
 
 
 @bp.get("/referrals")
-@roles(Role.REFERRER)
+@area(Area.REFERRAL)
 def my_referrals() -> ResponseReturnValue:
     return render_template(
         "staff/referrals.html",
