@@ -47,7 +47,7 @@ class Submitted:
     request_id: int | None = None
 
 
-_requests = CallbackRequest.__table__
+_requests = db.table_of(CallbackRequest)
 # Built once: both statements run on every submission.
 _OPEN_SIBLINGS = (
     select(_requests.c.id, _requests.c.name_enc)
@@ -97,7 +97,10 @@ def _insert(connection: Connection, values: dict[str, object]) -> int:
             if draw == REFERENCE_DRAWS - 1:
                 raise
             continue
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key  # a row for an INSERT of one row
+        if key is None:
+            raise SQLAlchemyError("the insert returned no primary key")
+        return int(key[0])
     raise AssertionError("unreachable")
 
 

@@ -10,11 +10,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
-from test_casework import act, audit_actions, csrf_of, state, text_of
-from test_queue import LOOK_AT, look, rows, send_at  # noqa: F401  (fixtures)
+from helpers.staff import (
+    STAFF_PASSWORD,
+    StaffAccount,
+    act,
+    audit_actions,
+    staff_password_hash,
+    state,
+)
+from helpers.web import csrf_of, rows, text_of
+from test_queue import LOOK_AT, look, send_at  # noqa: F401  (fixtures)
 
 from portal import callbacks, db, references, working_hours
 from portal.models import CallbackRequest
@@ -287,8 +294,6 @@ def test_the_overdue_count_skips_the_weekend_and_the_holiday(
 @pytest.fixture
 def make_staff_in(time_machine: Any, login_as: Callable[..., Any]) -> Callable[[Flask], Any]:
     """Requests and a logged-in social worker for an app of the test's own configuration."""
-    from conftest import STAFF_PASSWORD, staff_password_hash
-
     from portal import accounts, auth, crypto
     from portal.demo import create_demo_stations
     from portal.models import Station

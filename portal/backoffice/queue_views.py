@@ -247,6 +247,10 @@ def _request_or_404(request_id: int) -> CallbackRequest:
 
 def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedForm]:
     """The page's action forms; `refresh` gives each the current version, after a refusal."""
+    hand_over = HandOverForm(prefix="hand_over")
+    hand_over.colleague.choices = [
+        (p.id, p.display_name) for p in casework.colleagues_for(req, g.staff)
+    ]
     forms: dict[str, VersionedForm] = {
         "take": VersionedForm(prefix="take"),
         "release": VersionedForm(prefix="release"),
@@ -254,12 +258,9 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
         "attempt": AttemptForm(prefix="attempt"),
         "schedule": ScheduleForm(prefix="schedule"),
         "close": CloseForm(prefix="close"),
-        "hand_over": HandOverForm(prefix="hand_over"),
+        "hand_over": hand_over,
         "clear_risk": VersionedForm(prefix="clear_risk"),
     }
-    forms["hand_over"].colleague.choices = [
-        (p.id, p.display_name) for p in casework.colleagues_for(req, g.staff)
-    ]
     _suggest_next_attempt(req, forms["schedule"])
     for form in forms.values():
         # A form sent with a mistake keeps the version it saw; after a refusal, the page shows
@@ -272,6 +273,8 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
 
 def _suggest_next_attempt(req: CallbackRequest, form: VersionedForm) -> None:
     """The planning field starts at the planned call, or else at the next safe window."""
+    if not isinstance(form, ScheduleForm):
+        return
     if request.method == "POST" and form.when.name in request.form:
         return
     now = dt.datetime.now(dt.UTC)
@@ -346,6 +349,8 @@ def _attempt_words(req: CallbackRequest, outcome: str) -> str:
 def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
     """Run the action and say, in words, what changed."""
     version = form.version.data
+    if version is None:  # InputRequired: a validated form always carries one
+        raise casework.CaseworkError("stale_page")
     if name == "take":
         casework.take(req, g.staff, version)
         return _("You now hold request %(ref)s.", ref=req.reference)
@@ -355,14 +360,16 @@ def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
     if name == "reopen":
         casework.reopen(req, g.staff, version)
         return _("Request %(ref)s is open again.", ref=req.reference)
-    if name == "attempt":
+    if name == "attempt" and isinstance(form, AttemptForm):
         casework.log_attempt(req, g.staff, form.outcome.data, form.note.data or None, version)
         return _attempt_words(req, form.outcome.data)
-    if name == "schedule":
+    if name == "schedule" and isinstance(form, ScheduleForm):
+        if form.when.data is None:  # InputRequired: never, once validated
+            raise casework.CaseworkError("stale_page")
         when = form.when.data.replace(tzinfo=PARIS)
         casework.schedule(req, g.staff, when, version)
         return _("Next call planned: %(when)s.", when=_moment_words(when, dt.datetime.now(dt.UTC)))
-    if name == "close":
+    if name == "close" and isinstance(form, CloseForm):
         outcome = form.outcome.data
         casework.close(req, g.staff, outcome, form.known.data, version, form.note.data or None)
         return _(
@@ -373,6 +380,8 @@ def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
     if name == "clear_risk":
         casework.clear_risk(req, g.staff, version)
         return _("Risk flag cleared on request %(ref)s.", ref=req.reference)
+    if not isinstance(form, HandOverForm):
+        raise casework.CaseworkError("stale_page")
     colleague = db.session().get(StaffUser, form.colleague.data)
     if colleague is None:
         raise casework.CaseworkError("bad_colleague")

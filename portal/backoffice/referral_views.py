@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from .. import audit, db, referrals
 from ..access import Area
 from ..callbacks import RequestDetails, StorageError, submit_request
+from ..fields import PhoneRefused, add_error, phone_e164
 from ..i18n import language_name
 from ..models import RequestSource
-from ..phone_numbers import parse_phone
 from ..timezone import paris_today
 from ..windows import SLOTS, window_label
 from .blueprint import area, bp
@@ -31,10 +31,11 @@ def _referral_form() -> ReferralForm:
 
 
 def _normalised_phone(form: ReferralForm) -> str | None:
-    number = parse_phone(form.phone.data)
-    if number is None:
-        form.phone.errors.append(_("This phone number does not look right."))
-    return number
+    try:
+        return phone_e164(form.phone.data or "")
+    except PhoneRefused:
+        add_error(form.phone, _("This phone number does not look right."))
+        return None
 
 
 def _last_day(form: ReferralForm) -> bool:
@@ -43,10 +44,10 @@ def _last_day(form: ReferralForm) -> bool:
     if day is None:
         return True
     if day < paris_today():
-        form.no_call_after.errors.append(_("Choose today or a later date."))
+        add_error(form.no_call_after, _("Choose today or a later date."))
         return False
     if day > paris_today() + dt.timedelta(days=3 * 366):
-        form.no_call_after.errors.append(_("Choose a date in the next three years."))
+        add_error(form.no_call_after, _("Choose a date in the next three years."))
         return False
     return True
 
@@ -58,7 +59,7 @@ def referral() -> ResponseReturnValue:
     if form.validate_on_submit():
         phone = _normalised_phone(form)
         if not form.windows.data:
-            form.windows.errors.append(_("Choose at least one time when it is safe to call."))
+            add_error(form.windows, _("Choose at least one time when it is safe to call."))
         last_day_ok = _last_day(form)
         if phone and form.windows.data and last_day_ok:
             details = RequestDetails(

@@ -6,13 +6,12 @@ import itertools
 from collections.abc import Callable
 
 import pytest
-from conftest import StaffAccount
+from helpers.live_server import LiveServer
+from helpers.staff import StaffAccount
 from playwright.sync_api import Browser, Page
 
 from portal import callbacks, casework, db
 from portal.models import CallbackRequest, StaffUser, Station
-
-from .conftest import LiveServer
 
 LAPTOP = {"width": 1366, "height": 768}
 NUMBER = "+33758112233"
