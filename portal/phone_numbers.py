@@ -7,20 +7,19 @@ import phonenumbers
 from flask import Flask
 from markupsafe import Markup, escape
 
+from .fields import PhoneRefused, phone_e164
+
 DEFAULT_REGION = "FR"
 
 
-def parse_phone(text: str | None, region: str = DEFAULT_REGION) -> str | None:
+def parse_phone(text: str | None) -> str | None:
     """A number typed in any usual way ('07 58 11 22 33', '0033 7…') as E.164, or None."""
     if not text or len(text) > 40:
         return None
     try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
+        return phone_e164(text)
+    except PhoneRefused:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def display_phone(raw: str | None, region: str = DEFAULT_REGION) -> str:
