@@ -1,7 +1,7 @@
 """queue: last attempt outcome, risk flag, closing note, referrals by officer
 
 Revision ID: 0005_queue
-Revises: 0004
+Revises: 0005_stations
 Create Date: 2026-12-02 04:10:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0005_queue'
-down_revision = '0004'
+down_revision = '0005_stations'
 branch_labels = None
 depends_on = None
 

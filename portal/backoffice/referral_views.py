@@ -8,7 +8,7 @@ from flask import current_app, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import audit, db, referrals
+from .. import audit, db, referrals, stations
 from ..access import Area
 from ..callbacks import RequestDetails, StorageError, submit_request
 from ..fields import PhoneRefused, add_error, phone_e164
@@ -75,7 +75,7 @@ def referral() -> ResponseReturnValue:
                 sms_only=form.sms_only.data,
                 cover_story=(form.if_someone_else.data or "").strip() or None,
                 do_not_call_after=form.no_call_after.data,
-                station_id=int(form.station.data),
+                station_id=stations.open_station_id(int(form.station.data)),
                 source=RequestSource.REFERRAL.value,
                 referrer_id=g.staff.id,
             )
