@@ -85,7 +85,7 @@ NEW = RequestStatus.NEW.value
 IN_PROGRESS = RequestStatus.IN_PROGRESS.value
 CLOSED = RequestStatus.CLOSED.value
 
-ACTIONS = ("take", "release", "hand_over", "attempt", "schedule", "close", "reopen")
+ACTIONS = ("take", "release", "hand_over", "attempt", "schedule", "close", "reopen", "clear_risk")
 
 # Which statuses each action may start from.
 ALLOWED_FROM: dict[str, frozenset[str]] = {
@@ -96,6 +96,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "schedule": frozenset({NEW, IN_PROGRESS}),
     "close": frozenset({NEW, IN_PROGRESS}),
     "reopen": frozenset({CLOSED}),
+    "clear_risk": frozenset({NEW, IN_PROGRESS}),
 }
 
 # Refusals that depend on who acts, not on the request's state: they come before the check of
@@ -114,6 +115,8 @@ def refusal(request: CallbackRequest, actor: StaffUser, action: str) -> str | No
     holder = request.assigned_to_id
     if action == "reopen" and request.purged_at is not None:
         return "purged"
+    if action == "clear_risk" and request.risk_flagged_at is None:
+        return "wrong_transition"  # no "someone else answered" flag to lift
     if action == "take":
         # Taking is from the pool: even a coordinator asks the holder, or releases it first.
         if holder == actor.id:

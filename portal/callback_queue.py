@@ -1,9 +1,9 @@
 """The callback queue: who to call first, and the explicit life of a request.
 
-Order: urgent before the rest; within each, requests whose safe window is open now first; then the
-oldest. Each of the four groups is read from an index in arrival order, one station and status at
-a time, so a page costs about the same with a hundred thousand requests as with a thousand, and
-nothing is decrypted for the list.
+Order: urgent before the rest, always; within each, requests whose safe window is open now first,
+then the oldest (or, as a person chooses, simply the oldest or the newest). Each group is read
+from an index in arrival order, one station and status at a time, so a page costs about the same
+with a hundred thousand requests as with a thousand, and nothing is decrypted for the list.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from . import db
+from . import crypto, db, phone_numbers, references, working_hours
 from .access import visible_station_ids
 from .models import (
     OPEN_STATUSES,
@@ -27,6 +27,8 @@ from .windows import slot_bit
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("open", "new", "in_progress", "closed", "cancelled")
+# Urgent first in every order; "calling" also puts the requests that are safe to call now first.
+SORTS = ("calling", "oldest", "newest")
 
 
 def _scope(query: Select[Any], user: StaffUser, station_id: int | None) -> Select[Any]:
@@ -40,7 +42,20 @@ def _scope(query: Select[Any], user: StaffUser, station_id: int | None) -> Selec
     return query
 
 
-def _station_paths(user: StaffUser, station_id: int | None) -> list[ColumnElement[bool] | None]:
+def _station_paths(
+    user: StaffUser, station_id: int | None, mine: bool = False
+) -> list[ColumnElement[bool] | None]:
+    """Each station's path, or, for "mine", one path along the requests a person holds."""
+    paths = _every_station_path(user, station_id)
+    if not mine:
+        return paths
+    held = CallbackRequest.assigned_to_id == user.id
+    return [held if p is None else and_(p, held) for p in paths]
+
+
+def _every_station_path(
+    user: StaffUser, station_id: int | None
+) -> list[ColumnElement[bool] | None]:
     """One condition per index path to read: each station apart, so each read is in order.
 
     None stands for "every station and none" (a coordinator's whole queue); an empty list means
@@ -91,16 +106,34 @@ class Cursor:
 
 Arrival = tuple[int, dt.datetime]  # a request's id and arrival time
 # The four groups of the calling order: (urgent, safe now).
-GROUPS: tuple[tuple[bool, bool], ...] = ((True, True), (True, False), (False, True), (False, False))
+GROUPS: tuple[tuple[bool, bool | None], ...] = (
+    (True, True),
+    (True, False),
+    (False, True),
+    (False, False),
+)
+# The other orders only keep urgent requests first.
+URGENT_FIRST: tuple[tuple[bool, bool | None], ...] = ((True, None), (False, None))
 
 
-def _group_condition(urgent: bool, safe: bool, bit: int) -> ColumnElement[bool]:
+def _groups(sort: str) -> tuple[tuple[bool, bool | None], ...]:
+    return GROUPS if sort == "calling" else URGENT_FIRST
+
+
+def _group_condition(urgent: bool, safe: bool | None, bit: int) -> ColumnElement[bool]:
     # "= true", not "IS true": PostgreSQL reads an index only through "=".
+    if safe is None:
+        return CallbackRequest.urgent == urgent
     masked = CallbackRequest.window_mask.op("&")(bit)
     return and_(CallbackRequest.urgent == urgent, masked != 0 if safe else masked == 0)
 
 
-def _after(start: Cursor) -> ColumnElement[bool]:
+def _after(start: Cursor, newest_first: bool = False) -> ColumnElement[bool]:
+    if newest_first:
+        return or_(
+            CallbackRequest.created_at < start.created_at,
+            and_(CallbackRequest.created_at == start.created_at, CallbackRequest.id < start.id),
+        )
     return or_(
         CallbackRequest.created_at > start.created_at,
         and_(CallbackRequest.created_at == start.created_at, CallbackRequest.id > start.id),
@@ -124,6 +157,7 @@ def _group_ids(
     statuses: tuple[str, ...],
     condition: ColumnElement[bool],
     limit: int,
+    newest_first: bool = False,
 ) -> list[Arrival]:
     """The first ids of one group, in arrival order, each path read from an index in order.
 
@@ -138,13 +172,18 @@ def _group_ids(
             )
             if path is not None:
                 part = part.where(path)
-            ordered = part.order_by(CallbackRequest.created_at, CallbackRequest.id).limit(limit)
-            parts.append(ordered)
+            order: tuple[Any, ...] = (CallbackRequest.created_at, CallbackRequest.id)
+            if newest_first:
+                order = (CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
+            parts.append(part.order_by(*order).limit(limit))
     if len(parts) == 1:
         return [(i, c) for i, c in db.session().execute(parts[0]).all()]
     merged = union_all(*(select(p.subquery()) for p in parts)).subquery()
     query = select(merged.c.id, merged.c.created_at)
-    query = query.order_by(merged.c.created_at, merged.c.id).limit(limit)
+    merged_order: tuple[Any, ...] = (merged.c.created_at, merged.c.id)
+    if newest_first:
+        merged_order = (merged.c.created_at.desc(), merged.c.id.desc())
+    query = query.order_by(*merged_order).limit(limit)
     return [(i, c) for i, c in db.session().execute(query).all()]
 
 
@@ -154,21 +193,25 @@ def open_queue(
     status: str = "open",
     station_id: int | None = None,
     cursor: str | None = None,
+    mine: bool = False,
+    sort: str = "calling",
 ) -> QueuePage:
-    """One page of the queue, in calling order."""
+    """One page of the queue, in calling order (or oldest or newest first, urgent always first)."""
     if status in ("closed", "cancelled"):
-        return _closed_page(user, status, station_id, cursor)
-    paths = _station_paths(user, station_id)
+        return _closed_page(user, status, station_id, cursor, mine)
+    paths = _station_paths(user, station_id, mine)
     start = Cursor.load(cursor)
     bit = slot_bit(now)
+    newest_first = sort == "newest"
     rows: list[tuple[int, dt.datetime, int]] = []
-    for group, (urgent, safe) in enumerate(GROUPS):
+    for group, (urgent, safe) in enumerate(_groups(sort)):
         if not paths or (start and group < start.group):
             continue
         condition = _group_condition(urgent, safe, bit)
         if start and group == start.group:
-            condition = and_(condition, _after(start))
-        found = _group_ids(paths, _statuses(status), condition, PAGE_SIZE + 1 - len(rows))
+            condition = and_(condition, _after(start, newest_first))
+        limit = PAGE_SIZE + 1 - len(rows)
+        found = _group_ids(paths, _statuses(status), condition, limit, newest_first)
         rows.extend((group, created, ident) for ident, created in found)
         if len(rows) > PAGE_SIZE:
             break
@@ -188,11 +231,13 @@ def _load_in_order(ids: list[int]) -> list[CallbackRequest]:
 
 
 def _closed_page(
-    user: StaffUser, status: str, station_id: int | None, cursor: str | None
+    user: StaffUser, status: str, station_id: int | None, cursor: str | None, mine: bool = False
 ) -> QueuePage:
     """Most recently closed first, read in the order of the (status, closed_at) index."""
     query = _scope(select(CallbackRequest), user, station_id)
     query = query.where(CallbackRequest.status == status)
+    if mine:
+        query = query.where(CallbackRequest.assigned_to_id == user.id)
     start = Cursor.load(cursor)
     if start:
         query = query.where(
@@ -210,6 +255,46 @@ def _closed_page(
     if more and last is not None and last.closed_at is not None:
         next_cursor = Cursor(0, last.closed_at, last.id).dump()
     return QueuePage(found, next_cursor)
+
+
+def search(user: StaffUser, text: str) -> list[CallbackRequest]:
+    """Requests found by reference or by phone number, as typed, among those the person may see.
+
+    A number is found through its keyed index, never by decrypting the table.
+    """
+    key = references.lookup_key(text)
+    phone = phone_numbers.parse_phone(text)
+    if key is None and phone is None:
+        return []
+    conditions = []
+    if key is not None:
+        conditions.append(CallbackRequest.reference == key)
+    if phone is not None:
+        conditions.append(CallbackRequest.phone_index == crypto.blind_index(phone))
+    query = _scope(select(CallbackRequest), user, None).where(or_(*conditions))
+    query = query.order_by(CallbackRequest.urgent.desc(), CallbackRequest.created_at.desc())
+    return list(db.session().scalars(_with_details(query.limit(PAGE_SIZE))).unique())
+
+
+def overdue_count(
+    user: StaffUser,
+    now: dt.datetime,
+    limit_hours: float,
+    hours: tuple[dt.time, dt.time],
+    station_id: int | None = None,
+) -> int:
+    """Open requests nobody has tried to call within the working hours allowed, up to COUNT_CAP."""
+    latest = working_hours.latest_overdue_arrival(now, limit_hours, hours)
+    latest_utc = latest.astimezone(dt.UTC).replace(tzinfo=None)
+    parts = []
+    for status in OPEN_STATUSES:
+        rows = _scope(select(CallbackRequest.id), user, station_id).where(
+            CallbackRequest.status == status,
+            CallbackRequest.first_attempt_at.is_(None),
+            CallbackRequest.created_at < latest_utc,
+        )
+        parts.append(select(func.count()).select_from(rows.limit(COUNT_CAP).subquery()))
+    return min(COUNT_CAP, sum(db.session().execute(p).scalar_one() for p in parts))
 
 
 # Counting every row would cost as much as the table is long: open requests are counted up to

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import Connection, bindparam, insert, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from . import crypto, db, notify, transactions
+from . import crypto, db, notify, references, transactions
 from .models import OPEN_STATUSES, CallbackRequest, RequestSource, RequestStatus, utcnow
 from .windows import window_mask
 
@@ -75,8 +76,33 @@ def _names_differ(name: str | None, sibling_names: list[str | None]) -> bool:
     return any(other.casefold() != mine for other in others if other)
 
 
-def _new_reference() -> str:
-    return "R" + crypto.new_code(8).replace("-", "")
+# A new reference that happens to be taken already is drawn again, this many times at most.
+REFERENCE_DRAWS = 3
+
+
+def _insert(connection: Connection, values: Mapping[str, object]) -> int:
+    """Insert the request under a fresh reference, drawing another if that one is taken.
+
+    Inside a page's transaction each try is a savepoint, so a clash does not spoil the rest.
+    """
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    for draw in range(REFERENCE_DRAWS):
+        row = {**values, "reference": references.new_reference()}
+        try:
+            if autocommit:
+                result = connection.execute(_INSERT_REQUEST, row)
+            else:
+                with connection.begin_nested():
+                    result = connection.execute(_INSERT_REQUEST, row)
+        except IntegrityError:
+            if draw == REFERENCE_DRAWS - 1:
+                raise
+            continue
+        key = result.inserted_primary_key  # a row for an INSERT of one row
+        if key is None:
+            raise SQLAlchemyError("the insert returned no primary key")
+        return int(key[0])
+    raise AssertionError("unreachable")
 
 
 def submit_request(details: RequestDetails, connection: Connection | None = None) -> Submitted:
@@ -125,7 +151,6 @@ def _store(
     if capped and details.source == RequestSource.SELF.value:
         return None
     values = {
-        "reference": _new_reference(),
         "station_id": details.station_id,
         "card_batch_id": details.card_batch_id,
         "source": details.source,
@@ -148,11 +173,7 @@ def _store(
         "duplicate_of_id": siblings[0][0] if siblings else None,
         "name_conflict": _names_differ(details.name, [name for _id, name in siblings]),
     }
-    result = connection.execute(_INSERT_REQUEST, values)
-    key = result.inserted_primary_key  # a row for an INSERT of one row
-    if key is None:
-        raise SQLAlchemyError("the insert returned no primary key")
-    return int(key[0])
+    return _insert(connection, values)
 
 
 def erase_personal_data(request: CallbackRequest) -> None:
@@ -161,6 +182,7 @@ def erase_personal_data(request: CallbackRequest) -> None:
     request.name_enc = None
     request.message_enc = None
     request.cover_story_enc = None
+    request.close_note_enc = None
     request.phone_index = None
     request.cancel_hash = None
     request.purged_at = utcnow()

@@ -26,7 +26,7 @@ from .models import (
     utcnow,
 )
 from .timezone import PARIS
-from .windows import is_safe_now
+from .windows import is_safe_now, next_safe_start, safe_until
 
 IN_PROGRESS = RequestStatus.IN_PROGRESS.value
 NEW = RequestStatus.NEW.value
@@ -129,11 +129,35 @@ def log_attempt(
     db.session().add(attempt)
     request.attempt_count += 1
     request.first_attempt_at = request.first_attempt_at or now
+    request.last_attempt_outcome = outcome
     request.next_attempt_at = None
     request.status = IN_PROGRESS
     request.assigned_to_id = request.assigned_to_id or actor.id
+    if outcome == AttemptOutcome.SOMEONE_ELSE:
+        # Not again in the window where someone else picked up: the next one, if she allows it.
+        request.risk_flagged_at = now
+        request.next_attempt_at = _next_window_after_this_one(request, now)
     _audit("attempt", actor, request, outcome=outcome)
     return attempt
+
+
+def _next_window_after_this_one(request: CallbackRequest, now: dt.datetime) -> dt.datetime | None:
+    """The start of the next safe window once the current one has closed, as naive UTC."""
+    moment = now.replace(tzinfo=dt.UTC)
+    moment = safe_until(request.safe_windows, moment) or moment
+    opening = next_safe_start(request.safe_windows, moment)
+    if opening is None:
+        return None
+    if request.do_not_call_after and opening.date() > request.do_not_call_after:
+        return None
+    return opening.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def clear_risk(request: CallbackRequest, actor: StaffUser, version: int) -> None:
+    """A social worker who has checked the situation lifts the "someone else answered" flag."""
+    _check(request, actor, "clear_risk", version)
+    request.risk_flagged_at = None
+    _audit("clear_risk", actor, request)
 
 
 def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime, version: int) -> None:
@@ -154,8 +178,14 @@ def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime, vers
 
 
 def close(
-    request: CallbackRequest, actor: StaffUser, outcome: str, known: str, version: int
+    request: CallbackRequest,
+    actor: StaffUser,
+    outcome: str,
+    known: str,
+    version: int,
+    note: str | None = None,
 ) -> None:
+    """Close with an explicit outcome, never a default one: the statistics are built on it."""
     _check(request, actor, "close", version)
     if outcome not in {o.value for o in Outcome}:
         raise CaseworkError("bad_outcome")
@@ -166,6 +196,7 @@ def close(
     request.known_to_services = known
     request.closed_at = utcnow()
     request.next_attempt_at = None
+    request.close_note_enc = crypto.encrypt(note)
     _audit("close", actor, request, outcome=outcome, known=known)
 
 
@@ -200,6 +231,7 @@ class CaseFile:
     message: str | None
     cover_story: str | None
     attempt_notes: dict[int, str | None]
+    close_note: str | None = None
 
 
 def open_case_file(request: CallbackRequest, actor: StaffUser) -> CaseFile:
@@ -211,4 +243,5 @@ def open_case_file(request: CallbackRequest, actor: StaffUser) -> CaseFile:
         message=crypto.decrypt(request.message_enc),
         cover_story=crypto.decrypt(request.cover_story_enc),
         attempt_notes={a.id: crypto.decrypt(a.note_enc) for a in request.attempts},
+        close_note=crypto.decrypt(request.close_note_enc),
     )

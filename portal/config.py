@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_FROM": "rappel@localhost",
     # The queue flags requests still open after this many days.
     "STALE_DAYS": 7,
+    # A request is overdue when no call was tried within this many working hours (Europe/Paris,
+    # Monday to Friday, French public holidays excluded) of its arrival.
+    "FIRST_CONTACT_HOURS": 8,
+    "WORKING_HOURS": "09:00-17:00",
     "TRUSTED_PROXIES": 0,
     "HTTPS": False,
     "CONTROLLER": "Département de la Loire, 2 rue Charles de Gaulle, 42022 Saint-Étienne Cedex",

@@ -26,7 +26,10 @@ MAX_PASSES = 5
 
 # Every column that holds a Fernet token.
 ENCRYPTED_FIELDS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
-    (CallbackRequest, ("phone_enc", "name_enc", "message_enc", "cover_story_enc")),
+    (
+        CallbackRequest,
+        ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "close_note_enc"),
+    ),
     (CallAttempt, ("note_enc",)),
     (StaffUser, ("totp_secret_enc",)),
 )

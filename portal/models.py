@@ -113,6 +113,7 @@ class CallbackRequest(Base):
         Index("ix_request_queue", "status", "urgent", "created_at", "id"),
         Index("ix_request_station_queue", "station_id", "status", "urgent", "created_at", "id"),
         Index("ix_request_closed", "status", "closed_at"),
+        Index("ix_request_referrer", "referrer_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,7 +151,12 @@ class CallbackRequest(Base):
     first_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The outcome of the latest call attempt, so the queue shows it without reading attempts.
+    last_attempt_outcome: Mapped[str | None] = mapped_column(String(16))
+    # Set when someone else answered: it stays until a social worker clears it (audited).
+    risk_flagged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))
+    close_note_enc: Mapped[str | None] = mapped_column(Text)
     known_to_services: Mapped[str | None] = mapped_column(String(8))
     # Set on arrival: an open request from the same number, and whether it gave another name.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("callback_request.id"))

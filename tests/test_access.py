@@ -21,13 +21,16 @@ from portal.windows import next_safe_start
 
 PHONES = (f"+3367000{n:04d}" for n in itertools.count(1000))
 WINDOWS = ["10:00-12:00", "14:00-17:00"]
-# (status, erased): an erased closed request is one whose personal data the retention purge took.
+# (status, erased, flagged): an erased closed request is one whose personal data the retention
+# purge took; a flagged one had "someone else answered" on an attempt.
 SITUATIONS = [
-    ("new", False),
-    ("in_progress", False),
-    ("closed", False),
-    ("closed", True),
-    ("cancelled", True),
+    ("new", False, False),
+    ("in_progress", False, False),
+    ("in_progress", False, True),
+    ("closed", False, False),
+    ("closed", True, False),
+    ("closed", False, True),
+    ("cancelled", True, False),
 ]
 HOLDERS = ("nobody", "actor", "colleague")
 ACTORS = {
@@ -39,7 +42,9 @@ ACTORS = {
 }
 
 
-def stored_request(app: Flask, status: str, erased: bool, holder_id: int | None) -> int:
+def stored_request(
+    app: Flask, status: str, erased: bool, holder_id: int | None, flagged: bool = False
+) -> int:
     """A request of Saint-Étienne brought straight into the given situation."""
     with app.app_context():
         session = db.session()
@@ -57,6 +62,7 @@ def stored_request(app: Flask, status: str, erased: bool, holder_id: int | None)
         assert request is not None
         request.status = status
         request.assigned_to_id = holder_id
+        request.risk_flagged_at = utcnow() if flagged else None
         if status == "closed":
             request.outcome = "accompanied"
             request.known_to_services = "yes"
@@ -92,6 +98,8 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
         casework.close(request, actor, "accompanied", "yes", version)
     elif action == "reopen":
         casework.reopen(request, actor, version)
+    elif action == "clear_risk":
+        casework.clear_risk(request, actor, version)
     else:
         raise AssertionError(action)
 
@@ -113,12 +121,13 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
     login_as(client, actor_account)
     caseworker = role in access.CASEWORKERS
     seen: set[frozenset[str]] = set()
-    for (status, erased), holder in itertools.product(SITUATIONS, HOLDERS):
+    for (status, erased, flagged), holder in itertools.product(SITUATIONS, HOLDERS):
         if holder == "actor" and not caseworker:
             continue  # only caseworkers ever hold a request
         holder_id = {"nobody": None, "actor": actor_account.id, "colleague": colleague.id}[holder]
-        request_id = stored_request(app, status, erased, holder_id)
+        request_id = stored_request(app, status, erased, holder_id, flagged)
         situation = f"{who}, {status}{' erased' if erased else ''}, held by {holder}"
+        situation += ", flagged" if flagged else ""
         with app.app_context():
             request = db.session().get(CallbackRequest, request_id)
             actor = db.session().get(StaffUser, actor_account.id)
@@ -155,6 +164,7 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
         assert frozenset({"reopen"}) in seen and frozenset() in seen
     if who == "social worker":
         assert frozenset({"attempt", "schedule", "close"}) in seen  # held by a colleague
+        assert frozenset({"attempt", "schedule", "close", "clear_risk"}) in seen
 
 
 def test_the_queue_page_offers_unrouted_requests_to_coordinators_only(

@@ -168,7 +168,8 @@ def test_schedule_inside_a_safe_window(
     assert after["status"] == "in_progress" and after["assigned_to_id"] == monday_worker.id
     assert "request.schedule" in audit_actions(app, request_id)
     queue = text_of(client.get("/staff/"))
-    assert "Planned:" in queue
+    assert "Call planned: tomorrow 10:30" in queue
+    assert "Next safe window" not in queue  # the planned call lies in one: one answer, not two
 
 
 @pytest.mark.parametrize(

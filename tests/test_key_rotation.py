@@ -62,6 +62,8 @@ def populate(app: Flask) -> None:
             request = db.session().get(CallbackRequest, submitted.request_id)
             casework.log_attempt(request, admin, "no_answer", f"Note {n}", request.version)
             casework.commit_action()
+            casework.close(request, admin, "oriented", "no", request.version, f"Fin {n}")
+            casework.commit_action()
 
 
 def tokens(app: Flask) -> dict[str, list[str]]:

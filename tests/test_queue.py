@@ -345,7 +345,7 @@ def test_requests_open_for_too_long_are_flagged(
     old_closed = send_at(LOOK_AT - dt.timedelta(days=stale_days + 3))
     worker = look(make_staff("intervenant", ["st-etienne"]))
     act(worker, old_closed, "close", outcome="unreachable", known="unknown")
-    flag = "Open for a long time"
+    flag = "Long wait"
     text = dict(rows(worker.get("/staff/").get_data(as_text=True)))
     assert flag in text[old]
     assert flag not in text[recent]

@@ -48,7 +48,7 @@ def test_from_the_public_form_to_the_purge(
     queue = rows(worker.get("/staff/").get_data(as_text=True))
     assert len(queue) == 1
     request_id, row = queue[0]
-    assert "Next safe window: today 10:00" in row and "The person" in row
+    assert "Next safe window: today 10:00" in row and "Referral" not in row
     elsewhere = staff_client(app, login_as, elsewhere_account)
     assert rows(elsewhere.get("/staff/").get_data(as_text=True)) == []
 

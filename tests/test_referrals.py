@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -62,8 +63,11 @@ def test_a_referral_enters_the_station_queue_first(
     assert response.headers["Location"].endswith("/staff/referral/sent")
     confirmation = text_of(officer.get(response.headers["Location"]))
     referral = all_requests(app)[-1]
-    assert referral.reference not in confirmation and "Leïla" not in confirmation
+    # A receipt: the reference and what to tell the person, never her own details.
+    assert referral.reference in confirmation and "Leïla" not in confirmation
     assert "06 71 22 33 44" not in confirmation
+    assert "04 65 71 00 01" in confirmation  # the station's number, that will call
+    assert "Only at the times she chose" in confirmation
     assert (referral.source, referral.urgent) == ("referral", True)
     assert referral.station_id == station_id(app, "st-etienne")
     assert referral.safe_windows == ["20:00-22:00", NIGHT]
@@ -179,3 +183,52 @@ def test_an_urgent_referral_waits_behind_an_older_urgent_request(
         referral.id,
     ]
     assert act(worker, referral.id, "take").status_code == 303
+
+
+def test_the_referral_form_asks_what_the_public_form_asks(
+    app: Flask,
+    officer: FlaskClient,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
+    page = officer.get("/staff/referral").get_data(as_text=True)
+    assert "threats to kill" in page  # "urgent" is defined in words
+    fields = {
+        "voicemail_ok": "y",
+        "sms_only": "y",
+        "if_someone_else": "Un appel de la pharmacie",
+        "no_call_after": "2026-07-01",
+    }
+    assert send_referral(officer, referral_form(app, **fields)).status_code == 303
+    referral = all_requests(app)[-1]
+    assert (referral.voicemail_ok, referral.sms_ok, referral.sms_only) == (True, True, True)
+    assert referral.do_not_call_after == dt.date(2026, 7, 1)
+    assert referral.cover_story_enc and "pharmacie" not in referral.cover_story_enc
+    worker = staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
+    shown = text_of(worker.get(f"/staff/requests/{referral.id}"))
+    assert "Un appel de la pharmacie" in shown and "Text messages only" in shown
+    past = referral_form(app, no_call_after="2020-01-01")
+    assert send_referral(officer, past).status_code == 400
+
+
+def test_my_referrals_list_the_reference_and_whether_a_first_call_was_tried(
+    app: Flask,
+    officer: FlaskClient,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
+    assert send_referral(officer, referral_form(app)).status_code == 303
+    receipt = text_of(officer.get("/staff/referral/sent"))
+    referral = all_requests(app)[-1]
+    assert referral.reference in receipt and re.fullmatch(
+        r"[A-Z2-9]{3}-[A-Z2-9]{3}-[A-Z2-9]", referral.reference
+    )
+    mine = text_of(officer.get("/staff/referrals"))
+    assert referral.reference in mine and "Not yet" in mine
+    assert "Leïla" not in mine and "06 71 22 33 44" not in mine and "Arabic" not in mine
+    # Another officer sees none of it.
+    other = staff_client(app, login_as, make_staff("referrer", ["st-etienne"]))
+    assert referral.reference not in text_of(other.get("/staff/referrals"))
+    worker = staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
+    assert act(worker, referral.id, "attempt", outcome="no_answer").status_code == 303
+    assert "Tried" in text_of(officer.get("/staff/referrals"))

@@ -177,15 +177,36 @@ class ScheduleForm(VersionedForm):
 
 
 class CloseForm(VersionedForm):
-    outcome = SelectField(_l("Outcome"), choices=list(OUTCOME_LABELS.items()))
+    """Closing: an outcome chosen on purpose (none is pre-selected), a note, then a confirmation."""
+
+    outcome = RadioField(
+        _l("How did it end?"),
+        choices=list(OUTCOME_LABELS.items()),
+        validators=[InputRequired(_l("Choose how the request ended."))],
+    )
     known = SelectField(
         _l("Already known to the Département's social services?"),
         choices=list(KNOWN_LABELS.items()),
     )
+    note = TextAreaField(
+        _l("Closing note (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
+    )
+    # Set by the confirmation step: the first sending only shows what will be recorded.
+    confirmed = HiddenField()
 
 
 class HandOverForm(VersionedForm):
     colleague = SelectField(_l("Hand over to"), coerce=int)
+
+
+class SearchForm(FlaskForm):
+    """A reference or a phone number, sent by POST: a number must not end up in an address."""
+
+    q = StringField(
+        _l("Reference or phone number"),
+        validators=[InputRequired(_l("Type a reference or a phone number.")), Length(max=40)],
+    )
 
 
 class ReferralForm(FlaskForm):
@@ -196,11 +217,32 @@ class ReferralForm(FlaskForm):
     name = StringField(_l("Name to ask for (optional)"), validators=[Optional(), Length(max=60)])
     windows = MultiCheckboxField(_l("When is it safe to call?"))
     call_language = SelectField(_l("Language of the call"))
+    voicemail_ok = BooleanField(_l("The social worker may leave a voicemail message"))
+    sms_ok = BooleanField(_l("The social worker may send a text message"))
+    sms_only = BooleanField(
+        _l("Text messages only: do not call"),
+        description=_l("For example if the person is deaf, or cannot speak safely."),
+    )
+    if_someone_else = StringField(
+        _l("What to say if someone else answers (optional)"),
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
+        description=_l("For example: a call about a parcel delivery."),
+    )
+    no_call_after = DateField(
+        _l("Do not call after this date (optional)"), validators=[Optional()], format="%Y-%m-%d"
+    )
     notes = TextAreaField(
         _l("Notes for the social worker (optional)"),
         validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
     )
-    urgent = BooleanField(_l("Urgent"))
+    urgent = BooleanField(
+        _l("Urgent"),
+        description=_l(
+            "Tick it when the person may be in danger again within days: the aggressor lives with "
+            "her or is about to come back, threats to kill, strangling, a weapon, children in "
+            "danger, pregnancy. Urgent referrals are called first. In immediate danger, call 17."
+        ),
+    )
     station = SelectField(_l("Station"))
     consent = BooleanField(
         _l("The person agreed to be called back by a social worker."),

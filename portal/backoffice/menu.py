@@ -17,6 +17,7 @@ from .forms import ROLE_LABELS
 MENU: tuple[tuple[str, LazyString, Area], ...] = (
     ("staff.home", _l("Queue"), Area.QUEUE),
     ("staff.referral", _l("Refer a person"), Area.REFERRAL),
+    ("staff.my_referrals", _l("My referrals"), Area.REFERRAL),
     ("staff.users", _l("Accounts"), Area.ACCOUNTS),
     ("staff.station_list", _l("Stations and cards"), Area.STATIONS),
     ("staff.audit_log", _l("Audit log"), Area.AUDIT),

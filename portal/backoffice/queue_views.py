@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from babel import Locale, UnknownLocaleError
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, format_timedelta
+from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_babel import gettext as _
 
-from .. import access, callback_queue, casework, coverage, db, stations
+from .. import access, callback_queue, casework, coverage, db, stations, working_hours
 from ..access import Area
 from ..models import CallbackRequest, StaffUser, utcnow
 from ..timezone import PARIS
@@ -23,6 +25,7 @@ from .forms import (
     CloseForm,
     HandOverForm,
     ScheduleForm,
+    SearchForm,
     VersionedForm,
 )
 
@@ -63,6 +66,25 @@ def status_label(status: str) -> str:
     return STATUS_LABELS[status]() if status in STATUS_LABELS else status
 
 
+def _moment_words(moment: dt.datetime, now: dt.datetime) -> str:
+    """'today 17:00', 'tomorrow 08:00' or 'Thursday 03/12 09:00', Paris time."""
+    local = moment.astimezone(PARIS)
+    days = (local.date() - now.astimezone(PARIS).date()).days
+    at = format_datetime(local, "HH:mm")
+    if days == 0:
+        return _("today %(time)s", time=at)
+    if days == 1:
+        return _("tomorrow %(time)s", time=at)
+    return format_datetime(local, "EEEE dd/MM HH:mm")
+
+
+def _next_window_words(req: CallbackRequest, now: dt.datetime) -> str:
+    opening = next_safe_start(req.safe_windows, now)
+    if opening is None:
+        return _("No safe window given")
+    return _("Next safe window: %(when)s", when=_moment_words(opening, now))
+
+
 @bp.app_template_global()
 def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
     """'Safe now, until 12:00' or 'Next safe window: tomorrow 08:00', in the reader's language."""
@@ -71,16 +93,50 @@ def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
     if is_safe_now(req.safe_windows, now):
         until = safe_until(req.safe_windows, now)
         return _("Safe now, until %(time)s", time=format_datetime(until, "HH:mm")) if until else ""
-    opening = next_safe_start(req.safe_windows, now)
-    if opening is None:
-        return _("No safe window given")
-    days = (opening.date() - now.astimezone(PARIS).date()).days
-    at = format_datetime(opening, "HH:mm")
-    if days == 0:
-        return _("Next safe window: today %(time)s", time=at)
-    if days == 1:
-        return _("Next safe window: tomorrow %(time)s", time=at)
-    return _("Next safe window: %(day)s", day=format_datetime(opening, "EEEE HH:mm"))
+    return _next_window_words(req, now)
+
+
+def _planned(req: CallbackRequest) -> dt.datetime | None:
+    if req.next_attempt_at is None:
+        return None
+    return req.next_attempt_at.replace(tzinfo=dt.UTC)
+
+
+@bp.app_template_global()
+def when_to_call(req: CallbackRequest, now: dt.datetime) -> str:
+    """One coherent answer to "when do I call?": a planned call in the future wins over the next
+    safe window (it lies inside one); once its time has come, the safe window says the rest."""
+    if req.do_not_call_after and now.astimezone(PARIS).date() > req.do_not_call_after:
+        return safety_words(req, now)
+    planned = _planned(req)
+    if planned is not None and planned > now:
+        return _("Call planned: %(when)s", when=_moment_words(planned, now))
+    if planned is not None:
+        return _(
+            "Planned call due since %(when)s. %(safety)s",
+            when=_moment_words(planned, now),
+            safety=safety_words(req, now),
+        )
+    return safety_words(req, now)
+
+
+@bp.app_template_global()
+def call_language_label(code: str) -> str:
+    """The language of the call in the reader's language, for booking an interpreter."""
+    try:
+        name = Locale.parse(code).get_display_name(get_locale()) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+@bp.app_template_global()
+def first_contact_overdue(req: CallbackRequest, now: dt.datetime) -> bool:
+    """No call tried within the configured working hours of the request's arrival."""
+    if not req.is_open or req.first_attempt_at is not None:
+        return False
+    limit, hours = working_hours.settings(current_app.config)
+    return working_hours.first_contact_overdue(req.created_at, None, now, limit, hours)
 
 
 @bp.app_template_global()
@@ -90,7 +146,12 @@ def age_words(created_at: dt.datetime) -> str:
 
 def _station_filter() -> int | None:
     value = request.args.get("station", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    value = request.args.get(name, allowed[0])
+    return value if value in allowed else allowed[0]
 
 
 @bp.get("/")
@@ -100,18 +161,47 @@ def home() -> ResponseReturnValue:
         return redirect(url_for("staff.referral"))
     if not access.may_enter(g.staff, Area.QUEUE):
         return render_template("staff/home.html")
-    status = request.args.get("status", "open")
-    if status not in callback_queue.STATUS_FILTERS:
-        status = "open"
+    return _queue_page()
+
+
+@bp.post("/search")
+@area(Area.QUEUE)
+def queue_search() -> ResponseReturnValue:
+    """Search by reference or number, by POST: a number never sits in an address or a log."""
+    form = SearchForm()
+    if not form.validate_on_submit():
+        return _queue_page(status_code=400)
+    return _queue_page(search=(form.q.data or "").strip())
+
+
+def _queue_page(search: str = "", status_code: int = 200) -> ResponseReturnValue:
+    status = _choice("status", callback_queue.STATUS_FILTERS)
+    sort = _choice("sort", callback_queue.SORTS)
+    mine = request.args.get("mine") == "1"
     station_id = _station_filter()
     now = dt.datetime.now(dt.UTC)
-    page = callback_queue.open_queue(g.staff, now, status, station_id, request.args.get("after"))
+    if search:
+        page = callback_queue.QueuePage(callback_queue.search(g.staff, search), None)
+    else:
+        after = request.args.get("after")
+        page = callback_queue.open_queue(g.staff, now, status, station_id, after, mine, sort)
     stale_before = utcnow() - dt.timedelta(days=current_app.config["STALE_DAYS"])
+    limit, hours = working_hours.settings(current_app.config)
     return render_template(
         "staff/queue.html",
         page=page,
         now=now,
         status=status,
+        sort=sort,
+        mine=mine,
+        search=search,
+        filters=_filters(status, station_id, mine, sort),
+        overdue_count_words=_capped(
+            callback_queue.overdue_count(g.staff, now, limit, hours, station_id)
+        ),
+        first_contact_hours=f"{limit:g}",
+        sort_labels={key: label() for key, label in SORT_LABELS.items()},
+        attempt_labels=ATTEMPT_LABELS,
         station_id=station_id,
         stations=stations.visible_stations(g.staff),
         counts=callback_queue.status_counts(g.staff, station_id, now),
@@ -121,7 +211,30 @@ def home() -> ResponseReturnValue:
         stale_before=stale_before,
         sees_unrouted=access.sees_all_stations(g.staff),
         coverage=coverage.station_coverage() if access.is_coordinator(g.staff) else None,
-    )
+        search_form=SearchForm(formdata=None, q=search),
+    ), status_code
+
+
+SORT_LABELS: dict[str, Callable[[], str]] = {
+    "calling": lambda: _("Urgent, then safe now, then oldest"),
+    "oldest": lambda: _("Urgent, then oldest"),
+    "newest": lambda: _("Urgent, then newest"),
+}
+
+
+def _capped(count: int) -> str:
+    return f"{count}+" if count >= callback_queue.COUNT_CAP else str(count)
+
+
+def _filters(status: str, station_id: int | None, mine: bool, sort: str) -> dict[str, str]:
+    """The queue's filters as they go into the address, defaults left out."""
+    values = {
+        "status": status if status != "open" else "",
+        "station": "" if station_id is None else str(station_id),
+        "mine": "1" if mine else "",
+        "sort": sort if sort != "calling" else "",
+    }
+    return {k: v for k, v in values.items() if v}
 
 
 def _request_or_404(request_id: int) -> CallbackRequest:
@@ -145,7 +258,9 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
         "schedule": ScheduleForm(prefix="schedule"),
         "close": CloseForm(prefix="close"),
         "hand_over": hand_over,
+        "clear_risk": VersionedForm(prefix="clear_risk"),
     }
+    _suggest_next_attempt(req, forms["schedule"])
     for form in forms.values():
         # A form sent with a mistake keeps the version it saw; after a refusal, the page shows
         # the current state, so its forms act on that state.
@@ -153,6 +268,19 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
             form.version.data = req.version
             form.version.raw_data = None
     return forms
+
+
+def _suggest_next_attempt(req: CallbackRequest, form: VersionedForm) -> None:
+    """The planning field starts at the planned call, or else at the next safe window."""
+    if not isinstance(form, ScheduleForm):
+        return
+    if request.method == "POST" and form.when.name in request.form:
+        return
+    now = dt.datetime.now(dt.UTC)
+    planned = _planned(req)
+    suggestion = planned if planned and planned > now else next_safe_start(req.safe_windows, now)
+    if suggestion is not None:
+        form.when.data = suggestion.astimezone(PARIS).replace(tzinfo=None)
 
 
 def _show(
@@ -190,8 +318,14 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
             flash(CASEWORK_ERRORS["stale_page"](), "error")
             return _show(req, _forms(req, refresh=True), 400)
         return _show(req, forms, 400)
+    if (
+        isinstance(form, CloseForm) and form.confirmed.data != "1"
+    ):  # nothing changes before the confirmation
+        return render_template(
+            "staff/request_close.html", req=req, form=form, outcome_labels=OUTCOME_LABELS
+        )
     try:
-        _apply(name, req, form)
+        done = _apply(name, req, form)
     except casework.CaseworkError as exc:
         # A refused action changed nothing; read the request again, as others may have. What
         # the request did before (the session's activity) is written first, not forgotten.
@@ -200,34 +334,62 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
         flash(CASEWORK_ERRORS[exc.code](), "error")
         fresh = _request_or_404(request_id)
         return _show(fresh, _forms(fresh, refresh=True), 409 if exc.code == "conflict" else 400)
-    flash(_("Done."))
+    flash(done)
     return redirect(url_for("staff.request_page", request_id=req.id), 303)
 
 
-def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> None:
+def _attempt_words(req: CallbackRequest, outcome: str) -> str:
+    """'Call attempt logged: no answer. Next safe window: today 17:00'."""
+    now = dt.datetime.now(dt.UTC)
+    logged = _("Call attempt logged: %(outcome)s.", outcome=str(ATTEMPT_LABELS[outcome]).lower())
+    if req.risk_flagged_at is not None and outcome == "someone_else":
+        logged += " " + _("Risk flag raised: be careful on the next call.")
+    return f"{logged} {when_to_call(req, now)}"
+
+
+def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
+    """Run the action and say, in words, what changed."""
     version = form.version.data
     if version is None:  # InputRequired: a validated form always carries one
         raise casework.CaseworkError("stale_page")
     if name == "take":
         casework.take(req, g.staff, version)
-    elif name == "release":
+        return _("You now hold request %(ref)s.", ref=req.reference)
+    if name == "release":
         casework.release(req, g.staff, version)
-    elif name == "reopen":
+        return _("Request %(ref)s is back in the station's pool.", ref=req.reference)
+    if name == "reopen":
         casework.reopen(req, g.staff, version)
-    elif name == "attempt" and isinstance(form, AttemptForm):
+        return _("Request %(ref)s is open again.", ref=req.reference)
+    if name == "attempt" and isinstance(form, AttemptForm):
         casework.log_attempt(req, g.staff, form.outcome.data, form.note.data or None, version)
-    elif name == "schedule" and isinstance(form, ScheduleForm):
+        return _attempt_words(req, form.outcome.data)
+    if name == "schedule" and isinstance(form, ScheduleForm):
         if form.when.data is None:  # InputRequired: never, once validated
             raise casework.CaseworkError("stale_page")
         when = form.when.data.replace(tzinfo=PARIS)
         casework.schedule(req, g.staff, when, version)
-    elif name == "close" and isinstance(form, CloseForm):
-        casework.close(req, g.staff, form.outcome.data, form.known.data, version)
-    elif name == "hand_over" and isinstance(form, HandOverForm):
-        colleague = db.session().get(StaffUser, form.colleague.data)
-        if colleague is None:
-            raise casework.CaseworkError("bad_colleague")
-        casework.hand_over(req, g.staff, colleague, version)
+        return _("Next call planned: %(when)s.", when=_moment_words(when, dt.datetime.now(dt.UTC)))
+    if name == "close" and isinstance(form, CloseForm):
+        outcome = form.outcome.data
+        casework.close(req, g.staff, outcome, form.known.data, version, form.note.data or None)
+        return _(
+            "Request %(ref)s closed: %(outcome)s.",
+            ref=req.reference,
+            outcome=str(OUTCOME_LABELS[outcome]).lower(),
+        )
+    if name == "clear_risk":
+        casework.clear_risk(req, g.staff, version)
+        return _("Risk flag cleared on request %(ref)s.", ref=req.reference)
+    if not isinstance(form, HandOverForm):
+        raise casework.CaseworkError("stale_page")
+    colleague = db.session().get(StaffUser, form.colleague.data)
+    if colleague is None:
+        raise casework.CaseworkError("bad_colleague")
+    casework.hand_over(req, g.staff, colleague, version)
+    return _(
+        "Request %(ref)s handed over to %(name)s.", ref=req.reference, name=colleague.display_name
+    )
 
 
 def _action_view(name: str):  # type: ignore[no-untyped-def]
@@ -238,7 +400,7 @@ def _action_view(name: str):  # type: ignore[no-untyped-def]
     return area(Area.QUEUE)(view)
 
 
-for _name in ("take", "release", "reopen", "attempt", "schedule", "close", "hand_over"):
+for _name in access.ACTIONS:
     bp.add_url_rule(
         f"/requests/<int:request_id>/{_name.replace('_', '-')}",
         endpoint=f"request_{_name}",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, url_for
+import datetime as dt
+
+from flask import current_app, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import audit, db, stations
+from .. import audit, db, referrals, stations
 from ..access import Area
 from ..callbacks import RequestDetails, StorageError, submit_request
 from ..fields import PhoneRefused, add_error, phone_e164
 from ..i18n import language_name
 from ..models import RequestSource
+from ..timezone import paris_today
 from ..windows import SLOTS, window_label
 from .blueprint import area, bp
 from .forms import ReferralForm
@@ -35,6 +38,20 @@ def _normalised_phone(form: ReferralForm) -> str | None:
         return None
 
 
+def _last_day(form: ReferralForm) -> bool:
+    """The do-not-call-after date, when given, is today or later, within three years."""
+    day = form.no_call_after.data
+    if day is None:
+        return True
+    if day < paris_today():
+        add_error(form.no_call_after, _("Choose today or a later date."))
+        return False
+    if day > paris_today() + dt.timedelta(days=3 * 366):
+        add_error(form.no_call_after, _("Choose a date in the next three years."))
+        return False
+    return True
+
+
 @bp.route("/referral", methods=["GET", "POST"])
 @area(Area.REFERRAL)
 def referral() -> ResponseReturnValue:
@@ -43,7 +60,8 @@ def referral() -> ResponseReturnValue:
         phone = _normalised_phone(form)
         if not form.windows.data:
             add_error(form.windows, _("Choose at least one time when it is safe to call."))
-        if phone and form.windows.data:
+        last_day_ok = _last_day(form)
+        if phone and form.windows.data and last_day_ok:
             details = RequestDetails(
                 phone_e164=phone,
                 call_language=form.call_language.data,
@@ -52,6 +70,11 @@ def referral() -> ResponseReturnValue:
                 urgent=form.urgent.data,
                 name=form.name.data or None,
                 message=form.notes.data or None,
+                voicemail_ok=form.voicemail_ok.data,
+                sms_ok=form.sms_ok.data or form.sms_only.data,
+                sms_only=form.sms_only.data,
+                cover_story=(form.if_someone_else.data or "").strip() or None,
+                do_not_call_after=form.no_call_after.data,
                 station_id=stations.open_station_id(int(form.station.data)),
                 source=RequestSource.REFERRAL.value,
                 referrer_id=g.staff.id,
@@ -61,6 +84,8 @@ def referral() -> ResponseReturnValue:
             except StorageError:
                 return render_template("staff/error.html", status=503, csrf=False), 503
             audit.record("referral.create", g.staff, target=f"request:{submitted.request_id}")
+            # The receipt page reads the id from the signed session, never from the address.
+            session["referral_receipt"] = submitted.request_id
             return redirect(url_for("staff.referral_sent"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("staff/referral.html", form=form), status
@@ -69,4 +94,23 @@ def referral() -> ResponseReturnValue:
 @bp.get("/referral/sent")
 @area(Area.REFERRAL)
 def referral_sent() -> ResponseReturnValue:
-    return render_template("staff/referral_sent.html")
+    request_id = session.get("referral_receipt")
+    receipt = None
+    if isinstance(request_id, int):
+        receipt = referrals.receipt_for(g.staff, request_id)
+    return render_template(
+        "staff/referral_sent.html",
+        receipt=receipt,
+        windows=[window_label(w) for w in receipt.safe_windows] if receipt else [],
+        first_contact_hours=f"{float(current_app.config['FIRST_CONTACT_HOURS']):g}",
+    )
+
+
+@bp.get("/referrals")
+@area(Area.REFERRAL)
+def my_referrals() -> ResponseReturnValue:
+    return render_template(
+        "staff/referrals.html",
+        lines=referrals.referrals_of(g.staff),
+        limit=referrals.MY_REFERRALS_LIMIT,
+    )

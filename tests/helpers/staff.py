@@ -125,8 +125,11 @@ def act(
     """Send one action's form from the request page, as the browser would.
 
     The version is the one the page showed unless given; an action whose form is not on the page
-    (a tampered post) takes the page's CSRF token and the given version.
+    (a tampered post) takes the page's CSRF token and the given version. A closing is sent as
+    confirmed, unless `confirmed` says otherwise.
     """
+    if action == "close":
+        fields.setdefault("confirmed", "1")
     if page is None:
         page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     token = hidden_value(page, f"{action}-csrf_token") or hidden_value(page, "csrf_token")
