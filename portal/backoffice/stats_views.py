@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 
@@ -17,7 +15,7 @@ from sqlalchemy import select
 from wtforms import MonthField, SelectField
 from wtforms.validators import Optional
 
-from .. import db, reporting
+from .. import csv_safe, db, reporting
 from ..models import Role, Station
 from ..reporting import Period, PublishedRow
 from ..timezone import paris_today
@@ -32,8 +30,6 @@ SHARE_HEADERS = (
     _l("Already known to social services (%)"),
 )
 OUTCOME_HEADERS = {**OUTCOME_LABELS, "open": _l("Still open")}
-# A spreadsheet would run these as a formula: a name starting so is written as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class StatsFilterForm(FlaskForm):
@@ -176,10 +172,6 @@ def stats() -> ResponseReturnValue:
     )
 
 
-def _csv_text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 @bp.get("/stats.csv")
 @roles(Role.ADMIN)
 def stats_csv() -> ResponseReturnValue:
@@ -188,15 +180,13 @@ def stats_csv() -> ResponseReturnValue:
     if selection is None:
         return _refused(form)
     _figures_exact, rows = _figures(selection)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_headers())
+    lines = [[str(header) for header in _headers()]]
     for row in rows:
         figures, outcomes = _cells(row, _("withheld"), True)
-        writer.writerow([_csv_text(row.station), f"{row.month:%Y-%m}", *figures, *outcomes])
+        lines.append([row.station, f"{row.month:%Y-%m}", *figures, *outcomes])
     period = selection.period
     name = f"statistics-{period.first:%Y-%m}-{period.last:%Y-%m}.csv"
     # A byte-order mark, so that spreadsheets open the accents right.
-    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    response = Response("\ufeff" + csv_safe.write_rows(lines), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
