@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, db, errors, i18n, security
+from . import cli, db, errors, i18n, security, sessions
 from .extensions import csrf, limiter
 
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

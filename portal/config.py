@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from flask import Flask
@@ -57,9 +58,15 @@ DEFAULTS: dict[str, Any] = {
     "CONTROLLER_CONTACT": "dpo@loire.fr",
     "COORDINATOR_PHONE": "+33465710000",  # a number reserved for fiction; set the real one
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Host names answered besides the one of PUBLIC_BASE_URL and loopback (a list, or names
+    # separated by commas; ".example.fr" takes every subdomain). Any other Host gets a bare 400,
+    # so that no address built from it (redirects, links) can point elsewhere.
+    "TRUSTED_HOSTS": [],
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # The public and the back-office session cookies (`__Host-` prefixed under HTTPS).
     "SESSION_COOKIE_NAME": "s",
+    "STAFF_SESSION_COOKIE_NAME": "staff",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
@@ -86,7 +93,22 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     _load_keys(app)
+
+
+# Names of this machine itself: health checks and the dev server are asked for by them.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def trusted_hosts(config: dict[str, Any]) -> list[str]:
+    """The public base URL's host, loopback, and the configured extra names, without repeats."""
+    extra = config.get("TRUSTED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    base = urlsplit(str(config["PUBLIC_BASE_URL"])).hostname
+    names = [base or "", *LOOPBACK_HOSTS, *(str(name).strip().lower() for name in extra)]
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _load_keys(app: Flask) -> None:

@@ -9,7 +9,7 @@ from flask import Flask, render_template, request
 from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from . import db
 from .helplines import emergency_numbers
@@ -34,6 +34,12 @@ def _render(status: int, csrf: bool = False) -> tuple[str, int]:
             "public/error.html", status=status, csrf=csrf, emergency=emergency_numbers()
         )
     return page, status
+
+
+def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    """A Host header naming no site of ours: a bare answer, since no address can be built for
+    it (nginx drops such requests before they come here)."""
+    return "Bad request\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def http_error(error: HTTPException) -> tuple[str, int]:
@@ -61,6 +67,7 @@ def unexpected_error(error: Exception) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(SecurityError, untrusted_host)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(SQLAlchemyError, database_error)
     app.register_error_handler(InternalServerError, unexpected_error)
