@@ -38,10 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "INVITATION_HOURS": 72,
     "LOGIN_LOCK_AFTER": 5,
     "LOGIN_LOCK_MINUTES": 15,
-    # Failed logins only: per client address, and per username whoever tries it.
+    # Failed logins per client address. Per username (known or not), the lock above applies,
+    # counted in the database so that every process gives the same answer at the same attempt.
     "LOGIN_LIMITS": "30 per 10 minutes",
-    # As strict as the lock: known and unknown usernames meet the same page at the same point.
-    "LOGIN_USER_LIMITS": "5 per 15 minutes",
     "TOTP_ISSUER": "Rappel Loire",
     # Notices of new requests by e-mail: off while SMTP_HOST is empty.
     "SMTP_HOST": "",
