@@ -6,7 +6,7 @@ import logging
 from contextlib import nullcontext
 
 from flask import Flask, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -37,9 +37,12 @@ def _render(status: int, csrf: bool = False) -> tuple[str, int]:
 
 
 def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
-    """A Host header naming no site of ours: a bare answer, since no address can be built for
+    """A Host header naming no site of ours: a plain answer, since no address can be built for
     it (nginx drops such requests before they come here)."""
-    return "Bad request\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+    lang = _language_in_path()
+    with force_locale(lang) if lang else nullcontext():
+        text = gettext("Something is wrong with the request")
+    return text + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def http_error(error: HTTPException) -> tuple[str, int]:
