@@ -417,25 +417,21 @@ def test_several_workers_on_memory_counters_are_refused_with_the_reason(
     assert "PORTAL_RATELIMIT_STORAGE_URI=redis://" in str(refused.value)
 
 
-def test_one_worker_by_default_on_memory_counters(any_database: str, keys: dict, tmp_path: Path):
+def test_one_worker_by_default_on_memory_counters_naming_itself_nowhere(
+    any_database: str, keys: dict, tmp_path: Path
+):
+    """gunicorn.conf.py's own choices: one worker on memory counters, no Server header, and
+    its error pages (a request it cannot parse) with the portal's headers, quoting nothing."""
     prepared_app(any_database, keys)
     env = server_env(any_database, keys)
     del env["PORTAL_ALLOW_PER_PROCESS_LIMITS"]
     server = Gunicorn(env, tmp_path / "gunicorn.log", workers=1)
     server.default_workers = True
     with server:
-        assert get(server.port, "/healthz").status == 200
-    assert "Booting worker" in server.log() and server.log().count("Booting worker") == 1
-
-
-def test_gunicorn_names_itself_nowhere_and_its_error_pages_carry_the_headers(
-    any_database: str, keys: dict, tmp_path: Path
-):
-    prepared_app(any_database, keys)
-    with Gunicorn(server_env(any_database, keys), tmp_path / "gunicorn.log", workers=1) as server:
         page = get(server.port, "/fr/help")
         broken = send_raw(server.port, b"GET /fr/?phone=0687654321\x01 HTTP/1.1\r\n\r\n")
         too_long = send_raw(server.port, b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\n\r\n")
+    assert server.log().count("Booting worker") == 1
     assert page.status == 200 and "server" not in page.headers
     for raw in (broken, too_long):
         head, _, body = raw.partition(b"\r\n\r\n")
