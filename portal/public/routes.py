@@ -20,18 +20,17 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from .. import crypto, db
+from .. import crypto, db, stations, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card
-from ..directory.public_views import directory_page
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
-from ..models import Station
 from ..windows import PUBLIC_SLOTS, window_label
 from .antibot import keep_first_token, looks_like_a_bot
+from .directory import directory_page
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
@@ -89,15 +88,7 @@ def card_without_language(code: str) -> Response:
 def _active_stations() -> dict[str, tuple[int, str]]:
     """Active stations by code: (id, name), in name order; kept a few seconds per process."""
 
-    def load() -> dict[str, tuple[int, str]]:
-        rows = db.session().execute(
-            select(Station.code, Station.id, Station.name)
-            .where(Station.active)
-            .order_by(Station.name)
-        )
-        return {code: (ident, name) for code, ident, name in rows}
-
-    return cached_value("active-stations", load)
+    return cached_value("active-stations", stations.active_stations)
 
 
 def _station_choices() -> list[tuple[str, str]]:
@@ -195,6 +186,7 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
             # The same answer as a real confirmation, so the bot learns nothing.
             return _confirm(lang, crypto.new_code(8), details.station_id, details.urgent)
+        transactions.if_not_saved(not_saved_page)
         try:
             submitted = submit_request(details)
         except StorageError:
@@ -229,7 +221,7 @@ def card_form(lang: str, code: str) -> ResponseReturnValue:
 
 
 def _callback_number(station_id: int | None) -> str:
-    station = db.session().get(Station, station_id) if station_id else None
+    station = stations.station_by_id(station_id)
     raw = (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
     try:
         number = phonenumbers.parse(raw, "FR")
@@ -258,6 +250,7 @@ def sent(lang: str) -> str:
 def cancel(lang: str) -> str | tuple[str, int]:
     form = CancelForm()
     if form.validate_on_submit():
+        transactions.if_not_saved(lambda: not_saved_page(cancelling=True))
         try:
             cancel_request(form.code.data or "")
         except StorageError:
