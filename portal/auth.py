@@ -7,13 +7,13 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
@@ -97,11 +97,14 @@ def accept_totp(user: StaffUser | None, code: str, secret: str | None = None) ->
 def _claim_step(user: StaffUser, step: int) -> bool:
     """Take the step unless another request took it first: two logins racing with one code
     cannot both win, because the database applies this conditional update once."""
-    claimed = db.session().execute(
-        update(StaffUser)
-        .where(StaffUser.id == user.id, StaffUser.totp_last_step < step)
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult[Any],
+        db.session().execute(
+            update(StaffUser)
+            .where(StaffUser.id == user.id, StaffUser.totp_last_step < step)
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if claimed.rowcount != 1:
         return False
@@ -149,8 +152,11 @@ def throttle_for(username: str) -> LoginThrottle:
 def forget_old_login_failures() -> int:
     """Drop the counts of names nobody tried for a day (no lock lasts that long by default)."""
     horizon = dt.timedelta(minutes=max(24 * 60, 2 * current_app.config["LOGIN_LOCK_MINUTES"]))
-    result = db.session().execute(
-        delete(LoginThrottle).where(LoginThrottle.updated_at < utcnow() - horizon)
+    result = cast(
+        "CursorResult[Any]",
+        db.session().execute(
+            delete(LoginThrottle).where(LoginThrottle.updated_at < utcnow() - horizon)
+        ),
     )
     return result.rowcount or 0
 

@@ -13,18 +13,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import (
-    TEST_DATABASE_URL,
-    TEST_REDIS_URL,
-    VALID_FORM,
-    csrf_token,
-    needs_postgres,
-    needs_redis,
-)
 from flask import Flask
 from flask.testing import FlaskClient
-from production_helpers import (
-    CSRF_RE,
+from helpers.production import (
     Answer,
     FormVisitor,
     Gunicorn,
@@ -36,6 +27,8 @@ from production_helpers import (
     request,
     scratch_postgres,
 )
+from helpers.settings import TEST_DATABASE_URL, TEST_REDIS_URL, needs_postgres, needs_redis
+from helpers.web import CSRF_RE, VALID_FORM, csrf_token
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool

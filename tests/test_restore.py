@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TEST_DATABASE_URL, needs_postgres
 from cryptography.fernet import InvalidToken
 from flask import Flask
-from production_helpers import scratch_postgres
+from helpers.production import scratch_postgres
+from helpers.settings import TEST_DATABASE_URL, needs_postgres
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
