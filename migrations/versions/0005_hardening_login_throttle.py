@@ -1,7 +1,7 @@
 """failed logins under usernames that open no account, counted in the database
 
 Revision ID: 0005_hardening
-Revises: 0005_stations
+Revises: 0005_coordinator
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0005_hardening'
-down_revision = '0005_stations'
+down_revision = '0005_coordinator'
 branch_labels = None
 depends_on = None
 
