@@ -11,12 +11,19 @@ import os
 import re
 from typing import Any
 
+from gunicorn import util as gunicorn_util
 from gunicorn.glogging import Logger
+from gunicorn.http import wsgi as gunicorn_wsgi
+
+from portal import workers as counting
+from portal.security import POLICY_HEADERS
 
 # Loopback by default: nginx, on the same host, is the only client.
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 # Sync workers: one request at a time each; about 2 per core is plenty for a few requests a day.
-workers = int(os.environ.get("PORTAL_WORKERS", "2"))
+# Two when the rate-limit counters are shared (Redis), else one: see on_starting below.
+_settings = counting.settings()
+workers = int(os.environ.get("PORTAL_WORKERS", counting.default_workers(_settings)))
 worker_class = "sync"
 timeout = int(os.environ.get("PORTAL_WORKER_TIMEOUT", "30"))
 graceful_timeout = 20
@@ -96,3 +103,36 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+# gunicorn writes two things itself, outside the app: a "Server: gunicorn" header on every
+# answer, and a bare page for a request it cannot parse (400, 414, 431…) that quotes the request
+# back. Both go through module functions, replaced here (master and workers alike).
+_gunicorn_default_headers = gunicorn_wsgi.Response.default_headers
+
+
+def _headers_without_server(self: Any) -> list[str]:
+    """gunicorn's status line, Date and Connection, without announcing what runs the site."""
+    return [line for line in _gunicorn_default_headers(self) if not line.startswith("Server:")]
+
+
+def write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's error answer with the portal's headers, quoting nothing of the request."""
+    reason = re.sub(r"[^A-Za-z -]", "", reason)[:60]
+    body = f"<!doctype html><title>{reason}</title><h1>{reason}</h1>\n"
+    lines = [f"HTTP/1.1 {int(status_int)} {reason}", "Connection: close"]
+    lines += ["Content-Type: text/html; charset=utf-8", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in POLICY_HEADERS.items()]
+    gunicorn_util.write_nonblock(sock, ("\r\n".join(lines) + "\r\n\r\n" + body).encode("latin1"))
+
+
+gunicorn_wsgi.Response.default_headers = _headers_without_server  # type: ignore[method-assign]
+gunicorn_util.write_error = write_error
+
+
+def on_starting(server: Any) -> None:
+    """Refuse several workers on per-process counters, with the reason and the fixes."""
+    problem = counting.refusal(server.cfg.workers, _settings)
+    if problem:
+        server.log.error(problem)
+        raise SystemExit(problem)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, db, errors, i18n, phone_numbers, security, transactions
+from . import cli, db, errors, i18n, phone_numbers, security, sessions, transactions
 from .extensions import csrf, limiter
 from .resources import resource
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

@@ -236,6 +236,12 @@ def attempt_login(username: str, password: str, code: str) -> LoginResult:
     user = user_by_name(username)
     password_ok = auth.check_password(user, password)
     if user is None or not user.active or not user.enrolled:
+        # Counted and locked as an account would be, so that nothing tells the two apart.
+        throttle = auth.throttle_for(username)
+        if auth.is_locked(throttle):
+            audit.record("login.locked", None, actor_label="-", target="")
+            return LoginResult(None, ok=False, locked=True)
+        auth.note_failure(throttle)
         audit.record("login.failure", None, actor_label="-", target="")
         return LoginResult(None, ok=False)
     if auth.is_locked(user):

@@ -7,18 +7,19 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
 from . import crypto, db
-from .models import StaffSession, StaffUser, utcnow
+from .models import LoginThrottle, StaffSession, StaffUser, utcnow
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -111,17 +112,53 @@ def _claim_step(user: StaffUser, step: int) -> bool:
     return True
 
 
-def is_locked(user: StaffUser) -> bool:
+class Lockable(Protocol):
+    """What counts failed logins: an account, or a username that opens none."""
+
+    failed_logins: int
+    locked_until: dt.datetime | None
+
+
+def is_locked(user: Lockable) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
-def note_failure(user: StaffUser) -> None:
-    """Count a failed login; too many in a row lock the account for a while."""
+def note_failure(user: Lockable) -> None:
+    """Count a failed login; too many in a row lock the account (or the name) for a while."""
     user.failed_logins += 1
     if user.failed_logins >= current_app.config["LOGIN_LOCK_AFTER"]:
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
         user.locked_until = utcnow() + dt.timedelta(minutes=minutes)
         user.failed_logins = 0
+
+
+def throttle_for(username: str) -> LoginThrottle:
+    """The failure count of a username that opens no account, locked for this transaction so
+    that two processes counting the same name at once count twice, not once."""
+    key = crypto.blind_index(username.strip().lower(), purpose="login")
+    session = db.session()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(LoginThrottle)
+        .values(key=key, failed_logins=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    query = select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
+    throttle = session.scalars(query.execution_options(populate_existing=True)).one()
+    throttle.updated_at = utcnow()
+    return throttle
+
+
+def forget_old_login_failures() -> int:
+    """Drop the counts of names nobody tried for a day (no lock lasts that long by default)."""
+    horizon = dt.timedelta(minutes=max(24 * 60, 2 * current_app.config["LOGIN_LOCK_MINUTES"]))
+    result = cast(
+        "CursorResult[Any]",
+        db.session().execute(
+            delete(LoginThrottle).where(LoginThrottle.updated_at < utcnow() - horizon)
+        ),
+    )
+    return result.rowcount or 0
 
 
 def note_success(user: StaffUser) -> None:

@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from flask import Flask
@@ -39,10 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "INVITATION_HOURS": 72,
     "LOGIN_LOCK_AFTER": 5,
     "LOGIN_LOCK_MINUTES": 15,
-    # Failed logins only: per client address, and per username whoever tries it.
+    # Failed logins per client address. Per username (known or not), the lock above applies,
+    # counted in the database so that every process gives the same answer at the same attempt.
     "LOGIN_LIMITS": "30 per 10 minutes",
-    # As strict as the lock: known and unknown usernames meet the same page at the same point.
-    "LOGIN_USER_LIMITS": "5 per 15 minutes",
     "TOTP_ISSUER": "Rappel Loire",
     # Notices of new requests by e-mail: off while SMTP_HOST is empty.
     "SMTP_HOST": "",
@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     "CONTROLLER_CONTACT": "dpo@loire.fr",
     "COORDINATOR_PHONE": "+33465710000",  # a number reserved for fiction; set the real one
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Host names answered besides the one of PUBLIC_BASE_URL and loopback (a list, or names
+    # separated by commas; ".example.fr" takes every subdomain). Any other Host gets a bare 400,
+    # so that no address built from it (redirects, links) can point elsewhere.
+    "TRUSTED_HOSTS": [],
     # Printed cards: a neutral name (nothing of violence or police), the language of their
     # wording, and the languages of the line "ask for a call in your language" on the back.
     "CARD_SERVICE_NAME": "Rappel Loire",
@@ -70,7 +74,9 @@ DEFAULTS: dict[str, Any] = {
     "CARD_LANGUAGES": ["en", "ar", "tr", "ru", "pt", "fa"],
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # The public and the back-office session cookies (`__Host-` prefixed under HTTPS).
     "SESSION_COOKIE_NAME": "s",
+    "STAFF_SESSION_COOKIE_NAME": "staff",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Strict",
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
@@ -97,7 +103,22 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     _load_keys(app)
+
+
+# Names of this machine itself: health checks and the dev server are asked for by them.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def trusted_hosts(config: dict[str, Any]) -> list[str]:
+    """The public base URL's host, loopback, and the configured extra names, without repeats."""
+    extra = config.get("TRUSTED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    base = urlsplit(str(config["PUBLIC_BASE_URL"])).hostname
+    names = [base or "", *LOOPBACK_HOSTS, *(str(name).strip().lower() for name in extra)]
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _load_keys(app: Flask) -> None:

@@ -6,10 +6,10 @@ import logging
 from contextlib import nullcontext
 
 from flask import Flask, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from . import db
 from .helplines import emergency_numbers
@@ -37,6 +37,15 @@ def render_error(status: int, csrf: bool = False) -> tuple[str, int]:
     return page, status
 
 
+def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
+    """A Host header naming no site of ours: a plain answer, since no address can be built for
+    it (nginx drops such requests before they come here)."""
+    lang = _language_in_path()
+    with force_locale(lang) if lang else nullcontext():
+        text = gettext("Something is wrong with the request")
+    return text + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def http_error(error: HTTPException) -> tuple[str, int]:
     return render_error(error.code or 500)
 
@@ -62,6 +71,7 @@ def unexpected_error(error: Exception) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(SecurityError, untrusted_host)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(SQLAlchemyError, database_error)
     app.register_error_handler(InternalServerError, unexpected_error)

@@ -252,6 +252,20 @@ class StaffSession(Base):
     staff: Mapped[StaffUser] = relationship()
 
 
+class LoginThrottle(Base):
+    """Failed logins under a username that opens no account, counted like an account's own
+    (StaffUser.failed_logins): in the database, so that every process, however many, gives a
+    known and an unknown name the same answer at the same attempt."""
+
+    __tablename__ = "login_throttle"
+
+    # A keyed hash of the name typed (it may be a password typed in the wrong field).
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
 class AuditHead(Base):
     """One row, updated by every audit write so that writers queue up and the chain never forks."""
 

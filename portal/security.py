@@ -45,18 +45,28 @@ def is_public_path(path: str) -> bool:
     return not is_staff_path(path)
 
 
+# The policy every answer follows, whoever writes it: the app (below), gunicorn's own error
+# pages (gunicorn.conf.py) and nginx for static files (docs/deploy.md, checked against this).
+POLICY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store, max-age=0",
+    "Pragma": "no-cache",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": PERMISSIONS_POLICY,
+}
+
+
 def set_security_headers(response: Response) -> Response:
     """Headers that every answer carries; a view may tighten them, never loosen."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
-    headers["Cache-Control"] = "no-store, max-age=0"
-    headers["Pragma"] = "no-cache"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    for name, value in POLICY_HEADERS.items():
+        if name != "Content-Security-Policy":
+            headers[name] = value
     if is_public_path(request.path):
         # Asks browsers that support it to keep no history of this visit.
         headers["Request-OTR"] = "?1"

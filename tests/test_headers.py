@@ -133,7 +133,11 @@ def test_hsts_only_when_https_is_configured(make_app):
     response = secure.get("/fr/help", base_url="https://localhost")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
     [cookie] = secure.get("/fr/", base_url="https://localhost").headers.getlist("Set-Cookie")
-    assert "secure" in cookie.lower()
+    # Secure, for the whole site and this exact host only; still none that outlives the browser.
+    assert cookie.startswith("__Host-s=")
+    attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
+    assert "secure" in attributes and "path=/" in attributes
+    assert not [a for a in attributes if a.startswith(("domain=", "expires=", "max-age="))]
 
 
 def test_quick_exit_link_is_on_every_public_page(client):
@@ -153,3 +157,42 @@ def test_titles_say_nothing_an_onlooker_could_read(client, lang):
         title = re.search(r"<title>([^<]*)</title>", body).group(1).casefold()
         for word in ("violen", "police", "gendarm", "victim", "abus", "danger"):
             assert word not in title, (page, title)
+
+
+@pytest.mark.parametrize("path", ["/fr", "/c//x", "//fr/", "/fr/help/", "/staff", "/", "/exit"])
+def test_a_forged_host_is_never_the_target_of_a_redirect(make_app, path):
+    client = make_app().test_client()
+    forged = client.get(path, headers={"Host": "evil.example"})
+    assert forged.status_code == 400
+    assert "Location" not in forged.headers
+    assert "evil.example" not in forged.get_data(as_text=True)
+    assert "frame-ancestors 'none'" in forged.headers["Content-Security-Policy"]
+    # The site's own name (from PUBLIC_BASE_URL) is still answered.
+    ours = client.get(path, headers={"Host": "portal.example"})
+    assert ours.status_code != 400
+    assert "evil.example" not in ours.headers.get("Location", "")
+
+
+def test_other_names_are_trusted_only_when_configured(make_app):
+    app = make_app(TRUSTED_HOSTS="rappel.example.fr, .interne.example")
+    client = app.test_client()
+    for host in ("rappel.example.fr", "app1.interne.example", "localhost", "portal.example"):
+        assert client.get("/fr/help", headers={"Host": host}).status_code == 200, host
+    for host in ("example.fr", "interne.example.evil", "evil.example"):
+        assert client.get("/fr/help", headers={"Host": host}).status_code == 400, host
+
+
+GET_RULES = [r for r in RULES if is_public(r[0]) and r[0] not in ("/exit",)]
+
+
+@pytest.mark.parametrize(("rule_text", "endpoint"), GET_RULES)
+def test_head_answers_like_get(app, client, rule_text, endpoint):
+    [rule] = [r for r in app.url_map.iter_rules() if r.rule == rule_text]
+    if "GET" not in rule.methods:
+        pytest.skip("not a page")
+    url = url_of(app, rule)
+    got = client.get(url)
+    head = client.head(url)
+    assert head.status_code == got.status_code, endpoint
+    assert head.get_data() == b""
+    assert head.headers["Content-Security-Policy"] == got.headers["Content-Security-Policy"]

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -23,20 +24,22 @@ from helpers.production import (
     confirmed,
     get,
     phone_for,
+    request,
     scratch_postgres,
 )
 from helpers.settings import TEST_DATABASE_URL, TEST_REDIS_URL, needs_postgres, needs_redis
-from helpers.web import VALID_FORM, csrf_token
+from helpers.web import CSRF_RE, VALID_FORM, csrf_token
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
-from portal import create_app, crypto, db
+from portal import accounts, auth, create_app, crypto, db
 from portal.config import new_keys
 from portal.demo import create_demo_stations
 from portal.models import CallbackRequest
 from portal.schema import upgrade_database
+from portal.security import POLICY_HEADERS
 
 CLIENTS = 240
 CONCURRENCY = 24
@@ -54,6 +57,8 @@ def server_env(database_url: str, keys: dict, **settings: str) -> dict[str, str]
         "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
         "PORTAL_SUBMIT_LIMITS": "100000 per minute",
         "PORTAL_SUBMIT_GLOBAL_LIMITS": "100000 per minute",
+        # These runs test storage, not limits: several workers may count apart.
+        "PORTAL_ALLOW_PER_PROCESS_LIMITS": "true",
         **settings,
     }
 
@@ -331,3 +336,102 @@ def test_redis_outage_does_not_refuse_requests(any_database: str, keys: dict, tm
             proxy.cut()
             # Counting falls back to each worker's memory: a person is never turned away.
             _assert_submissions_work(server.port, [phone_for(2), phone_for(3)])
+
+
+# --- Counting between workers, and what gunicorn itself writes. ---
+
+
+def _enrolled_staff(app: Flask, username: str, password: str) -> None:
+    with app.app_context():
+        user = accounts.create_user(username, "admin", [])
+        user.password_hash = auth.hash_password(password)
+        user.totp_secret_enc = crypto.encrypt(auth.new_totp_secret())
+        db.session().commit()
+        db.engine().dispose()
+
+
+class LoginVisitor:
+    """A browser on the login page: its cookie and token, then wrong passwords."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        page = get(port, "/staff/login")
+        self.cookie = page.headers.get("set-cookie", "").split(";", 1)[0]
+        found = CSRF_RE.search(page.body)
+        assert found, "no CSRF token on the login page"
+        self.token = found.group(1)
+
+    def attempt(self, username: str) -> Answer:
+        fields = {"csrf_token": self.token, "username": username}
+        fields.update(password="not the password at all", code="123456")
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": self.cookie}
+        return request(self.port, "POST", "/staff/login", urlencode(fields), headers)
+
+
+def test_known_and_unknown_usernames_get_the_same_answers_from_two_workers(
+    any_database: str, keys: dict, tmp_path: Path
+):
+    app = prepared_app(any_database, keys)
+    _enrolled_staff(app, "coordination", "une phrase calme pour le bureau")
+    lock_after = 3  # fewer than by default: Argon2 makes each attempt slow on purpose
+    env = server_env(
+        any_database,
+        keys,
+        PORTAL_RATELIMIT_STORAGE_URI="memory://",
+        PORTAL_LOGIN_LOCK_AFTER=str(lock_after),
+    )
+    with Gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server:
+        known, unknown = LoginVisitor(server.port), LoginVisitor(server.port)
+        answers: dict[str, list[Answer]] = {"coordination": [], "nobody-by-that-name": []}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for _ in range(lock_after + 2):
+                # Both at once, so that both workers answer (a sync worker serves one at a time).
+                pair = pool.map(
+                    lambda job: job[0].attempt(job[1]),
+                    [(known, "coordination"), (unknown, "nobody-by-that-name")],
+                )
+                for name, answer in zip(answers, pair, strict=True):
+                    answers[name].append(answer)
+    statuses = {name: [a.status for a in got] for name, got in answers.items()}
+    expected = [400] * lock_after + [429] * 2
+    assert statuses == {"coordination": expected, "nobody-by-that-name": expected}
+    assert answers["coordination"][-1].body == answers["nobody-by-that-name"][-1].body
+    posts = [line for line in server.log().splitlines() if '"POST /staff/login"' in line]
+    assert len({line.rsplit("<", 1)[-1] for line in posts}) == 2, "one worker served them all"
+
+
+def test_several_workers_on_memory_counters_are_refused_with_the_reason(
+    any_database: str, keys: dict, tmp_path: Path
+):
+    env = server_env(any_database, keys)
+    del env["PORTAL_ALLOW_PER_PROCESS_LIMITS"]
+    with pytest.raises(RuntimeError, match="Refusing to start 2 workers") as refused:
+        Gunicorn(env, tmp_path / "gunicorn.log", workers=2).start()
+    assert "PORTAL_RATELIMIT_STORAGE_URI=redis://" in str(refused.value)
+
+
+def test_one_worker_by_default_on_memory_counters_naming_itself_nowhere(
+    any_database: str, keys: dict, tmp_path: Path
+):
+    """gunicorn.conf.py's own choices: one worker on memory counters, no Server header, and
+    its error pages (a request it cannot parse) with the portal's headers, quoting nothing."""
+    prepared_app(any_database, keys)
+    env = server_env(any_database, keys)
+    del env["PORTAL_ALLOW_PER_PROCESS_LIMITS"]
+    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=1)
+    server.default_workers = True
+    with server:
+        page = get(server.port, "/fr/help")
+        broken = send_raw(server.port, b"GET /fr/?phone=0687654321\x01 HTTP/1.1\r\n\r\n")
+        too_long = send_raw(server.port, b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\n\r\n")
+    assert server.log().count("Booting worker") == 1
+    assert page.status == 200 and "server" not in page.headers
+    for raw in (broken, too_long):
+        head, _, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin1").split("\r\n")
+        assert lines[0].startswith(("HTTP/1.1 400", "HTTP/1.1 414")), lines[0]
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        assert "server" not in headers
+        for name, value in POLICY_HEADERS.items():
+            assert headers.get(name.lower()) == value, name
+        assert b"0687654321" not in body and b"aaaa" not in body

@@ -13,9 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers.staff import Clock, StaffAccount, log_out, post_login, staff_browser
 from helpers.web import CSRF_RE, csrf_token
+from sqlalchemy import func, select
 
 from portal import accounts, db
-from portal.models import Role
+from portal.models import LoginThrottle, Role
 
 FAILED = "The username, password or code is not right."
 TOO_MANY = "Too many attempts"
@@ -162,15 +163,31 @@ def assert_calm_429(response: Any) -> None:
     assert "Traceback" not in page
 
 
-def test_per_username_limit(make_app: Callable[..., Flask], app: Flask) -> None:
-    limited = make_app(LOGIN_USER_LIMITS="3 per minute")
+def test_an_unknown_username_locks_like_an_account_from_any_address(
+    make_app: Callable[..., Flask], app: Flask, clock: Clock
+) -> None:
+    limited = make_app(LOGIN_LOCK_AFTER=3)
     for n in range(3):
         client = from_address(staff_browser(limited), f"192.0.2.{n + 1}")
         assert post_login(client, "target.name", "guess", "123456").status_code == 400
     fourth = from_address(staff_browser(limited), "192.0.2.9")
-    assert_calm_429(post_login(fourth, "target.name", "guess", "123456"))
-    # Another username from the same address is not held back by this limit.
+    assert_calm_429(post_login(fourth, "Target.Name ", "guess", "123456"))
+    # Another username from the same address is not held back by this lock.
     assert post_login(fourth, "other.name", "guess", "123456").status_code == 400
+    clock.advance(minutes=limited.config["LOGIN_LOCK_MINUTES"], seconds=1)
+    assert post_login(fourth, "target.name", "guess", "123456").status_code == 400
+
+
+def test_the_purge_forgets_old_counts_of_unknown_names(
+    app: Flask, client: FlaskClient, clock: Clock
+) -> None:
+    post_login(client, "somebody", "guess", "123456")
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(LoginThrottle)) == 1
+    clock.advance(days=2)
+    assert flask_command(app, "purge").exit_code == 0
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(LoginThrottle)) == 0
 
 
 def test_per_address_limit(make_app: Callable[..., Flask], app: Flask) -> None:
@@ -183,14 +200,12 @@ def test_per_address_limit(make_app: Callable[..., Flask], app: Flask) -> None:
     assert post_login(elsewhere, "name-9", "guess", "123456").status_code == 400
 
 
-@pytest.mark.parametrize("setting", ["LOGIN_LIMITS", "LOGIN_USER_LIMITS"])
 def test_successful_logins_do_not_count(
-    setting: str,
     make_app: Callable[..., Flask],
     make_staff: Callable[..., StaffAccount],
     clock: Clock,
 ) -> None:
-    limited = make_app(**{setting: "2 per minute"})
+    limited = make_app(LOGIN_LIMITS="2 per minute")
     staff = make_staff("intervenant")
     client = staff_browser(limited)
     assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal import db
 from portal.models import StaffSession
 
-COOKIE = "s"
+COOKIE = "staff"
 
 
 @pytest.fixture
@@ -38,11 +38,11 @@ def cookie_value(client: FlaskClient) -> str | None:
 
 
 def session_data(app: Flask, value: str) -> dict[str, Any]:
-    return app.session_interface.get_signing_serializer(app).loads(value)
+    return app.session_interface.serializer_for(app, "staff").loads(value)
 
 
 def signed_session(app: Flask, data: dict[str, Any]) -> str:
-    return app.session_interface.get_signing_serializer(app).dumps(data)
+    return app.session_interface.serializer_for(app, "staff").dumps(data)
 
 
 def test_the_session_before_login_is_not_the_one_after(
@@ -205,8 +205,8 @@ def test_the_coordinator_ends_a_live_session(
     assert not is_logged_in(worker)
 
 
-def session_cookie_header(response: Any) -> str:
-    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{COOKIE}=")]
+def session_cookie_header(response: Any, name: str = COOKIE) -> str:
+    [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
     return header
 
 
@@ -220,21 +220,41 @@ def test_session_cookie_is_strict(
     base = "https://localhost" if https else "http://localhost"
     client = staff_browser(app)
     staff = make_staff("partner")
+    name = "__Host-staff" if https else COOKIE
     client.get("/staff/login", base_url=base)
-    cookie = client.get_cookie(COOKIE)
+    cookie = client.get_cookie(name)
     assert cookie is not None
     token = csrf_token(client, base + "/staff/login")
     data = {"username": staff.username, "password": staff.password, "code": staff.code()}
     # No Referer header, like a browser told "Referrer-Policy: no-referrer" by our pages.
     login = client.post(base + "/staff/login", data={**data, "csrf_token": token})
     assert login.status_code == 303, "a form sent over HTTPS without a Referer was refused"
-    header = session_cookie_header(login)
+    header = session_cookie_header(login, name)
+    assert "path=/;" in header.lower() + ";" and "domain=" not in header.lower()
     attributes = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
     assert "httponly" in attributes
     assert "samesite=strict" in header.lower()
     assert ("secure" in attributes) is https
     # Ends with the browser: never written to disk as a lasting cookie.
     assert "expires" not in attributes and "max-age" not in attributes
+
+
+def test_the_public_cookie_opens_nothing_in_the_back_office(
+    app: Flask, client: FlaskClient, make_staff: Callable[..., StaffAccount], login_as: Callable
+) -> None:
+    login_as(client, make_staff("admin"))
+    staff_cookie = cookie_value(client)
+    assert staff_cookie is not None
+    csrf_token(client, "/fr/")
+    public = client.get_cookie("s")
+    assert public is not None and public.value != staff_cookie
+    assert "staff" not in app.session_interface.serializer_for(app, "public").loads(public.value)
+    # A public cookie signed the same way, renamed into the back office's, does not verify.
+    forged = app.session_interface.serializer_for(app, "public").dumps({"staff": "x"})
+    other = staff_browser(app)
+    other.set_cookie(COOKIE, forged)
+    other.get("/staff/login")
+    assert cookie_value(other) != forged
 
 
 def test_back_office_pages_are_not_stored_nor_indexed(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -28,22 +28,9 @@ def _login_limits() -> str:
     return str(current_app.config["LOGIN_LIMITS"])
 
 
-def _login_user_limits() -> str:
-    return str(current_app.config["LOGIN_USER_LIMITS"])
-
-
-def _attempted_username() -> str:
-    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
-
-
+# Per username, known or not, failures are counted in the database (accounts.attempt_login).
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limits, methods=["POST"], deduct_when=lambda r: r.status_code != 303)
-@limiter.limit(
-    _login_user_limits,
-    key_func=_attempted_username,
-    methods=["POST"],
-    deduct_when=lambda r: r.status_code != 303,
-)
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():

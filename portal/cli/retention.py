@@ -7,7 +7,7 @@ import datetime as dt
 import click
 from flask.cli import with_appcontext
 
-from .. import db
+from .. import auth, db
 from ..retention import purge_expired
 
 
@@ -19,6 +19,7 @@ def purge_command() -> None:
         report = purge_expired(dt.datetime.now(dt.UTC))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    auth.forget_old_login_failures()
     db.session().commit()
     click.echo(
         f"Erased the personal data of {report.erased} request(s) closed before "

@@ -38,6 +38,8 @@ from .page_cache import cached_page, cached_value
 bp = Blueprint("public", __name__)
 bp.add_app_template_global(aria_attributes)
 
+# HEAD answers as GET does (monitors use it), without the body.
+READING_METHODS = ("GET", "HEAD")
 # The confirmation is shown once, within this many seconds of sending.
 SENT_MAX_AGE = 600
 # The day the accessibility statement was last made: change it with the statement.
@@ -147,7 +149,7 @@ def _build_form(card: Card | None, lang: str) -> CallbackForm:
         station_choices=None if card else _station_choices(),
         with_card_code=card is None,
     )
-    if request.method == "GET":
+    if request.method in READING_METHODS:
         if lang in current_app.config["CALL_LANGUAGES"]:
             form.call_language.data = lang
         if form.station is not None:
@@ -214,7 +216,7 @@ def _blank_form_page(lang: str, card: Card | None, code: str | None) -> str:
 
 
 def _show_form(lang: str, card: Card | None, code: str | None = None) -> ResponseReturnValue:
-    if request.method == "GET":
+    if request.method in READING_METHODS:
         return _blank_form_page(lang, card, code)
     form = _build_form(card, lang)
     if form.validate_on_submit():

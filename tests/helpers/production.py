@@ -64,12 +64,16 @@ class Gunicorn:
         self.log_path = log_path
         self.env = {**os.environ, **env, "PORTAL_BIND": f"127.0.0.1:{self.port}"}
         self.workers = workers
+        # When set, gunicorn.conf.py chooses the number of workers (--workers is not passed).
+        self.default_workers = False
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, wait: float = 30.0) -> Gunicorn:
         """Start and wait until the workers answer."""
         args = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket"]
-        args += ["--workers", str(self.workers), "portal:create_app()"]
+        if not self.default_workers:
+            args += ["--workers", str(self.workers)]
+        args.append("portal:create_app()")
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603
                 args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -132,7 +136,7 @@ class Answer:
     headers: dict[str, str]
 
 
-def _request(
+def request(
     port: int,
     method: str,
     path: str,
@@ -152,7 +156,7 @@ def _request(
 
 
 def get(port: int, path: str, timeout: float = HTTP_TIMEOUT, **headers: str) -> Answer:
-    return _request(port, "GET", path, headers=headers, timeout=timeout)
+    return request(port, "GET", path, headers=headers, timeout=timeout)
 
 
 class FormVisitor:
@@ -190,7 +194,7 @@ class FormVisitor:
             **(extra_headers or {}),
         }
         body = urllib.parse.urlencode(fields)
-        return _request(self.port, "POST", self.path, body=body, headers=headers)
+        return request(self.port, "POST", self.path, body=body, headers=headers)
 
 
 def confirmed(answer: Answer) -> bool:
