@@ -11,13 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased, joinedload
 
 from . import db
 from .models import (
     OPEN_STATUSES,
     CallbackRequest,
+    Lane,
     RequestStatus,
     Role,
     StaffUser,
@@ -134,6 +145,18 @@ def _with_details(query: Select) -> Select:
     )
 
 
+_older = aliased(CallbackRequest)
+# The queue shows each number once, at its oldest open request, and nothing "to check".
+_ONE_ENTRY_PER_NUMBER = (
+    CallbackRequest.lane == Lane.QUEUE.value,
+    ~exists().where(
+        _older.phone_index == CallbackRequest.phone_index,
+        _older.status.in_(OPEN_STATUSES),
+        _older.id < CallbackRequest.id,
+    ),
+)
+
+
 def _group_ids(
     paths: list[ColumnElement[bool] | None],
     statuses: tuple[str, ...],
@@ -149,7 +172,7 @@ def _group_ids(
     for path in paths:
         for status in statuses:
             part = select(CallbackRequest.id, CallbackRequest.created_at).where(
-                CallbackRequest.status == status, condition
+                CallbackRequest.status == status, condition, *_ONE_ENTRY_PER_NUMBER
             )
             if path is not None:
                 part = part.where(path)

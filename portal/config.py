@@ -21,12 +21,16 @@ DEFAULTS: dict[str, Any] = {
     "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
     "EXIT_URL": "https://meteofrance.com/",
     "RETENTION_DAYS": 90,
-    "MAX_OPEN_PER_PHONE": 3,
+    # Open requests stored apart per number; later ones are folded into the newest (bounded).
+    "MAX_OPEN_PER_PHONE": 10,
     # Seconds the blank request form is served from memory (0 turns the cache off).
     "PAGE_CACHE_SECONDS": 10,
     "MIN_FILL_SECONDS": 2.0,
     "SUBMIT_LIMITS": "5 per minute;20 per hour",
-    "SUBMIT_GLOBAL_LIMITS": "300 per hour",
+    # Unknown requests (no card, referral or proof of work) go to the queue up to this rate;
+    # beyond it they are stored and confirmed in the "to check" lane.
+    "UNKNOWN_RATE": "60 per hour",
+    "FLOOD_NOTICE_EVERY": "1 per 6 hours",
     "CANCEL_LIMITS": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     # If Redis cannot be reached, count in each process's memory rather than refuse a request.

@@ -83,6 +83,11 @@ def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
     return _("Next safe window: %(day)s", day=format_datetime(opening, "EEEE HH:mm"))
 
 
+@bp.app_template_filter("window_label")
+def window_label_filter(slot: str) -> str:
+    return window_label(slot)
+
+
 @bp.app_template_global()
 def age_words(created_at: dt.datetime) -> str:
     return format_timedelta(utcnow() - created_at, granularity="minute", threshold=1.0)
@@ -154,7 +159,7 @@ def _siblings(req: CallbackRequest) -> list[CallbackRequest]:
     query = select(CallbackRequest).where(
         CallbackRequest.phone_index == req.phone_index, CallbackRequest.id != req.id
     )
-    return list(db.session().scalars(query.order_by(CallbackRequest.id)))
+    return list(db.session().scalars(query.order_by(CallbackRequest.id.desc())))
 
 
 def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedForm]:

@@ -1,11 +1,15 @@
-"""Catching naive bots without any third-party captcha: a honeypot field and a time trap."""
+"""Catching naive bots without any third-party captcha: a honeypot field and a time trap.
+
+What they catch is shown the form again, unsaved, and does not count against the sender's limit:
+limits count only stored submissions.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, g
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 # A form sent back with errors keeps the token of the page first served, up to this age, so
@@ -43,3 +47,13 @@ def keep_first_token(csrf_field: Any) -> None:
     age = seconds_since_form_loaded(csrf_field.data)
     if age is not None and age < KEEP_FIRST_TOKEN_SECONDS:
         csrf_field.current_token = csrf_field.data
+
+
+def mark_stored() -> None:
+    """Note that this request stored a submission, so that the rate limit counts it."""
+    g.submission_stored = True
+
+
+def was_stored(_response: Response) -> bool:
+    """Flask-Limiter's deduct_when: count a submission only when it was stored."""
+    return bool(g.get("submission_stored"))

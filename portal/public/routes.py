@@ -22,7 +22,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text
 
-from .. import crypto, db
+from .. import crypto, db, lanes
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card
 from ..directory.public_views import directory_page
@@ -31,7 +31,7 @@ from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
 from ..models import Station
 from ..windows import PUBLIC_SLOTS, window_label
-from .antibot import keep_first_token, looks_like_a_bot
+from .antibot import keep_first_token, looks_like_a_bot, mark_stored, was_stored
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
@@ -54,19 +54,15 @@ def _submit_limits() -> str:
     return current_app.config["SUBMIT_LIMITS"]
 
 
-def _global_limits() -> str:
-    return current_app.config["SUBMIT_GLOBAL_LIMITS"]
-
-
 def _cancel_limits() -> str:
     return current_app.config["CANCEL_LIMITS"]
 
 
 # Shared by the plain form and the card form, so that switching between them gains nothing.
-submit_limit = limiter.shared_limit(_submit_limits, scope="submissions", methods=["POST"])
-# One bucket for everybody, so a flood from many addresses is capped too.
-global_submit_limit = limiter.shared_limit(
-    _global_limits, scope="all-submissions", key_func=lambda: "all", methods=["POST"]
+# Only stored submissions count: what the honeypot, the time trap or CSRF caught costs nothing.
+# There is no limit for everybody together: beyond a rate, requests go to the "to check" lane.
+submit_limit = limiter.shared_limit(
+    _submit_limits, scope="submissions", methods=["POST"], deduct_when=was_stored
 )
 
 
@@ -189,19 +185,28 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         return _blank_form_page(lang, card, code)
     form = _build_form(card, lang)
     if form.validate_on_submit():
-        details = _details(form, lang, card)
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
-            # The same answer as a real confirmation, so the bot learns nothing.
-            return _confirm(lang, crypto.new_code(8), details.station_id, details.urgent)
+            # Never a confirmation for what was not stored: the form again, as she filled it.
+            return _check_and_send_again(form, card)
+        details = _details(form, lang, card)
         try:
-            submitted = submit_request(details)
+            submitted = submit_request(details, lanes.trust_of(card, form))
         except StorageError:
             return not_saved_page()
+        mark_stored()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
     csrf_field = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
     if csrf_field is not None:
         keep_first_token(csrf_field)
     return render_template("public/form.html", form=form, card=card), 400
+
+
+def _check_and_send_again(form: CallbackForm, card: Card | None) -> tuple[str, int]:
+    """The form again, unsaved, with a calm line: a person loses a few seconds, a bot nothing."""
+    form.website.data = ""
+    keep_first_token(form.csrf_token)
+    page = render_template("public/form.html", form=form, card=card, send_again=True)
+    return page, 200
 
 
 def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
@@ -213,14 +218,12 @@ def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
 
 
 @bp.route("/<lang>/", methods=["GET", "POST"])
-@global_submit_limit
 @submit_limit
 def request_form(lang: str) -> ResponseReturnValue:
     return _show_form(lang, None)
 
 
 @bp.route("/<lang>/c/<path:code>", methods=["GET", "POST"])
-@global_submit_limit
 @submit_limit
 def card_form(lang: str, code: str) -> ResponseReturnValue:
     return _show_form(lang, read_card(code), code)
