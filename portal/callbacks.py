@@ -193,7 +193,7 @@ def submit_request(details: RequestDetails, trust: str = lanes.Trust.NONE.value)
     Every request is stored. Requests from one number form one entry in the queue, headed by
     the oldest open one. Once a number has MAX_OPEN_PER_PHONE open requests, a new one is written
     over the newest of them (its count kept in folded_count): one number's storage is bounded,
-    and the newest details are always the ones shown.
+    and the newest details are always the ones shown. An officer's referral is always added.
     """
     if details.source == RequestSource.REFERRAL.value:
         trust = lanes.Trust.REFERRAL.value
@@ -207,7 +207,9 @@ def submit_request(details: RequestDetails, trust: str = lanes.Trust.NONE.value)
             differ = _details_differ(details, siblings)
             values = _values(details, trust, lane, cancel_code)
             values["name_conflict"] = differ
-            if len(siblings) >= max(1, int(current_app.config["MAX_OPEN_PER_PHONE"])):
+            bound = max(1, int(current_app.config["MAX_OPEN_PER_PHONE"]))
+            # An officer's referral is never written over: the bound is for the public side.
+            if len(siblings) >= bound and trust != lanes.Trust.REFERRAL:
                 request_id = _fold_over_newest(connection, siblings, values)
             else:
                 values.update(

@@ -190,7 +190,7 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
             return _check_and_send_again(form, card)
         details = _details(form, lang, card)
         try:
-            submitted = submit_request(details, lanes.trust_of(card, form))
+            submitted = submit_request(details, lanes.trust_of(card))
         except StorageError:
             return not_saved_page()
         mark_stored()
