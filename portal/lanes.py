@@ -44,7 +44,8 @@ def trust_of(card: Card | None, proof_solved: bool = False) -> str:
 def _within_rate(key: str, rate: str) -> bool:
     """Count one hit; True while under the rate. A counter that cannot be reached says yes."""
     try:
-        return bool(limiter.limiter.hit(parse(rate), "lanes", key))
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+        return bool(limiter.limiter.hit(parse(rate), prefix, "lanes", key))
     except Exception:  # the request is stored either way: a dead counter must not refuse it
         log.warning("lane counter unavailable")
         return True

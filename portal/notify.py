@@ -104,7 +104,7 @@ def compose_flood_notice(to: list[str]) -> EmailMessage:
             paragraphs.append(
                 _(
                     "Requests without a card or a referral are arriving faster than usual. "
-                    "Each one is stored; those beyond the usual rate wait in the \"to check\" "
+                    'Each one is stored; those beyond the usual rate wait in the "to check" '
                     "list."
                 )
                 + "\n"

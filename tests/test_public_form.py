@@ -1,11 +1,10 @@
-"""The request form as a victim fills it in: every rule, every error shown in place, and the
-answers a bot or a prober gets, which must look the same as a real confirmation."""
+"""The request form as a victim fills it in: every rule, every error shown in place; what the
+traps catch is shown the form again, never a confirmation; a number that asks again is stored."""
 
 from __future__ import annotations
 
-import html
-
 import datetime as dt
+import html
 import re
 import time
 
@@ -309,7 +308,9 @@ def test_arabic_page_reads_right_to_left(client):
 
 # Bots: a filled honeypot and a form sent too fast are shown the form again, never a confirmation.
 
-SEND_AGAIN = "Your request has not been sent yet. Please check it, then press the button to send it."
+SEND_AGAIN = (
+    "Your request has not been sent yet. Please check it, then press the button to send it."
+)
 
 
 def sent_page_shape(client, response) -> str:

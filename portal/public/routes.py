@@ -31,7 +31,7 @@ from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
 from ..models import Station
 from ..windows import PUBLIC_SLOTS, window_label
-from .antibot import keep_first_token, looks_like_a_bot, mark_stored, was_stored
+from .antibot import keep_first_token, looks_like_a_bot, within_submit_limit
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
@@ -50,20 +50,8 @@ def _check_language(_endpoint: str | None, values: dict | None) -> None:
         abort(404)
 
 
-def _submit_limits() -> str:
-    return current_app.config["SUBMIT_LIMITS"]
-
-
 def _cancel_limits() -> str:
     return current_app.config["CANCEL_LIMITS"]
-
-
-# Shared by the plain form and the card form, so that switching between them gains nothing.
-# Only stored submissions count: what the honeypot, the time trap or CSRF caught costs nothing.
-# There is no limit for everybody together: beyond a rate, requests go to the "to check" lane.
-submit_limit = limiter.shared_limit(
-    _submit_limits, scope="submissions", methods=["POST"], deduct_when=was_stored
-)
 
 
 @bp.get("/")
@@ -188,12 +176,15 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
             # Never a confirmation for what was not stored: the form again, as she filled it.
             return _check_and_send_again(form, card)
+        # Per client, shared by the plain form and the card form; there is no limit for
+        # everybody together: beyond a rate, unknown requests go to the "to check" lane.
+        if not within_submit_limit():
+            abort(429)
         details = _details(form, lang, card)
         try:
             submitted = submit_request(details, lanes.trust_of(card))
         except StorageError:
             return not_saved_page()
-        mark_stored()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
     csrf_field = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
     if csrf_field is not None:
@@ -218,13 +209,11 @@ def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
 
 
 @bp.route("/<lang>/", methods=["GET", "POST"])
-@submit_limit
 def request_form(lang: str) -> ResponseReturnValue:
     return _show_form(lang, None)
 
 
 @bp.route("/<lang>/c/<path:code>", methods=["GET", "POST"])
-@submit_limit
 def card_form(lang: str, code: str) -> ResponseReturnValue:
     return _show_form(lang, read_card(code), code)
 
