@@ -146,12 +146,14 @@ def _with_details(query: Select) -> Select:
 
 
 _older = aliased(CallbackRequest)
-# The queue shows each number once, at its oldest open request, and nothing "to check".
+# The queue shows each number once, at its oldest open request in the queue, and nothing
+# "to check".
 _ONE_ENTRY_PER_NUMBER = (
     CallbackRequest.lane == Lane.QUEUE.value,
     ~exists().where(
         _older.phone_index == CallbackRequest.phone_index,
         _older.status.in_(OPEN_STATUSES),
+        _older.lane == Lane.QUEUE.value,
         _older.id < CallbackRequest.id,
     ),
 )

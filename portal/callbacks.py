@@ -148,7 +148,7 @@ def _values(details: RequestDetails, trust: str, lane: str, cancel_code: str) ->
 _PROMOTE_ENTRY = (
     update(_requests)
     .where(
-        _requests.c.phone_index == bindparam("phone_index"),
+        _requests.c.phone_index == bindparam("number_index"),
         _requests.c.status.in_(OPEN_STATUSES),
         _requests.c.lane == Lane.CHECK.value,
     )
@@ -180,7 +180,7 @@ def _update_head(
         statement = _UPDATE_REQUEST.values(version=_requests.c.version + 1, **changes)
         connection.execute(statement, {"target": head.id})
     if lane == Lane.QUEUE.value and head.lane != lane:
-        connection.execute(_PROMOTE_ENTRY, {"phone_index": phone_index})
+        connection.execute(_PROMOTE_ENTRY, {"number_index": phone_index})
 
 
 def submit_request(details: RequestDetails, trust: str = lanes.Trust.NONE.value) -> Submitted:

@@ -67,4 +67,5 @@ from . import (  # noqa: E402,F401
     queue_views,
     referral_views,
     stats_views,
+    triage_views,
 )

@@ -14,6 +14,7 @@ from .forms import ROLE_LABELS
 
 MENU: tuple[tuple[str, LazyString, frozenset[str]], ...] = (
     ("staff.home", _l("Queue"), frozenset({Role.ADMIN, Role.INTERVENANT})),
+    ("staff.triage_list", _l("To check"), frozenset({Role.ADMIN})),
     ("staff.referral", _l("Refer a person"), frozenset({Role.REFERRER})),
     ("staff.users", _l("Accounts"), frozenset({Role.ADMIN})),
     ("staff.audit_log", _l("Audit log"), frozenset({Role.ADMIN})),
