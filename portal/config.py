@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "FLOOD_NOTICE_EVERY": "1 per 6 hours",
     "CANCEL_LIMITS": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # How often a process looks at instance/keys.json for rotated data keys, and how long a
+    # rotation waits, after putting a new key first, for every process to write with it.
+    "KEY_CHECK_SECONDS": 0.5,
+    "KEY_PICKUP_SECONDS": 2.0,
     # If Redis cannot be reached, count in each process's memory rather than refuse a request.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # Staff accounts and sessions.
@@ -99,7 +103,11 @@ def _load_keys(app: Flask) -> None:
     if all(app.config.get(name) for name in needed):
         _normalise_data_keys(app)
         return
-    stored = read_or_create_keys(Path(app.instance_path) / KEYS_FILE)
+    path = Path(app.instance_path) / KEYS_FILE
+    stored = read_or_create_keys(path)
+    if not app.config.get("DATA_KEYS"):
+        # Data keys from the file are watched: a rotation reaches running processes.
+        app.config["DATA_KEYS_FILE"] = str(path)
     for name in needed:
         if not app.config.get(name):
             app.config[name] = stored[name]
