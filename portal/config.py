@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     # beyond it they are stored and confirmed in the "to check" lane.
     "UNKNOWN_RATE": "60 per hour",
     "FLOOD_NOTICE_EVERY": "1 per 6 hours",
+    # The proof of work the form's script solves while she types (about a second on a phone).
+    "PROOF_MAX_NUMBER": 50_000,
+    "PROOF_EXPIRES_MINUTES": 120,
     "CANCEL_LIMITS": "10 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     # How often a process looks at instance/keys.json for rotated data keys, and how long a

@@ -20,9 +20,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import select, text
 
-from .. import crypto, db, lanes
+from .. import crypto, db, lanes, proof_of_work
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card
 from ..directory.public_views import directory_page
@@ -155,17 +156,20 @@ def _confirm(lang: str, cancel_code: str, station_id: int | None, urgent: bool) 
 def _blank_form_page(lang: str, card: Card | None, code: str | None) -> str:
     """The empty form, as every visitor of this address first sees it."""
 
-    def render() -> str:
-        return render_template("public/form.html", form=_build_form(card, lang), card=card)
+    def render(challenge: str = proof_of_work.CHALLENGE_SLOT) -> str:
+        return render_template(
+            "public/form.html", form=_build_form(card, lang), card=card, proof_challenge=challenge
+        )
 
     if code and card is None:
-        return render()  # a tampered or unknown code is not worth a cache entry
+        return render(proof_of_work.new_challenge())  # not worth a cache entry
     if card is None:
         # A form that cannot be saved must say so before she fills it in: ask the database
         # (at most once a second per process; a failure is never remembered).
         cached_value("database-answers", _database_answers, ttl=1.0)
     state = "" if card is None else f"{card.batch.id}:{card.revoked}"
-    return cached_page((lang, request.path, state), render)
+    page = cached_page((lang, request.path, state), render)
+    return page.replace(proof_of_work.CHALLENGE_SLOT, str(escape(proof_of_work.new_challenge())))
 
 
 def _show_form(lang: str, card: Card | None, code: str | None = None) -> ResponseReturnValue:
@@ -182,22 +186,37 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
             abort(429)
         details = _details(form, lang, card)
         try:
-            submitted = submit_request(details, lanes.trust_of(card))
+            submitted = submit_request(details, _trust(card))
         except StorageError:
             return not_saved_page()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
     csrf_field = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
     if csrf_field is not None:
         keep_first_token(csrf_field)
-    return render_template("public/form.html", form=form, card=card), 400
+    return _form_page(form, card), 400
+
+
+def _trust(card: Card | None) -> str:
+    """A valid card, or else a solved proof of work, keeps the request's place in the queue."""
+    trust = lanes.trust_of(card)
+    if trust == lanes.Trust.NONE and proof_of_work.solved(request.form.get("proof")):
+        return lanes.Trust.PROOF.value
+    return trust
+
+
+def _form_page(form: CallbackForm, card: Card | None, **context: object) -> str:
+    """The form as sent back: with what she typed, and a fresh challenge for the script."""
+    challenge = proof_of_work.new_challenge()
+    return render_template(
+        "public/form.html", form=form, card=card, proof_challenge=challenge, **context
+    )
 
 
 def _check_and_send_again(form: CallbackForm, card: Card | None) -> tuple[str, int]:
     """The form again, unsaved, with a calm line: a person loses a few seconds, a bot nothing."""
     form.website.data = ""
     keep_first_token(form.csrf_token)
-    page = render_template("public/form.html", form=form, card=card, send_again=True)
-    return page, 200
+    return _form_page(form, card, send_again=True), 200
 
 
 def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
