@@ -2,7 +2,8 @@
 
 Kinds of sender, each from addresses of its own (through one trusted proxy, X-Forwarded-For):
 bots the time trap or the honeypot catch, bots that look like people (they wait, then send the
-same text), and people who take a few seconds to fill in the form, with and without a card.
+same text), and people who take a few seconds to fill in the form: without a card, with one, and
+with the proof of work the page's script solves as they type (solved here with the altcha package).
 Prints, per kind, sent / confirmed / stored / in the queue / in "to check", and the people's page
 and submission latency (median, p95) on a quiet server and during the flood. Not a test.
 
@@ -21,7 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
+import base64  # noqa: E402
+import html  # noqa: E402
+import json  # noqa: E402
 import random  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
@@ -31,6 +36,7 @@ from collections import Counter  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 
+import altcha  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
@@ -41,7 +47,26 @@ from portal.config import new_keys  # noqa: E402
 from portal.models import CallbackRequest  # noqa: E402
 from portal.stations import station_by_code  # noqa: E402
 
-KINDS = ("caught bot", "look-alike bot", "person", "person with a card")
+KINDS = ("caught bot", "look-alike bot", "person", "person with a card", "person with the proof")
+PROOF_RE = re.compile(r'data-proof="([^"]+)"')
+
+
+def solved_proof(page: str) -> str:
+    """What the page's script adds to the form once it solved the challenge (ALTCHA v1)."""
+    found = PROOF_RE.search(page)
+    if not found:
+        return ""
+    task = json.loads(html.unescape(found.group(1)))
+    solution = altcha.solve_challenge_v1(
+        task["challenge"], task["salt"], task["algorithm"], task["maxNumber"]
+    )
+    if solution is None:
+        return ""
+    keys = ("algorithm", "challenge", "salt", "signature")
+    payload = {**{k: task[k] for k in keys}, "number": solution.number}
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
 BOT_TEXT = "Offre exceptionnelle, rappelez vite"
 
 
@@ -101,7 +126,10 @@ class Flood:
                 tally.refused[status] += 1
             return
         cookie = dict((k.lower(), v) for k, v in got).get("set-cookie", "").split(";", 1)[0]
-        time.sleep(wait)
+        started_typing = time.monotonic()
+        if kind == "person with the proof":  # solved while she types
+            extra = {**extra, "proof": solved_proof(page)}
+        time.sleep(max(0.0, wait - (time.monotonic() - started_typing)))
         phone = self.phone()
         fields = [
             ("csrf_token", found.group(1)),
@@ -204,9 +232,10 @@ def run(args: argparse.Namespace, url: str) -> int:
         with ThreadPoolExecutor(max_workers=args.concurrency) as bots:
             for job, n in jobs:
                 bots.submit(job, flood, n)
+            time.sleep(args.people_after)  # people arrive once the flood is under way
             with ThreadPoolExecutor(max_workers=args.people) as people:
                 for n in range(args.people):
-                    kind = "person with a card" if n % 2 else "person"
+                    kind = ("person", "person with a card", "person with the proof")[n % 3]
                     time.sleep(random.uniform(0.0, 0.5))  # noqa: S311
                     people.submit(person, flood, n, kind)
         seconds = time.monotonic() - started
@@ -232,7 +261,7 @@ def report(app: Flask, flood: Flood, seconds: float, args: argparse.Namespace) -
             f"{lanes['queue']:>7}{lanes['check']:>10}"
             + (f"   other answers: {dict(tally.refused)}" if tally.refused else "")
         )
-    people = [flood.tallies["person"], flood.tallies["person with a card"]]
+    people = [flood.tallies[kind] for kind in KINDS if kind.startswith("person")]
     pages = [ms for t in people for ms in t.page_ms]
     submits = [ms for t in people for ms in t.submit_ms]
     print("people's latency, ms (median / p95):")
@@ -247,7 +276,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bots", type=int, default=300, help="bots the traps catch")
     parser.add_argument("--lookalikes", type=int, default=100, help="bots that look like people")
-    parser.add_argument("--people", type=int, default=20, help="people, half with a card")
+    parser.add_argument(
+        "--people", type=int, default=20, help="people: a third with a card, a third with the proof"
+    )
+    parser.add_argument(
+        "--people-after", type=float, default=5.0, help="seconds into the flood people arrive"
+    )
     parser.add_argument("--concurrency", type=int, default=24, help="bots sending at once")
     parser.add_argument(
         "--unknown-rate", default="60 per hour", help="unknown requests let into the queue"
