@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, db, errors, i18n, security
+from . import cli, db, errors, i18n, security, transactions
 from .extensions import csrf, limiter
 
 
@@ -41,4 +41,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
+    transactions.init_app(app)
     return app

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import crypto, db, lanes, notify
+from . import crypto, db, lanes, notify, transactions
 from .models import OPEN_STATUSES, CallbackRequest, Lane, RequestSource, RequestStatus, utcnow
 from .windows import window_mask
 
@@ -183,12 +183,22 @@ def _update_head(
         connection.execute(_PROMOTE_ENTRY, {"number_index": phone_index})
 
 
-def submit_request(details: RequestDetails, trust: str = lanes.Trust.NONE.value) -> Submitted:
+def submit_request(
+    details: RequestDetails,
+    trust: str = lanes.Trust.NONE.value,
+    connection: Connection | None = None,
+) -> Submitted:
     """Store a request; raise StorageError if that fails.
 
-    When this returns, the request is committed: it is written on a connection of its own in
-    autocommit mode, which the database makes durable before it answers; BEGIN and COMMIT cost
-    no round trips on the public side's busiest write.
+    From the public form (no `connection`), when this returns the request is committed: it is
+    written on a connection of its own in autocommit mode, which the database makes durable
+    before it answers; BEGIN and COMMIT cost no round trips on the public side's busiest write.
+    This is the one write that does not wait for the request's commit (see `transactions`): the
+    confirmation depends on it alone.
+
+    A staff page passes its own session's connection instead: the request is then written in
+    that page's transaction, with its audit event, and committed with it; the station hears of
+    it once that commit is done.
 
     Every request is stored. Requests from one number form one entry in the queue, headed by
     the oldest open one. Once a number has MAX_OPEN_PER_PHONE open requests, a new one is written
@@ -200,31 +210,49 @@ def submit_request(details: RequestDetails, trust: str = lanes.Trust.NONE.value)
     cancel_code = crypto.new_code(8)
     phone_index = crypto.blind_index(details.phone_e164)
     try:
-        with db.engine().connect() as plain:
-            connection = plain.execution_options(isolation_level="AUTOCOMMIT")
-            siblings = _open_siblings(connection, phone_index)
-            lane = _lane(details, trust, siblings)
-            differ = _details_differ(details, siblings)
-            values = _values(details, trust, lane, cancel_code)
-            values["name_conflict"] = differ
-            bound = max(1, int(current_app.config["MAX_OPEN_PER_PHONE"]))
-            # An officer's referral is never written over: the bound is for the public side.
-            if len(siblings) >= bound and trust != lanes.Trust.REFERRAL:
-                request_id = _fold_over_newest(connection, siblings, values)
-            else:
-                values.update(
-                    reference=_new_reference(),
-                    phone_index=phone_index,
-                    duplicate_of_id=siblings[0].id if siblings else None,
-                )
-                result = connection.execute(_INSERT_REQUEST, values)
-                request_id = result.inserted_primary_key[0]
-            if siblings:
-                _update_head(connection, siblings[0], details, lane, differ, phone_index)
+        if connection is not None:
+            request_id = _store(connection, details, trust, cancel_code, phone_index)
+        else:
+            with db.engine().connect() as plain:
+                autocommit = plain.execution_options(isolation_level="AUTOCOMMIT")
+                request_id = _store(autocommit, details, trust, cancel_code, phone_index)
     except SQLAlchemyError as exc:
         raise StorageError from exc
-    notify.new_request(details.station_id, details.urgent)
+    if connection is not None:
+        transactions.after_commit(lambda: notify.new_request(details.station_id, details.urgent))
+    else:
+        notify.new_request(details.station_id, details.urgent)
     return Submitted(cancel_code=cancel_code, stored=True, request_id=request_id)
+
+
+def _store(
+    connection: Connection,
+    details: RequestDetails,
+    trust: str,
+    cancel_code: str,
+    phone_index: str,
+) -> int:
+    """Write the request into its number's entry; returns its id."""
+    siblings = _open_siblings(connection, phone_index)
+    lane = _lane(details, trust, siblings)
+    differ = _details_differ(details, siblings)
+    values = _values(details, trust, lane, cancel_code)
+    values["name_conflict"] = differ
+    bound = max(1, int(current_app.config["MAX_OPEN_PER_PHONE"]))
+    # An officer's referral is never written over: the bound is for the public side.
+    if len(siblings) >= bound and trust != lanes.Trust.REFERRAL:
+        request_id = _fold_over_newest(connection, siblings, values)
+    else:
+        values.update(
+            reference=_new_reference(),
+            phone_index=phone_index,
+            duplicate_of_id=siblings[0].id if siblings else None,
+        )
+        result = connection.execute(_INSERT_REQUEST, values)
+        request_id = int(result.inserted_primary_key[0])
+    if siblings:
+        _update_head(connection, siblings[0], details, lane, differ, phone_index)
+    return request_id
 
 
 def _fold_over_newest(
@@ -257,7 +285,8 @@ def erase_personal_data(request: CallbackRequest) -> None:
 def cancel_request(code: str) -> bool:
     """Cancel the open request this code belongs to and erase its personal data at once.
 
-    Returns whether a request matched; callers must not show that to the person.
+    Returns whether a request matched; callers must not show that to the person. Raises
+    StorageError if the change cannot be written.
     """
     session = db.session()
     target = crypto.code_hash(code)
@@ -268,11 +297,12 @@ def cancel_request(code: str) -> bool:
     ).first()
     if found is None:
         return False
+    found.status = RequestStatus.CANCELLED.value
+    found.closed_at = utcnow()
+    erase_personal_data(found)
     try:
-        found.status = RequestStatus.CANCELLED.value
-        found.closed_at = utcnow()
-        erase_personal_data(found)
-        session.commit()
+        # Written now, so that a refusal is known here; the request's end commits it.
+        session.flush()
     except SQLAlchemyError as exc:
         session.rollback()
         raise StorageError from exc

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from .. import db, triage
-from ..models import Role
-from . import bp, roles
+from .. import triage
+from ..access import Area
+from .blueprint import area, bp
 
 GROUPING_LABELS = {
     "time": lambda: _("Time of arrival (10 minutes)"),
@@ -33,7 +33,7 @@ def _grouping() -> str:
 
 
 @bp.get("/triage")
-@roles(Role.ADMIN)
+@area(Area.TRIAGE)
 def triage_list() -> ResponseReturnValue:
     by = _grouping()
     key = request.args.get("group")
@@ -68,18 +68,17 @@ def _triage_action(action: str) -> ResponseReturnValue:
     else:
         done = triage.release(targets, g.staff, by)
         message = _("%(count)s request(s) moved to the queue.", count=done)
-    db.session().commit()
     flash(message)
     return redirect(url_for("staff.triage_list", by=by), 303)
 
 
 @bp.post("/triage/spam")
-@roles(Role.ADMIN)
+@area(Area.TRIAGE)
 def triage_spam() -> ResponseReturnValue:
     return _triage_action("spam")
 
 
 @bp.post("/triage/release")
-@roles(Role.ADMIN)
+@area(Area.TRIAGE)
 def triage_release() -> ResponseReturnValue:
     return _triage_action("release")

@@ -21,18 +21,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from .. import crypto, db, lanes, proof_of_work
+from .. import crypto, db, lanes, proof_of_work, stations, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card
-from ..directory.public_views import directory_page
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
-from ..models import Station
 from ..windows import PUBLIC_SLOTS, window_label
 from .antibot import keep_first_token, looks_like_a_bot, within_submit_limit
+from .directory import directory_page
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
@@ -72,15 +71,7 @@ def card_without_language(code: str) -> Response:
 def _active_stations() -> dict[str, tuple[int, str]]:
     """Active stations by code: (id, name), in name order; kept a few seconds per process."""
 
-    def load() -> dict[str, tuple[int, str]]:
-        rows = db.session().execute(
-            select(Station.code, Station.id, Station.name)
-            .where(Station.active)
-            .order_by(Station.name)
-        )
-        return {code: (ident, name) for code, ident, name in rows}
-
-    return cached_value("active-stations", load)
+    return cached_value("active-stations", stations.active_stations)
 
 
 def _station_choices() -> list[tuple[str, str]]:
@@ -185,6 +176,7 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         if not within_submit_limit():
             abort(429)
         details = _details(form, lang, card)
+        transactions.if_not_saved(not_saved_page)
         try:
             submitted = submit_request(details, _trust(card))
         except StorageError:
@@ -238,7 +230,7 @@ def card_form(lang: str, code: str) -> ResponseReturnValue:
 
 
 def _callback_number(station_id: int | None) -> str:
-    station = db.session().get(Station, station_id) if station_id else None
+    station = stations.station_by_id(station_id)
     raw = (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
     try:
         number = phonenumbers.parse(raw, "FR")
@@ -267,6 +259,7 @@ def sent(lang: str) -> str:
 def cancel(lang: str) -> str | tuple[str, int]:
     form = CancelForm()
     if form.validate_on_submit():
+        transactions.if_not_saved(lambda: not_saved_page(cancelling=True))
         try:
             cancel_request(form.code.data or "")
         except StorageError:
