@@ -22,6 +22,7 @@ class Area(enum.StrEnum):
     TRIAGE = "triage"  # the "to check" lane a flood fills
     REFERRAL = "referral"
     ACCOUNTS = "accounts"
+    STATIONS = "stations"  # stations and their card batches
     AUDIT = "audit"
     STATISTICS = "statistics"
     DIRECTORY = "directory"
@@ -41,6 +42,7 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.TRIAGE: frozenset({Role.ADMIN}),
     Area.REFERRAL: frozenset({Role.REFERRER}),
     Area.ACCOUNTS: frozenset({Role.ADMIN}),
+    Area.STATIONS: frozenset({Role.ADMIN}),
     Area.AUDIT: frozenset({Role.ADMIN}),
     Area.STATISTICS: frozenset({Role.ADMIN}),
     Area.DIRECTORY: frozenset({Role.ADMIN, Role.INTERVENANT, Role.PARTNER}),

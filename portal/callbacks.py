@@ -48,7 +48,7 @@ class Submitted:
     request_id: int | None = None
 
 
-_requests = CallbackRequest.__table__
+_requests = db.table_of(CallbackRequest)
 # Built once: they run on every submission.
 _OPEN_SIBLINGS = (
     select(
@@ -249,7 +249,10 @@ def _store(
             duplicate_of_id=siblings[0].id if siblings else None,
         )
         result = connection.execute(_INSERT_REQUEST, values)
-        request_id = int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key  # a row for an INSERT of one row
+        if key is None:
+            raise SQLAlchemyError("the insert returned no primary key")
+        request_id = int(key[0])
     if siblings:
         _update_head(connection, siblings[0], details, lane, differ, phone_index)
     return request_id

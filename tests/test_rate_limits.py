@@ -5,7 +5,7 @@ for everybody together: past a set rate, unknown requests are stored in the "to 
 from __future__ import annotations
 
 import pytest
-from conftest import VALID_FORM, csrf_token
+from helpers.web import VALID_FORM, csrf_token
 
 from portal import db
 from portal.demo import create_demo_stations

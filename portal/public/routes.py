@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 import phonenumbers
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
@@ -22,10 +22,11 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import text
+from werkzeug.wrappers import Response
 
-from .. import crypto, db, lanes, proof_of_work, stations, transactions
+from .. import card_codes, crypto, db, lanes, proof_of_work, stations, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
-from ..cards import Card, read_card
+from ..cards import Card, read_card, read_short_code
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
@@ -45,13 +46,21 @@ ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 29)
 
 
 @bp.url_value_preprocessor
-def _check_language(_endpoint: str | None, values: dict | None) -> None:
+def _check_language(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and "lang" in values and values["lang"] not in public_languages():
         abort(404)
 
 
 def _cancel_limits() -> str:
-    return current_app.config["CANCEL_LIMITS"]
+    return str(current_app.config["CANCEL_LIMITS"])
+
+
+def _card_code_limits() -> str:
+    return str(current_app.config["CARD_CODE_LIMITS"])
+
+
+# Every address that looks a card code up shares one count, so guessing codes is slow.
+card_code_limit = limiter.shared_limit(_card_code_limits, scope="card-codes", methods=["GET"])
 
 
 @bp.get("/")
@@ -64,6 +73,28 @@ def root() -> Response:
 @bp.get("/c/<path:code>")
 def card_without_language(code: str) -> Response:
     response = redirect(url_for(".card_form", lang=best_language(), code=code), 302)
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/<code>")
+@card_code_limit
+def short_card(code: str) -> Response:
+    """The address printed on a card: the form in the best language, routed by the code.
+
+    A code that names no card leads to the plain form, exactly as the bare address does.
+    """
+    if not card_codes.could_be_typed(code):
+        abort(404)
+    lang = best_language()
+    if code in public_languages():
+        target = url_for(".request_form", lang=code)
+    elif read_short_code(code) is not None:
+        normal = card_codes.normalise(code) or ""
+        target = url_for(".card_form", lang=lang, code=card_codes.printed(normal))
+    else:
+        target = url_for(".request_form", lang=lang)
+    response = redirect(target, 302)
     response.vary.add("Accept-Language")
     return response
 
@@ -99,6 +130,7 @@ def _build_form(card: Card | None, lang: str) -> CallbackForm:
         window_choices=list(_window_choices(str(get_locale()))),
         language_choices=_language_choices(),
         station_choices=None if card else _station_choices(),
+        with_card_code=card is None,
     )
     if request.method == "GET":
         if lang in current_app.config["CALL_LANGUAGES"]:
@@ -109,7 +141,13 @@ def _build_form(card: Card | None, lang: str) -> CallbackForm:
 
 
 def _routing(form: CallbackForm, card: Card | None) -> tuple[int | None, int | None]:
-    """(station id, card batch id) for the request; a revoked card goes to the coordinator."""
+    """(station id, card batch id) for the request; a revoked card goes to the coordinator.
+
+    A code typed into the form routes like the card's address; a code that names no card is
+    ignored, as if the field were empty.
+    """
+    if card is None and form.card_code is not None:
+        card = read_short_code(form.card_code.data)
     if card is not None:
         return (card.station.id if card.station else None), card.batch.id
     code = form.station.data if form.station is not None else NO_STATION
@@ -178,7 +216,7 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         details = _details(form, lang, card)
         transactions.if_not_saved(not_saved_page)
         try:
-            submitted = submit_request(details, _trust(card))
+            submitted = submit_request(details, _trust(form, card))
         except StorageError:
             return not_saved_page()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
@@ -188,8 +226,11 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
     return _form_page(form, card), 400
 
 
-def _trust(card: Card | None) -> str:
-    """A valid card, or else a solved proof of work, keeps the request's place in the queue."""
+def _trust(form: CallbackForm, card: Card | None) -> str:
+    """A valid card (its address, or its code typed into the form), or else a solved proof of
+    work, keeps the request's place in the queue."""
+    if card is None and form.card_code is not None and form.card_code.data:
+        card = read_short_code(form.card_code.data)
     trust = lanes.trust_of(card)
     if trust == lanes.Trust.NONE and proof_of_work.solved(request.form.get("proof")):
         return lanes.Trust.PROOF.value
@@ -225,6 +266,7 @@ def request_form(lang: str) -> ResponseReturnValue:
 
 
 @bp.route("/<lang>/c/<path:code>", methods=["GET", "POST"])
+@card_code_limit
 def card_form(lang: str, code: str) -> ResponseReturnValue:
     return _show_form(lang, read_card(code), code)
 
