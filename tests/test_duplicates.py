@@ -139,7 +139,7 @@ def test_four_requests_from_one_number_are_four_stored_in_one_entry(
 def test_a_number_past_the_bound_writes_over_its_newest_request(
     make_app: Callable[..., Flask], stored_requests: Callable[[], list[CallbackRequest]]
 ) -> None:
-    from conftest import VALID_FORM, csrf_token
+    from helpers.web import VALID_FORM, csrf_token
 
     from portal import crypto, db
     from portal.demo import create_demo_stations

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from conftest import VALID_FORM, Clock, csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import Clock
+from helpers.web import VALID_FORM, csrf_token
 
 from portal import db
 from portal.cards import card_code, current_batch

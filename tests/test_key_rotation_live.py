@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from conftest import TEST_DATABASE_URL, staff_password_hash
-from production_helpers import CSRF_RE, ROOT, FormVisitor, Gunicorn, confirmed, scratch_postgres
+from helpers.production import CSRF_RE, ROOT, FormVisitor, Gunicorn, confirmed, scratch_postgres
+from helpers.settings import TEST_DATABASE_URL
+from helpers.staff import staff_password_hash
 from sqlalchemy import create_engine, select
 
 from portal import accounts, create_app, crypto, db

@@ -13,9 +13,9 @@ from collections.abc import Callable
 import altcha
 import pytest
 import time_machine
-from conftest import VALID_FORM, csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.web import VALID_FORM, csrf_token
 
 from portal import db
 from portal.demo import create_demo_stations

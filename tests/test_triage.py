@@ -3,23 +3,51 @@ and the coordinator groups it, marks a group as spam in one action and releases 
 
 from __future__ import annotations
 
+import email
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from email.message import Message
+from email.policy import default as default_policy
 from typing import Any
 
 import pytest
-from conftest import VALID_FORM, StaffAccount, csrf_token
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from test_casework import staff_client, text_of
-from test_notifications import Inbox, body_of, smtp  # noqa: F401  (the fixture)
-from test_queue import rows
+from helpers.production import free_port
+from helpers.staff import StaffAccount, referral_form, send_referral, staff_client
+from helpers.web import VALID_FORM, csrf_token, rows, text_of
 
 from portal import db
 from portal.demo import create_demo_stations
 from portal.models import AuditEvent, CallbackRequest, StaffUser
 
 SPAM = "Gagnez un iPhone maintenant"
+
+
+class Inbox:
+    """An SMTP handler on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.received.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def body_of(envelope: Any) -> tuple[Message, str]:
+    parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
+    return parsed, parsed.get_body().get_content()  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -123,8 +151,6 @@ def test_time_groups_and_the_page_is_for_coordinators_only(
 def test_a_card_or_a_referral_lifts_its_number_out_of_the_check_lane(
     flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
 ) -> None:
-    from test_referrals import referral_form, send_referral
-
     flood(flooded)
     officer = staff_client(flooded, login_as, make_staff("referrer", ["st-etienne"]))
     assert send_referral(officer, referral_form(flooded, phone="06 33 33 33 33")).status_code == 303
@@ -134,7 +160,7 @@ def test_a_card_or_a_referral_lifts_its_number_out_of_the_check_lane(
 
 def test_the_coordinator_hears_once_that_a_flood_started(
     flooded: Flask,
-    smtp: tuple[Inbox, int],  # noqa: F811
+    smtp: tuple[Inbox, int],
     make_staff: Callable[..., StaffAccount],
 ) -> None:
     inbox, port = smtp
@@ -146,8 +172,11 @@ def test_the_coordinator_hears_once_that_a_flood_started(
         db.session().commit()
     flooded.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     flood(flooded)
+    deadline = time.monotonic() + 5
+    while not inbox.received and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(0.3)
-    notices = [body_of(e) for e in inbox.wait(1)]
+    notices = [body_of(e) for e in inbox.received]
     floods = [(m, b) for m, b in notices if "to check" in b]
     assert len(floods) == 1
     message, body = floods[0]

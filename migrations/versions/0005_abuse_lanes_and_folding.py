@@ -1,7 +1,7 @@
 """lanes and folding: a "to check" lane, trust, grouping labels, requests folded per number
 
 Revision ID: 0005_abuse
-Revises: 0004
+Revises: 0005_stations
 Create Date: 2026-12-02 04:05:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0005_abuse'
-down_revision = '0004'
+down_revision = '0005_stations'
 branch_labels = None
 depends_on = None
 
