@@ -258,7 +258,7 @@ def portal_env(url: str, keys: dict) -> dict[str, str]:
         "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
         "PORTAL_MIN_FILL_SECONDS": "0",
         "PORTAL_SUBMIT_LIMITS": "1000000 per minute",
-        "PORTAL_SUBMIT_GLOBAL_LIMITS": "1000000 per minute",
+        "PORTAL_UNKNOWN_RATE": "1000000 per minute",
     }
 
 

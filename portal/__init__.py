@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -13,8 +14,10 @@ from .resources import resource
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands and headers."""
+    instance = os.environ.get("PORTAL_INSTANCE_PATH")
     app = Flask(
         __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
         instance_relative_config=True,
         template_folder=str(resource("templates")),
     )

@@ -19,6 +19,7 @@ class Area(enum.StrEnum):
     START = "start"  # the first page, which sends each role where it works
     SESSION = "session"  # logging out
     QUEUE = "queue"
+    TRIAGE = "triage"  # the "to check" lane a flood fills
     REFERRAL = "referral"
     ACCOUNTS = "accounts"
     STATIONS = "stations"  # stations and their card batches
@@ -38,6 +39,7 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.START: EVERYONE,
     Area.SESSION: EVERYONE,
     Area.QUEUE: CASEWORKERS,
+    Area.TRIAGE: frozenset({Role.ADMIN}),
     Area.REFERRAL: frozenset({Role.REFERRER}),
     Area.ACCOUNTS: frozenset({Role.ADMIN}),
     Area.STATIONS: frozenset({Role.ADMIN}),

@@ -12,14 +12,25 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased, joinedload
 
 from . import crypto, db, phone_numbers, references, working_hours
 from .access import visible_station_ids
 from .models import (
     OPEN_STATUSES,
     CallbackRequest,
+    Lane,
     RequestStatus,
     StaffUser,
 )
@@ -152,6 +163,20 @@ def _with_details(query: Select[Any]) -> Select[Any]:
     )
 
 
+_older = aliased(CallbackRequest)
+# The queue shows each number once, at its oldest open request in the queue, and nothing
+# "to check".
+_ONE_ENTRY_PER_NUMBER = (
+    CallbackRequest.lane == Lane.QUEUE.value,
+    ~exists().where(
+        _older.phone_index == CallbackRequest.phone_index,
+        _older.status.in_(OPEN_STATUSES),
+        _older.lane == Lane.QUEUE.value,
+        _older.id < CallbackRequest.id,
+    ),
+)
+
+
 def _group_ids(
     paths: list[ColumnElement[bool] | None],
     statuses: tuple[str, ...],
@@ -168,7 +193,7 @@ def _group_ids(
     for path in paths:
         for status in statuses:
             part = select(CallbackRequest.id, CallbackRequest.created_at).where(
-                CallbackRequest.status == status, condition
+                CallbackRequest.status == status, condition, *_ONE_ENTRY_PER_NUMBER
             )
             if path is not None:
                 part = part.where(path)
@@ -339,13 +364,13 @@ def same_number_counts(requests: list[CallbackRequest]) -> dict[str, int]:
 
 
 def same_number(request: CallbackRequest) -> list[CallbackRequest]:
-    """The other requests from the same phone number, oldest first, read by its keyed index."""
+    """The other requests from the same phone number, newest first, read by its keyed index."""
     if not request.phone_index:
         return []
     query = select(CallbackRequest).where(
         CallbackRequest.phone_index == request.phone_index, CallbackRequest.id != request.id
     )
-    return list(db.session().scalars(query.order_by(CallbackRequest.id)))
+    return list(db.session().scalars(query.order_by(CallbackRequest.id.desc())))
 
 
 def held_count(user: StaffUser) -> int:

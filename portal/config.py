@@ -22,16 +22,27 @@ DEFAULTS: dict[str, Any] = {
     "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
     "EXIT_URL": "https://meteofrance.com/",
     "RETENTION_DAYS": 90,
-    "MAX_OPEN_PER_PHONE": 3,
+    # Open requests stored apart per number; later ones are folded into the newest (bounded).
+    "MAX_OPEN_PER_PHONE": 10,
     # Seconds the blank request form is served from memory (0 turns the cache off).
     "PAGE_CACHE_SECONDS": 10,
     "MIN_FILL_SECONDS": 2.0,
     "SUBMIT_LIMITS": "5 per minute;20 per hour",
-    "SUBMIT_GLOBAL_LIMITS": "300 per hour",
+    # Unknown requests (no card, referral or proof of work) go to the queue up to this rate;
+    # beyond it they are stored and confirmed in the "to check" lane.
+    "UNKNOWN_RATE": "60 per hour",
+    "FLOOD_NOTICE_EVERY": "1 per 6 hours",
+    # The proof of work the form's script solves while she types (about a second on a phone).
+    "PROOF_MAX_NUMBER": 50_000,
+    "PROOF_EXPIRES_MINUTES": 120,
     "CANCEL_LIMITS": "10 per hour",
     # Card codes looked up (a card's address opened), per client address: guessing stays slow.
     "CARD_CODE_LIMITS": "20 per minute;100 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # How often a process looks at instance/keys.json for rotated data keys, and how long a
+    # rotation waits, after putting a new key first, for every process to write with it.
+    "KEY_CHECK_SECONDS": 0.5,
+    "KEY_PICKUP_SECONDS": 2.0,
     # If Redis cannot be reached, count in each process's memory rather than refuse a request.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # Staff accounts and sessions.
@@ -127,7 +138,11 @@ def _load_keys(app: Flask) -> None:
     if all(app.config.get(name) for name in needed):
         _normalise_data_keys(app)
         return
-    stored = read_or_create_keys(Path(app.instance_path) / KEYS_FILE)
+    path = Path(app.instance_path) / KEYS_FILE
+    stored = read_or_create_keys(path)
+    if not app.config.get("DATA_KEYS"):
+        # Data keys from the file are watched: a rotation reaches running processes.
+        app.config["DATA_KEYS_FILE"] = str(path)
     for name in needed:
         if not app.config.get(name):
             app.config[name] = stored[name]

@@ -7,11 +7,16 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
+import os
 import secrets
+import time
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
 
 # Crockford's base32 without easily confused letters: easy to read out and type on a phone.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,8 +27,46 @@ def _ring_of(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(k) for k in keys])
 
 
+def _file_stamp(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
+def refresh_data_keys(app: Flask, force: bool = False) -> None:
+    """Take the data keys from instance/keys.json again when the file changed.
+
+    A running process notices a rotation without a restart: the file is looked at at most every
+    KEY_CHECK_SECONDS, and at once when a field opens with none of the keys held.
+    """
+    path = app.config.get("DATA_KEYS_FILE")
+    if not path:
+        return
+    watch = app.extensions.setdefault("portal_key_watch", {"checked": 0.0, "stamp": None})
+    now = time.monotonic()
+    if not force and now - watch["checked"] < float(app.config["KEY_CHECK_SECONDS"]):
+        return
+    watch["checked"] = now
+    stamp = _file_stamp(path)
+    if stamp is None or stamp == watch["stamp"]:
+        return
+    try:
+        with open(path) as fh:
+            keys = json.load(fh)["DATA_KEYS"]
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("key file unreadable; keeping the keys held")
+        return
+    if isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys):
+        app.config["DATA_KEYS"] = list(keys)
+        watch["stamp"] = stamp
+
+
 def _ring() -> MultiFernet:
-    return _ring_of(tuple(current_app.config["DATA_KEYS"]))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    refresh_data_keys(app)
+    return _ring_of(tuple(app.config["DATA_KEYS"]))
 
 
 def encrypt(value: str | None) -> str | None:
@@ -37,7 +80,15 @@ def decrypt(token: str | None) -> str | None:
     """Decrypt one field with whichever key of the ring made it."""
     if token is None:
         return None
-    return _ring().decrypt(token.encode()).decode()
+    try:
+        return _ring().decrypt(token.encode()).decode()
+    except InvalidToken:
+        # Perhaps re-encrypted by a rotation this process has not seen yet: look again, once.
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if not app.config.get("DATA_KEYS_FILE"):
+            raise
+        refresh_data_keys(app, force=True)
+        return _ring().decrypt(token.encode()).decode()
 
 
 def reencrypt(token: str | None) -> str | None:

@@ -1,11 +1,15 @@
 """Rotation of the data keys: a new key first in the ring, every encrypted field rewritten under
-it, then the old keys retired, in an order where a crash at any point loses nothing."""
+it, then the old keys retired, in an order where a crash at any point loses nothing.
+
+With the key file, running processes pick up each step by themselves (portal.crypto watches the
+file): a key is retired only once no process writes with it and no field is left under it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -169,6 +173,9 @@ def rotate_file_keys(app: Flask) -> Rotation:
     # The new key is on disk before anything is written with it: a crash from here loses nothing.
     write_keys(path, {**stored, "DATA_KEYS": [new, *old]})
     app.config["DATA_KEYS"] = [new, *old]
+    # Running processes look at the file every KEY_CHECK_SECONDS: once they all write under the
+    # new key, the sweep below finds every field an old key made, and none comes after it.
+    time.sleep(float(app.config["KEY_PICKUP_SECONDS"]))
     result = reencrypt_all([new, *old])
     retired: list[str] = []
     if not result.unreadable:

@@ -31,6 +31,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class Lane(enum.StrEnum):
+    """Where a request waits: the queue, or "to check" when it came in a flood without trust."""
+
+    QUEUE = "queue"
+    CHECK = "check"
+
+
 class StationKind(enum.StrEnum):
     COMMISSARIAT = "commissariat"
     BRIGADE = "brigade"
@@ -114,6 +121,7 @@ class CallbackRequest(Base):
         Index("ix_request_station_queue", "station_id", "status", "urgent", "created_at", "id"),
         Index("ix_request_closed", "status", "closed_at"),
         Index("ix_request_referrer", "referrer_id", "created_at"),
+        Index("ix_request_lane", "lane", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,9 +166,19 @@ class CallbackRequest(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     close_note_enc: Mapped[str | None] = mapped_column(Text)
     known_to_services: Mapped[str | None] = mapped_column(String(8))
-    # Set on arrival: an open request from the same number, and whether it gave another name.
+    # Set on arrival: the first open request from the same number (the entry it joins), and
+    # whether the requests of that entry give different details (name, windows, cover story).
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("callback_request.id"))
     name_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The lane (portal.lanes): the queue, or "to check" for untrusted requests beyond a rate.
+    lane: Mapped[str] = mapped_column(String(8), default=Lane.QUEUE.value)
+    # What earned its place: card, referral, proof (of work) or none.
+    trust: Mapped[str] = mapped_column(String(8), default="none")
+    # Only while "to check": keyed hashes of the network prefix and of the text, for grouping.
+    network_label: Mapped[str | None] = mapped_column(String(16))
+    text_label: Mapped[str | None] = mapped_column(String(16))
+    # Later requests written over this one once its number reached the per-number bound.
+    folded_count: Mapped[int] = mapped_column(Integer, default=0)
 
     station: Mapped[Station | None] = relationship()
     card_batch: Mapped[CardBatch | None] = relationship()

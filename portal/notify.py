@@ -135,9 +135,51 @@ def compose_invitation(user: StaffUser, link: str, hours: int) -> EmailMessage:
     return message
 
 
+def compose_flood_notice(to: list[str]) -> EmailMessage:
+    """The notice that a flood started, in every back-office language; nothing personal."""
+    config = current_app.config
+    triage_url = public_url("staff.triage_list")
+    subjects, paragraphs = [], []
+    for lang in config["STAFF_LANGUAGES"]:
+        with force_locale(lang):
+            subjects.append(_("Many requests at once: some are waiting to be checked"))
+            paragraphs.append(
+                _(
+                    "Requests without a card or a referral are arriving faster than usual. "
+                    'Each one is stored; those beyond the usual rate wait in the "to check" '
+                    "list."
+                )
+                + "\n"
+                + _("Check them: %(url)s", url=triage_url)
+            )
+    message = EmailMessage()
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = ", ".join(to)
+    message["Subject"] = subjects[0]
+    message.set_content("\n\n".join(paragraphs) + "\n")
+    return message
+
+
 def invitation(user: StaffUser, link: str) -> threading.Thread | None:
     """E-mail the invitation link to the person, when e-mail is set up and they have an address."""
     if not enabled() or not user.email:
         return None
     hours = int(current_app.config["INVITATION_HOURS"])
     return _dispatch(compose_invitation(user, link, hours))
+
+
+def flood_started() -> threading.Thread | None:
+    """Tell the coordinators, in the background, that requests overflow into "to check"."""
+    config = current_app.config
+    log.warning("flood: requests overflow into the to-check lane")
+    if not config["SMTP_HOST"]:
+        return None
+    try:
+        to = recipients(None)
+        if not to:
+            return None
+        message = compose_flood_notice(to)
+    except Exception:  # a notice must never undo a stored request
+        log.warning("flood notice not prepared", exc_info=False)
+        return None
+    return _dispatch(message)

@@ -43,7 +43,7 @@ def worker(
     return staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
 
 
-def test_the_same_number_written_differently_is_linked(
+def test_the_same_number_written_differently_is_one_entry(
     app: Flask,
     client: FlaskClient,
     submit: Callable[..., Any],
@@ -57,13 +57,13 @@ def test_the_same_number_written_differently_is_linked(
     assert newer.duplicate_of_id == older.id and older.duplicate_of_id is None
     assert not newer.name_conflict
     text = dict(rows(worker.get("/staff/").get_data(as_text=True)))
-    assert "Same number" in text[older.id]
-    assert "Same number" in text[newer.id]
-    assert "another name" not in text[newer.id]
-    page = text_of(worker.get(f"/staff/requests/{newer.id}"))
+    assert list(text) == [older.id]
+    assert "2 requests from this number" in text[older.id]
+    assert "different details" not in text[older.id]
+    page = text_of(worker.get(f"/staff/requests/{older.id}"))
     siblings = page.split("Other requests from the same number", 1)[1].split("</ul>", 1)[0]
-    assert older.reference in siblings
-    assert "Someone may be looking for this person" not in page
+    assert newer.reference in siblings
+    assert "Someone else may be using this number" not in page
 
 
 def test_another_name_for_the_same_number_is_flagged_and_the_answer_is_the_same(
@@ -78,14 +78,85 @@ def test_another_name_for_the_same_number_is_flagged_and_the_answer_is_the_same(
     assert other_name == first
     older, newer = stored_requests()
     assert newer.duplicate_of_id == older.id
-    assert newer.name_conflict and not older.name_conflict
+    assert newer.name_conflict and older.name_conflict  # the entry carries the warning
     text = dict(rows(worker.get("/staff/").get_data(as_text=True)))
-    assert "Other name" in text[newer.id]
-    page = text_of(worker.get(f"/staff/requests/{newer.id}"))
-    assert "Someone may be looking for this person" in page
-    assert older.reference in page.split("Other requests from the same number", 1)[1]
-    older_page = text_of(worker.get(f"/staff/requests/{older.id}"))
-    assert newer.reference in older_page.split("Other requests from the same number", 1)[1]
+    assert "Same number, different details: be careful" in text[older.id]
+    page = text_of(worker.get(f"/staff/requests/{older.id}"))
+    assert "Someone else may be using this number" in page
+    assert newer.reference in page.split("Other requests from the same number", 1)[1]
+    newer_page = text_of(worker.get(f"/staff/requests/{newer.id}"))
+    assert "Someone else may be using this number" in newer_page
+    assert older.reference in newer_page.split("Other requests from the same number", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"windows": ["08:00-10:00"]}, {"if_someone_else": "Dis que c'est la pharmacie"}],
+)
+def test_other_windows_or_cover_story_are_flagged(
+    client: FlaskClient,
+    submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+    worker: FlaskClient,
+    change: dict[str, Any],
+) -> None:
+    public_answer(client, submit, if_someone_else="Dis que c'est l'école")
+    public_answer(client, submit, **change)
+    older, _newer = stored_requests()
+    assert older.name_conflict
+    text = dict(rows(worker.get("/staff/").get_data(as_text=True)))
+    assert "Same number, different details: be careful" in text[older.id]
+
+
+def test_four_requests_from_one_number_are_four_stored_in_one_entry(
+    client: FlaskClient,
+    submit: Callable[..., Any],
+    stored_requests: Callable[[], list[CallbackRequest]],
+    worker: FlaskClient,
+) -> None:
+    """The abuser files three first; her own fourth is stored, shown first, and flagged."""
+    for _ in range(3):
+        public_answer(client, submit, name="Léa", windows=["08:00-10:00"])
+    mine = public_answer(client, submit, name="Sam", windows=["10:00-12:00"])
+    assert "CODE" in mine["page"]
+    stored = stored_requests()
+    assert len(stored) == 4
+    head = stored[0]
+    text = dict(rows(worker.get("/staff/").get_data(as_text=True)))
+    assert list(text) == [head.id]
+    assert "4 requests from this number" in text[head.id]
+    assert "different details" in text[head.id]
+    page = text_of(worker.get(f"/staff/requests/{head.id}"))
+    listed = page.split("Other requests from the same number", 1)[1].split("</ul>", 1)[0]
+    references = [r.reference for r in stored[1:]]
+    assert [listed.index(ref) for ref in reversed(references)] == sorted(
+        listed.index(ref) for ref in references
+    ), "newest first"
+    assert "10:00" in listed.split(references[-1], 1)[1].split("</li>", 1)[0]
+    assert "Someone else may be using this number" in page
+
+
+def test_a_number_past_the_bound_writes_over_its_newest_request(
+    make_app: Callable[..., Flask], stored_requests: Callable[[], list[CallbackRequest]]
+) -> None:
+    from helpers.web import VALID_FORM, csrf_token
+
+    from portal import crypto, db
+    from portal.demo import create_demo_stations
+
+    app = make_app(MAX_OPEN_PER_PHONE=2)
+    with app.app_context():
+        create_demo_stations()
+        db.session().commit()
+    browser = app.test_client()
+    for name in ("Léa", "Inès", "Sam"):
+        data = {**VALID_FORM, "name": name, "csrf_token": csrf_token(browser, "/fr/")}
+        assert browser.post("/fr/", data=data).status_code == 303
+    with app.app_context():
+        found = db.session().query(CallbackRequest).order_by(CallbackRequest.id).all()
+        names = [crypto.decrypt(r.name_enc) for r in found]
+        folds = [r.folded_count for r in found]
+    assert names == ["Léa", "Sam"] and folds == [0, 1]
 
 
 def test_a_new_number_is_neither_linked_nor_flagged(

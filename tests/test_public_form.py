@@ -1,9 +1,10 @@
-"""The request form as a victim fills it in: every rule, every error shown in place, and the
-answers a bot or a prober gets, which must look the same as a real confirmation."""
+"""The request form as a victim fills it in: every rule, every error shown in place; what the
+traps catch is shown the form again, never a confirmation; a number that asks again is stored."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import time
 
@@ -305,7 +306,11 @@ def test_arabic_page_reads_right_to_left(client):
     assert 'dir="ltr"' in client.get("/fr/").get_data(as_text=True)
 
 
-# Bots: a filled honeypot and a form sent too fast get the very same answer as a person.
+# Bots: a filled honeypot and a form sent too fast are shown the form again, never a confirmation.
+
+SEND_AGAIN = (
+    "Your request has not been sent yet. Please check it, then press the button to send it."
+)
 
 
 def sent_page_shape(client, response) -> str:
@@ -318,17 +323,30 @@ def sent_page_shape(client, response) -> str:
     return CODE_RE.sub("CODE", body)
 
 
-def test_honeypot_gets_a_confirmation_and_nothing_is_stored(client, submit, stored_requests):
-    bot = submit(website="https://spam.example")
-    bot_page = sent_page_shape(client, bot)
+def assert_form_again(response, typed: str) -> None:
+    """The form, unsaved, with what she typed and the calm line; no confirmation, no code."""
+    body = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Location" not in response.headers
+    assert SEND_AGAIN in body
+    assert 'name="phone"' in body and typed in body
+    assert not CODE_RE.search(body)
+
+
+def test_honeypot_shows_the_form_again_and_nothing_is_stored(client, submit, stored_requests):
+    caught = submit("/en/", website="https://spam.example", message="Call after two")
+    assert_form_again(caught, "Call after two")
+    honeypot = re.search(r'<input[^>]*name="website"[^>]*>', caught.get_data(as_text=True))
+    assert honeypot and "spam.example" not in honeypot.group(0)
+    assert client.get("/en/sent").get_data(as_text=True).count('class="code"') == 0
     assert stored_requests() == []
-    person = submit()
-    assert bot.headers["Location"] == person.headers["Location"]
-    assert sent_page_shape(client, person) == bot_page
+    again = csrf_token_in(caught.get_data(as_text=True))
+    person = client.post("/en/", data={**VALID_FORM, "csrf_token": again})
+    assert sent_page_shape(client, person)
     assert len(stored_requests()) == 1
 
 
-def test_time_trap_gets_a_confirmation_and_nothing_is_stored(make_app):
+def test_time_trap_shows_the_form_again_then_stores_after_a_pause(make_app):
     from portal import db
     from portal.demo import create_demo_stations
     from portal.models import CallbackRequest
@@ -343,34 +361,36 @@ def test_time_trap_gets_a_confirmation_and_nothing_is_stored(make_app):
         with app.app_context():
             return db.session().query(CallbackRequest).count()
 
-    fast = client.post("/en/", data={**VALID_FORM, "csrf_token": csrf_token(client, "/en/")})
-    bot_page = sent_page_shape(client, fast)
-    assert fast.headers["Location"].endswith("/en/sent")
+    data = {**VALID_FORM, "message": "Le soir seulement"}
+    fast = client.post("/en/", data={**data, "csrf_token": csrf_token(client, "/en/")})
+    assert_form_again(fast, "Le soir seulement")
     assert count() == 0
-
-    token = csrf_token(client, "/en/")
+    # The page keeps the token first served: once she has read it, sending again is stored.
+    token = csrf_token_in(fast.get_data(as_text=True))
     with time_machine.travel(time.time() + 3, tick=True):
-        person = client.post("/en/", data={**VALID_FORM, "csrf_token": token})
-        assert sent_page_shape(client, person) == bot_page
-    assert person.headers["Location"] == fast.headers["Location"]
+        person = client.post("/en/", data={**data, "csrf_token": token})
+        assert sent_page_shape(client, person)
+    assert person.headers["Location"].endswith("/en/sent")
     assert count() == 1
 
 
-# The cap on open requests per number: the fourth is dropped, and the sender cannot tell.
+# A number that asks again is folded into its earlier requests, never dropped.
 
 
-def test_fourth_open_request_for_a_number_is_not_stored(client, submit, stored_requests):
+def test_every_request_from_one_number_is_stored_and_confirmed(client, submit, stored_requests):
     pages = []
     for phone in ("06 12 34 56 78", "+33612345678", "0033 6 12 34 56 78", "06.12.34.56.78"):
         response = submit(phone=phone)
         pages.append((response.status_code, response.headers["Location"]))
         pages.append(sent_page_shape(client, response))
-    assert len(stored_requests()) == 3
+    stored = stored_requests()
+    assert len(stored) == 4
+    assert {r.duplicate_of_id for r in stored[1:]} == {stored[0].id}
     assert pages[0] == pages[2] == pages[4] == pages[6]
     assert pages[1] == pages[3] == pages[5] == pages[7]
 
 
-def test_cap_counts_open_requests_only(app, submit, stored_requests):
+def test_a_closed_request_does_not_head_the_next(app, submit, stored_requests):
     from portal import db
     from portal.models import CallbackRequest
 
@@ -380,14 +400,16 @@ def test_cap_counts_open_requests_only(app, submit, stored_requests):
         db.session().query(CallbackRequest).update({"status": "closed"})
         db.session().commit()
     submit()
-    assert len(stored_requests()) == 4
+    stored = stored_requests()
+    assert len(stored) == 4 and stored[-1].duplicate_of_id is None
 
 
-def test_another_number_is_not_capped(submit, stored_requests):
+def test_another_number_is_another_entry(submit, stored_requests):
     for _ in range(3):
         submit()
     submit(phone="07 98 76 54 32")
-    assert len(stored_requests()) == 4
+    stored = stored_requests()
+    assert len(stored) == 4 and stored[-1].duplicate_of_id is None
 
 
 def test_person_fixing_an_error_quickly_is_not_taken_for_a_bot(make_app):

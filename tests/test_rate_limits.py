@@ -1,5 +1,6 @@
-"""Rate limits on sending the form, per address and for everybody: a friendly page with the
-emergency numbers, and nothing stored past the limit."""
+"""Rate limits on sending the form, per address (an IPv6 /64 is one address), counting only
+stored submissions: a friendly page with the emergency numbers past the limit. There is no limit
+for everybody together: past a set rate, unknown requests are stored in the "to check" lane."""
 
 from __future__ import annotations
 
@@ -96,15 +97,77 @@ def test_reading_the_form_is_not_limited(limited):
         assert client.get("/fr/").status_code == 200
 
 
-def test_global_limit_holds_a_flood_from_many_addresses(limited):
-    app = limited(SUBMIT_LIMITS="100 per minute", SUBMIT_GLOBAL_LIMITS="3 per minute")
+def lanes_of(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session().query(CallbackRequest).order_by(CallbackRequest.id)
+        return [(r.lane, r.trust) for r in rows]
+
+
+def test_a_flood_from_many_addresses_closes_the_form_to_nobody(limited):
+    app = limited(SUBMIT_LIMITS="100 per minute", UNKNOWN_RATE="3 per minute")
     client = app.test_client()
     answers = [
-        send(client, address=f"198.51.100.{n}", phone=PHONES[n]).status_code for n in range(4)
+        send(client, address=f"198.51.100.{n}", phone=f"06{10_000_000 + n:08d}").status_code
+        for n in range(8)
     ]
-    assert answers == [303, 303, 303, 429]
-    assert_friendly_429(send(client, "en", address="203.0.113.9", phone=PHONES[3]), "en")
-    assert stored(app) == 3
+    assert answers == [303] * 8
+    assert stored(app) == 8
+    assert [lane for lane, _trust in lanes_of(app)] == ["queue"] * 3 + ["check"] * 5
+
+
+def test_a_card_keeps_its_place_in_the_queue_during_a_flood(limited):
+    from portal.cards import card_code, current_batch
+    from portal.stations import station_by_code
+
+    app = limited(SUBMIT_LIMITS="100 per minute", UNKNOWN_RATE="1 per minute")
+    with app.app_context():
+        code = card_code(current_batch(station_by_code("st-etienne")))
+        db.session().commit()
+    client = app.test_client()
+    for n in range(3):
+        assert send(client, address=f"198.51.100.{n}", phone=PHONES[n]).status_code == 303
+    env = {"REMOTE_ADDR": "203.0.113.5"}
+    path = f"/fr/c/{code}"
+    data = {**VALID_FORM, "phone": PHONES[3], "csrf_token": csrf_token(client, path)}
+    del data["station"]
+    assert client.post(path, data=data, environ_base=env).status_code == 303
+    assert lanes_of(app) == [
+        ("queue", "none"),
+        ("check", "none"),
+        ("check", "none"),
+        ("queue", "card"),
+    ]
+
+
+def test_what_the_traps_catch_does_not_count(limited):
+    """Nine caught submissions from one address leave room for the person who sends after."""
+    app = limited(SUBMIT_LIMITS="2 per minute")
+    client = app.test_client()
+    env = {"REMOTE_ADDR": "192.0.2.10"}
+    for n in range(9):
+        token = csrf_token(client, "/fr/")
+        data = {**VALID_FORM, "phone": PHONES[n % 4], "website": "x", "csrf_token": token}
+        assert client.post("/fr/", data=data, environ_base=env).status_code == 200
+    forged = {**VALID_FORM, "csrf_token": "forged"}
+    assert client.post("/fr/", data=forged, environ_base=env).status_code == 400
+    assert stored(app) == 0
+    assert [send(client, phone=p).status_code for p in PHONES[:3]] == [303, 303, 429]
+    assert stored(app) == 2
+
+
+def test_one_ipv6_network_counts_as_one_client(limited):
+    """A dozen sends within a minute from one /64: beyond the per-address limit, the 429 page."""
+    app = limited()  # the default limits: 5 per minute
+    client = app.test_client()
+    answers = [
+        send(client, "en", address=f"2001:db8:42:7::{n + 1:x}", phone=f"06{20_000_000 + n:08d}")
+        for n in range(12)
+    ]
+    assert [a.status_code for a in answers] == [303] * 5 + [429] * 7
+    assert_friendly_429(answers[-1], "en")
+    assert stored(app) == 5
+    other = send(client, "en", address="2001:db8:42:8::1", phone=PHONES[0])
+    assert other.status_code == 303
 
 
 def test_forwarded_for_is_ignored_without_a_trusted_proxy(limited):

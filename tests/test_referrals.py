@@ -119,6 +119,28 @@ def test_every_referral_is_stored_even_past_the_per_number_cap(
     assert {r.duplicate_of_id for r in stored[1:]} == {stored[0].id}
 
 
+def test_a_referral_joins_the_entry_of_the_number(
+    app: Flask,
+    officer: FlaskClient,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+    submit: Callable[..., Any],
+) -> None:
+    """The person asked herself first; the officer's referral for her number joins that entry."""
+    assert submit(phone="06 71 22 33 44", name="Leïla").status_code == 303
+    assert send_referral(officer, referral_form(app)).status_code == 303
+    own, referral = all_requests(app)
+    assert referral.source == "referral" and referral.duplicate_of_id == own.id
+    worker = staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
+    text = dict(rows(worker.get("/staff/").get_data(as_text=True)))
+    assert list(text) == [own.id]
+    assert "2 requests from this number" in text[own.id]
+    assert "Urgent" in text[own.id]  # the officer marked it urgent: the entry is
+    page = text_of(worker.get(f"/staff/requests/{own.id}"))
+    listed = page.split("Other requests from the same number", 1)[1].split("</ul>", 1)[0]
+    assert referral.reference in listed and "Referral" in listed
+
+
 def test_the_officer_sees_no_request(app: Flask, officer: FlaskClient) -> None:
     send_referral(officer, referral_form(app))
     referral = all_requests(app)[-1]

@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     referral_views,
     stations_views,
     stats_views,
+    triage_views,
 )
 from .blueprint import area, bp
 

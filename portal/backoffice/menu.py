@@ -16,6 +16,7 @@ from .forms import ROLE_LABELS
 # Each entry shows to the roles of its area (`access.AREA_ROLES`), the same that open the view.
 MENU: tuple[tuple[str, LazyString, Area], ...] = (
     ("staff.home", _l("Queue"), Area.QUEUE),
+    ("staff.triage_list", _l("To check"), Area.TRIAGE),
     ("staff.referral", _l("Refer a person"), Area.REFERRAL),
     ("staff.my_referrals", _l("My referrals"), Area.REFERRAL),
     ("staff.users", _l("Accounts"), Area.ACCOUNTS),

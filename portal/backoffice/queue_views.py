@@ -139,6 +139,11 @@ def first_contact_overdue(req: CallbackRequest, now: dt.datetime) -> bool:
     return working_hours.first_contact_overdue(req.created_at, None, now, limit, hours)
 
 
+@bp.app_template_filter("window_label")
+def window_label_filter(slot: str) -> str:
+    return window_label(slot)
+
+
 @bp.app_template_global()
 def age_words(created_at: dt.datetime) -> str:
     return format_timedelta(utcnow() - created_at, granularity="minute", threshold=1.0)

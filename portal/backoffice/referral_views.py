@@ -80,7 +80,7 @@ def referral() -> ResponseReturnValue:
                 referrer_id=g.staff.id,
             )
             try:
-                submitted = submit_request(details, db.session().connection())
+                submitted = submit_request(details, connection=db.session().connection())
             except StorageError:
                 return render_template("staff/error.html", status=503, csrf=False), 503
             audit.record("referral.create", g.staff, target=f"request:{submitted.request_id}")

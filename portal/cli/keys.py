@@ -34,7 +34,7 @@ def _echo_file_rotation(app: Flask, rotation: Rotation) -> None:
         _echo_unreadable(rotation.unreadable)
     names = ", ".join(fingerprint(k) for k in rotation.retired) or "none"
     click.echo(f"Retired old key(s): {names}.")
-    click.echo("Restart every application process now: those started before hold the old keys.")
+    click.echo("Running processes took the new key from the file by themselves: no restart needed.")
 
 
 def _echo_configured_rotation(rotation: Rotation) -> None:

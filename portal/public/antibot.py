@@ -1,12 +1,22 @@
-"""Catching naive bots without any third-party captcha: a honeypot field and a time trap."""
+"""Catching naive bots without any third-party captcha: a honeypot field and a time trap.
+
+What they catch is shown the form again, unsaved, and does not count against the sender's limit:
+limits count only submissions that are stored.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
+from limits import parse_many
+
+from ..extensions import client_address, limiter
+
+log = logging.getLogger(__name__)
 
 # A form sent back with errors keeps the token of the page first served, up to this age, so
 # that the time trap counts from when she began and not from the error page.
@@ -44,3 +54,25 @@ def keep_first_token(csrf_field: Any) -> None:
     age = seconds_since_form_loaded(csrf_field.data)
     if age is not None and age < KEEP_FIRST_TOKEN_SECONDS:
         csrf_field.current_token = csrf_field.data
+
+
+def within_submit_limit() -> bool:
+    """Count one submission about to be stored against its client; False past SUBMIT_LIMITS.
+
+    Called only once the honeypot, the time trap and CSRF have let the form through, so what
+    they catch costs a sender nothing. The count is taken atomically in the rate-limit storage
+    at this point rather than by Flask-Limiter's deduct_when, which tests before the view and
+    deducts after it: concurrent sends from one address would all pass its test. If the storage
+    cannot be reached, the person is not turned away.
+    """
+    config = current_app.config
+    items = parse_many(config["SUBMIT_LIMITS"])
+    key = (config.get("RATELIMIT_KEY_PREFIX") or "", "submissions", client_address())
+    try:
+        strategy = limiter.limiter
+        if not all(strategy.test(item, *key) for item in items):
+            return False
+        return all([strategy.hit(item, *key) for item in items])
+    except Exception:  # a dead counter must not refuse a person
+        log.warning("submission counter unavailable")
+        return True

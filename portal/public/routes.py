@@ -20,17 +20,18 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from .. import card_codes, crypto, db, stations, transactions
+from .. import card_codes, crypto, db, lanes, proof_of_work, stations, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
 from ..cards import Card, read_card, read_short_code
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
 from ..windows import PUBLIC_SLOTS, window_label
-from .antibot import keep_first_token, looks_like_a_bot
+from .antibot import keep_first_token, looks_like_a_bot, within_submit_limit
 from .directory import directory_page
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
@@ -52,28 +53,12 @@ def _check_language(_endpoint: str | None, values: dict[str, Any] | None) -> Non
         abort(404)
 
 
-def _submit_limits() -> str:
-    return str(current_app.config["SUBMIT_LIMITS"])
-
-
-def _global_limits() -> str:
-    return str(current_app.config["SUBMIT_GLOBAL_LIMITS"])
-
-
 def _cancel_limits() -> str:
     return str(current_app.config["CANCEL_LIMITS"])
 
 
 def _card_code_limits() -> str:
     return str(current_app.config["CARD_CODE_LIMITS"])
-
-
-# Shared by the plain form and the card form, so that switching between them gains nothing.
-submit_limit = limiter.shared_limit(_submit_limits, scope="submissions", methods=["POST"])
-# One bucket for everybody, so a flood from many addresses is capped too.
-global_submit_limit = limiter.shared_limit(
-    _global_limits, scope="all-submissions", key_func=lambda: "all", methods=["POST"]
-)
 
 
 # Every address that looks a card code up shares one count, so guessing codes is slow.
@@ -202,17 +187,20 @@ def _confirm(lang: str, cancel_code: str, station_id: int | None, urgent: bool) 
 def _blank_form_page(lang: str, card: Card | None, code: str | None) -> str:
     """The empty form, as every visitor of this address first sees it."""
 
-    def render() -> str:
-        return render_template("public/form.html", form=_build_form(card, lang), card=card)
+    def render(challenge: str = proof_of_work.CHALLENGE_SLOT) -> str:
+        return render_template(
+            "public/form.html", form=_build_form(card, lang), card=card, proof_challenge=challenge
+        )
 
     if code and card is None:
-        return render()  # a tampered or unknown code is not worth a cache entry
+        return render(proof_of_work.new_challenge())  # not worth a cache entry
     if card is None:
         # A form that cannot be saved must say so before she fills it in: ask the database
         # (at most once a second per process; a failure is never remembered).
         cached_value("database-answers", _database_answers, ttl=1.0)
     state = "" if card is None else f"{card.batch.id}:{card.revoked}"
-    return cached_page((lang, request.path, state), render)
+    page = cached_page((lang, request.path, state), render)
+    return page.replace(proof_of_work.CHALLENGE_SLOT, str(escape(proof_of_work.new_challenge())))
 
 
 def _show_form(lang: str, card: Card | None, code: str | None = None) -> ResponseReturnValue:
@@ -220,20 +208,50 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         return _blank_form_page(lang, card, code)
     form = _build_form(card, lang)
     if form.validate_on_submit():
-        details = _details(form, lang, card)
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
-            # The same answer as a real confirmation, so the bot learns nothing.
-            return _confirm(lang, crypto.new_code(8), details.station_id, details.urgent)
+            # Never a confirmation for what was not stored: the form again, as she filled it.
+            return _check_and_send_again(form, card)
+        # Per client, shared by the plain form and the card form; there is no limit for
+        # everybody together: beyond a rate, unknown requests go to the "to check" lane.
+        if not within_submit_limit():
+            abort(429)
+        details = _details(form, lang, card)
         transactions.if_not_saved(not_saved_page)
         try:
-            submitted = submit_request(details)
+            submitted = submit_request(details, _trust(form, card))
         except StorageError:
             return not_saved_page()
         return _confirm(lang, submitted.cancel_code, details.station_id, details.urgent)
     csrf_field = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
     if csrf_field is not None:
         keep_first_token(csrf_field)
-    return render_template("public/form.html", form=form, card=card), 400
+    return _form_page(form, card), 400
+
+
+def _trust(form: CallbackForm, card: Card | None) -> str:
+    """A valid card (its address, or its code typed into the form), or else a solved proof of
+    work, keeps the request's place in the queue."""
+    if card is None and form.card_code is not None and form.card_code.data:
+        card = read_short_code(form.card_code.data)
+    trust = lanes.trust_of(card)
+    if trust == lanes.Trust.NONE and proof_of_work.solved(request.form.get("proof")):
+        return lanes.Trust.PROOF.value
+    return trust
+
+
+def _form_page(form: CallbackForm, card: Card | None, **context: object) -> str:
+    """The form as sent back: with what she typed, and a fresh challenge for the script."""
+    challenge = proof_of_work.new_challenge()
+    return render_template(
+        "public/form.html", form=form, card=card, proof_challenge=challenge, **context
+    )
+
+
+def _check_and_send_again(form: CallbackForm, card: Card | None) -> tuple[str, int]:
+    """The form again, unsaved, with a calm line: a person loses a few seconds, a bot nothing."""
+    form.website.data = ""
+    keep_first_token(form.csrf_token)
+    return _form_page(form, card, send_again=True), 200
 
 
 def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
@@ -245,16 +263,12 @@ def not_saved_page(cancelling: bool = False) -> tuple[str, int]:
 
 
 @bp.route("/<lang>/", methods=["GET", "POST"])
-@global_submit_limit
-@submit_limit
 def request_form(lang: str) -> ResponseReturnValue:
     return _show_form(lang, None)
 
 
 @bp.route("/<lang>/c/<path:code>", methods=["GET", "POST"])
 @card_code_limit
-@global_submit_limit
-@submit_limit
 def card_form(lang: str, code: str) -> ResponseReturnValue:
     return _show_form(lang, read_card(code), code)
 

@@ -176,11 +176,13 @@ class FormVisitor:
             self.token = found.group(1) if found else ""
         return answer
 
-    def send(self, phone: str, extra_headers: dict[str, str] | None = None) -> Answer:
+    def send(
+        self, phone: str, extra_headers: dict[str, str] | None = None, name: str = "Sam"
+    ) -> Answer:
         fields = [
             ("csrf_token", self.token),
             ("phone", phone),
-            ("name", "Sam"),
+            ("name", name),
             ("windows", "10:00-12:00"),
             ("windows", "14:00-17:00"),
             ("call_language", "fr"),

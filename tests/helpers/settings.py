@@ -43,6 +43,8 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "MIN_FILL_SECONDS": 0,
+        # In-process tests have no other process to wait for (a real-process test waits).
+        "KEY_PICKUP_SECONDS": 0,
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
         "PUBLIC_BASE_URL": "https://portal.example",
         **KEYS,
