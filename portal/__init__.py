@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, db, errors, i18n, security
+from . import cli, db, errors, i18n, phone_numbers, security
 from .extensions import csrf, limiter
 
 
@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.logger.name = "portal"
     db.init_app(app)
     i18n.init_app(app)
+    phone_numbers.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)

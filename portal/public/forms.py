@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..phone_numbers import phone_in_text
 from ..timezone import paris_today
 from ..windows import PUBLIC_SLOTS
 
@@ -29,6 +30,7 @@ NAME_MAX = 60
 COVER_STORY_MAX = 200
 PHONE_INPUT_MAX = 32
 NO_STATION = "unknown"
+PHONE_EXAMPLE = "0612345678"
 
 
 def _strip(value: Any) -> Any:
@@ -48,7 +50,10 @@ class CallbackForm(FlaskForm):
             InputRequired(_l("Enter the phone number we should call.")),
             Length(max=PHONE_INPUT_MAX, message=_l("This phone number is too long.")),
         ],
-        description=_l("A French number like 06 12 34 56 78, or an international one with +."),
+        description=_l(
+            "A French number like %(example)s, or an international one with +.",
+            example=phone_in_text(PHONE_EXAMPLE),
+        ),
     )
     name = StringField(
         _l("A first name or another name to ask for (optional)"),
@@ -136,7 +141,9 @@ class CallbackForm(FlaskForm):
         try:
             number = phonenumbers.parse(field.data or "", "FR")
         except phonenumbers.NumberParseException as exc:
-            raise ValidationError(_l("Enter a phone number, like 06 12 34 56 78.")) from exc
+            raise ValidationError(
+                _l("Enter a phone number, like %(example)s.", example=phone_in_text(PHONE_EXAMPLE))
+            ) from exc
         if not phonenumbers.is_valid_number(number):
             raise ValidationError(_l("This phone number does not look right. Check it, please."))
         self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

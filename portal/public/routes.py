@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-import phonenumbers
 from flask import (
     Blueprint,
     Response,
@@ -228,12 +227,7 @@ def card_form(lang: str, code: str) -> ResponseReturnValue:
 
 def _callback_number(station_id: int | None) -> str:
     station = db.session().get(Station, station_id) if station_id else None
-    raw = (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
-    try:
-        number = phonenumbers.parse(raw, "FR")
-    except phonenumbers.NumberParseException:
-        return raw
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
 
 
 @bp.get("/<lang>/sent")
