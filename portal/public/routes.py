@@ -233,6 +233,9 @@ def _callback_number(station_id: int | None) -> str:
 @bp.get("/<lang>/sent")
 def sent(lang: str) -> str:
     sealed = session.pop("sent", None)
+    # Shown once: the session cookie goes too, so a closed tab leaves no cookie of the visit.
+    if session:
+        session.clear()
     data = crypto.unseal(sealed, SENT_MAX_AGE) if sealed else None
     if data is None:
         return render_template("public/sent_empty.html")
