@@ -318,6 +318,7 @@ WIDTHS = (320, 640)
 TARGETS = (
     ".quick-exit",
     "button[type=submit]",
+    ".langs summary",
     ".langs a",
     ".foot a",
     ".num",
