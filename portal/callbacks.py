@@ -25,6 +25,7 @@ class RequestDetails:
     page_language: str
     safe_windows: list[str]
     urgent: bool = False
+    safe_days: list[int] | None = None
     name: str | None = None
     message: str | None = None
     voicemail_ok: bool = False
@@ -106,6 +107,7 @@ def submit_request(details: RequestDetails) -> Submitted:
                 "source": details.source,
                 "urgent": details.urgent,
                 "safe_windows": list(details.safe_windows),
+                "safe_days": sorted(details.safe_days) if details.safe_days else None,
                 "voicemail_ok": details.voicemail_ok,
                 "sms_ok": details.sms_ok or details.sms_only,
                 "sms_only": details.sms_only,
@@ -118,7 +120,7 @@ def submit_request(details: RequestDetails) -> Submitted:
                 "cover_story_enc": crypto.encrypt(details.cover_story),
                 "phone_index": phone_index,
                 "cancel_hash": crypto.code_hash(cancel_code),
-                "window_mask": window_mask(details.safe_windows),
+                "window_mask": window_mask(details.safe_windows, details.safe_days),
                 "referrer_id": details.referrer_id,
                 "duplicate_of_id": siblings[0][0] if siblings else None,
                 "name_conflict": _names_differ(details.name, [name for _id, name in siblings]),

@@ -153,7 +153,7 @@ def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime, vers
         raise CaseworkError("bad_time")
     if when <= dt.datetime.now(dt.UTC):
         raise CaseworkError("in_the_past")
-    if not is_safe_now(request.safe_windows, when):
+    if not is_safe_now(request.safe_windows, when, request.safe_days):
         raise CaseworkError("outside_windows")
     if request.do_not_call_after and when.astimezone(PARIS).date() > request.do_not_call_after:
         raise CaseworkError("after_last_day")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from .. import callback_queue, casework, db
 from ..models import CallbackRequest, Role, StaffUser, Station, utcnow
 from ..timezone import PARIS
-from ..windows import is_safe_now, next_safe_start, safe_until, window_label
+from ..windows import day_label, is_safe_now, next_safe_start, safe_until, window_label
 from . import bp, roles
 from .forms import (
     ATTEMPT_LABELS,
@@ -68,10 +68,10 @@ def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
     """'Safe now, until 12:00' or 'Next safe window: tomorrow 08:00', in the reader's language."""
     if req.do_not_call_after and now.astimezone(PARIS).date() > req.do_not_call_after:
         return _("Do not call any more (asked until %(day)s)", day=req.do_not_call_after)
-    if is_safe_now(req.safe_windows, now):
-        until = safe_until(req.safe_windows, now)
+    if is_safe_now(req.safe_windows, now, req.safe_days):
+        until = safe_until(req.safe_windows, now, req.safe_days)
         return _("Safe now, until %(time)s", time=format_datetime(until, "HH:mm")) if until else ""
-    opening = next_safe_start(req.safe_windows, now)
+    opening = next_safe_start(req.safe_windows, now, req.safe_days)
     if opening is None:
         return _("No safe window given")
     days = (opening.date() - now.astimezone(PARIS).date()).days
@@ -190,6 +190,7 @@ def _show(
         forms=forms or _forms(req),
         now=dt.datetime.now(dt.UTC),
         windows=[window_label(w) for w in req.safe_windows],
+        days=[day_label(d) for d in req.safe_days or []],
         siblings=_siblings(req),
         attempt_labels=ATTEMPT_LABELS,
         outcome_labels=OUTCOME_LABELS,

@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..phone_numbers import phone_in_text
 from ..timezone import paris_today
-from ..windows import PUBLIC_SLOTS
+from ..windows import EVERY_DAY, PUBLIC_SLOTS
 
 MESSAGE_MAX = 500
 NAME_MAX = 60
@@ -31,6 +31,7 @@ COVER_STORY_MAX = 200
 PHONE_INPUT_MAX = 32
 NO_STATION = "unknown"
 PHONE_EXAMPLE = "0612345678"
+DAY_VALUES = frozenset(str(day) for day in EVERY_DAY)
 
 
 def _strip(value: Any) -> Any:
@@ -68,6 +69,11 @@ class CallbackForm(FlaskForm):
     windows = MultiCheckboxField(
         _l("When is it safe to call you?"),
         description=_l("Choose every time that suits you, Paris time."),
+        validate_choice=False,
+    )
+    days = MultiCheckboxField(
+        _l("Which days are safe?"),
+        description=_l("If every day suits you, leave them all empty."),
         validate_choice=False,
     )
     voicemail_ok = BooleanField(_l("We may leave a voicemail message"))
@@ -124,12 +130,14 @@ class CallbackForm(FlaskForm):
         self,
         *args: Any,
         window_choices: list[tuple[str, str]],
+        day_choices: list[tuple[str, str]],
         language_choices: list[tuple[str, str]],
         station_choices: list[tuple[str, str]] | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.windows.choices = window_choices
+        self.days.choices = day_choices
         self.call_language.choices = language_choices
         if station_choices is None:
             del self.station
@@ -153,6 +161,15 @@ class CallbackForm(FlaskForm):
             raise ValidationError(_l("Choose at least one time when it is safe to call you."))
         if any(w not in PUBLIC_SLOTS for w in field.data):
             raise ValidationError(_l("Choose times from the list."))
+
+    def validate_days(self, field: MultiCheckboxField) -> None:
+        if any(d not in DAY_VALUES for d in field.data or []):
+            raise ValidationError(_l("Choose days from the list."))
+
+    @property
+    def safe_days(self) -> list[int] | None:
+        """The chosen weekdays (Monday 0), or None when any day suits her."""
+        return sorted({int(d) for d in self.days.data or []}) or None
 
     def validate_danger(self, field: RadioField) -> None:
         if field.data not in ("no", "yes"):

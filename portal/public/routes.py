@@ -29,7 +29,7 @@ from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
 from ..models import Station
-from ..windows import PUBLIC_SLOTS, window_label
+from ..windows import EVERY_DAY, PUBLIC_SLOTS, day_label, window_label
 from .antibot import keep_first_token, looks_like_a_bot
 from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
 from .page_cache import cached_page, cached_value
@@ -113,6 +113,12 @@ def _window_choices(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple((slot, window_label(slot)) for slot in PUBLIC_SLOTS)
 
 
+@functools.lru_cache(maxsize=32)
+def _day_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    """Monday to Sunday in the reader's language."""
+    return tuple((str(day), day_label(day)) for day in EVERY_DAY)
+
+
 def _language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in current_app.config["CALL_LANGUAGES"]]
 
@@ -120,6 +126,7 @@ def _language_choices() -> list[tuple[str, str]]:
 def _build_form(card: Card | None, lang: str) -> CallbackForm:
     form = CallbackForm(
         window_choices=list(_window_choices(str(get_locale()))),
+        day_choices=list(_day_choices(str(get_locale()))),
         language_choices=_language_choices(),
         station_choices=None if card else _station_choices(),
     )
@@ -149,6 +156,7 @@ def _details(form: CallbackForm, lang: str, card: Card | None) -> RequestDetails
         call_language=form.call_language.data,
         page_language=lang,
         safe_windows=list(form.windows.data or []),
+        safe_days=form.safe_days,
         urgent=form.danger.data == "yes",
         name=form.name.data or None,
         message=form.message.data or None,
