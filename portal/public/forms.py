@@ -195,6 +195,29 @@ class CancelForm(FlaskForm):
     )
 
 
+class SafeTimesForm(FlaskForm):
+    """Her safe times changed with her code: the same fields and rules as on the request form."""
+
+    windows = CallbackForm.windows
+    days = CallbackForm.days
+    no_call_after = CallbackForm.no_call_after
+    validate_windows = CallbackForm.validate_windows
+    validate_days = CallbackForm.validate_days
+    validate_no_call_after = CallbackForm.validate_no_call_after
+    safe_days = CallbackForm.safe_days
+
+    def __init__(
+        self,
+        *args: Any,
+        window_choices: list[tuple[str, str]],
+        day_choices: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.windows.choices = window_choices
+        self.days.choices = day_choices
+
+
 def aria_attributes(field: Any, **extra: Any) -> dict[str, Any]:
     """Attributes tying an input to its hint and error, for screen readers."""
     ids = []

@@ -20,18 +20,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from .. import crypto, db
-from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
+from .. import crypto, db, self_service
+from ..callbacks import RequestDetails, StorageError, submit_request
 from ..cards import Card, read_card
 from ..directory.public_views import directory_page
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
-from ..models import Station
+from ..models import CallbackRequest, Station
 from ..windows import EVERY_DAY, PUBLIC_SLOTS, day_label, window_label
 from .antibot import keep_first_token, looks_like_a_bot
-from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
+from .forms import NO_STATION, CallbackForm, CancelForm, SafeTimesForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
 bp = Blueprint("public", __name__)
@@ -39,6 +40,8 @@ bp.add_app_template_global(aria_attributes)
 
 # The confirmation is shown once, within this many seconds of sending.
 SENT_MAX_AGE = 600
+# A request opened with its code stays open for changes this many seconds.
+CASE_MAX_AGE = 900
 # The day the accessibility statement was last made: change it with the statement.
 ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 29)
 
@@ -256,18 +259,86 @@ def sent(lang: str) -> str:
     )
 
 
+def _safe_times_form(current: CallbackRequest | None = None) -> SafeTimesForm:
+    """The safe-times form; filled in with what the request holds when `current` is given."""
+    locale = str(get_locale())
+    form = SafeTimesForm(
+        window_choices=list(_window_choices(locale)), day_choices=list(_day_choices(locale))
+    )
+    if current is not None:
+        form.windows.data = list(current.safe_windows)
+        form.days.data = [str(d) for d in current.safe_days or []]
+        form.no_call_after.data = current.do_not_call_after
+    return form
+
+
+def _case_page(
+    found: CallbackRequest,
+    done: str | None = None,
+    form: SafeTimesForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """Her request as she may see it: its state in words, her safe times, and cancelling."""
+    page = render_template(
+        "public/case.html",
+        state=self_service.public_status(found),
+        form=form or _safe_times_form(found),
+        done=done,
+    )
+    return page, status
+
+
+def _opened_case() -> CallbackRequest | None:
+    """The request opened with its code in this session, while it is still hers to change."""
+    sealed = session.get("case")
+    data = crypto.unseal(sealed, CASE_MAX_AGE) if sealed else None
+    found = db.session().get(CallbackRequest, data["id"]) if data else None
+    return found if found is not None and found.cancel_hash is not None else None
+
+
+def _act_on_case(action: str) -> ResponseReturnValue:
+    found = _opened_case()
+    if found is None:
+        return render_template("public/code_unknown.html")
+    if action == "cancel" and not found.is_open:
+        return _case_page(found)
+    if action == "change":
+        form = _safe_times_form()
+        if not found.is_open or not form.validate_on_submit():
+            return _case_page(found, form=form, status=400 if found.is_open else 200)
+    try:
+        if action == "cancel":
+            self_service.cancel(found)
+        else:
+            self_service.change_safe_times(
+                found, list(form.windows.data or []), form.safe_days, form.no_call_after.data
+            )
+        db.session().commit()
+    except SQLAlchemyError:
+        db.session().rollback()
+        # Nothing changed: she must not believe the call is off, or her times changed.
+        return not_saved_page(cancelling=action == "cancel")
+    if action == "cancel":
+        session.pop("case", None)
+        return render_template("public/cancel_done.html")
+    return _case_page(found, done="changed")
+
+
 @bp.route("/<lang>/cancel", methods=["GET", "POST"])
 @limiter.limit(_cancel_limits, methods=["POST"])
-def cancel(lang: str) -> str | tuple[str, int]:
+def cancel(lang: str) -> ResponseReturnValue:
+    """Her code opens her request (never in a URL): its state, her safe times, cancelling."""
+    action = request.form.get("action") if request.method == "POST" else None
+    if action in ("change", "cancel"):
+        return _act_on_case(action)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            cancel_request(form.code.data or "")
-        except StorageError:
-            # The request is still open: she must not believe the call is off.
-            return not_saved_page(cancelling=True)
-        # The same words whether or not the code matched.
-        return render_template("public/cancel_done.html")
+        found = self_service.find_by_code(form.code.data or "")
+        if found is None:
+            # Every code that matches nothing gets these same words.
+            return render_template("public/code_unknown.html")
+        session["case"] = crypto.seal({"id": found.id})
+        return _case_page(found)
     status = 400 if request.method == "POST" else 200
     return render_template("public/cancel.html", form=form), status
 
