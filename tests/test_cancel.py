@@ -42,7 +42,7 @@ def open_case(client, code: str, lang: str = "fr"):
 def act(client, action: str, lang: str = "fr", **fields):
     """Send one of the opened request's forms."""
     path = f"/{lang}/cancel"
-    data = {"action": action, "csrf_token": csrf_token(client, path), **fields}
+    data = {"step": action, "csrf_token": csrf_token(client, path), **fields}
     return client.post(path, data=data)
 
 
@@ -153,7 +153,7 @@ def test_code_may_be_typed_loosely(client, submit, stored_requests, typed):
 def test_a_wrong_code_answers_like_any_wrong_code(client, submit, stored_requests):
     cancel_code(client, submit)
     answers = {
-        TOKEN_RE.sub("", open_case(client, wrong).get_data(as_text=True))
+        TOKEN_RE.sub("", open_case(client, wrong, "en").get_data(as_text=True))
         for wrong in ("ZZZZ-ZZZZ", "YYYY-YYYY", "2222")
     }
     assert len(answers) == 1

@@ -57,7 +57,7 @@ def test_the_code_never_travels_in_an_address(client, submit) -> None:
     code = code_of(client, submit)
     opened = post(client, code=code)
     assert "Location" not in opened.headers
-    changed = post(client, action="change", windows=["08:00-10:00"])
+    changed = post(client, step="change", windows=["08:00-10:00"])
     assert changed.status_code == 200 and "Location" not in changed.headers
 
 
@@ -66,7 +66,7 @@ def test_changing_days_times_and_last_day(app, client, submit, make_staff, login
     last_day = dt.date.today() + dt.timedelta(days=30)
     response = post(
         client,
-        action="change",
+        step="change",
         windows=["08:00-10:00", "17:00-20:00"],
         days=["5", "6"],
         no_call_after=last_day.isoformat(),
@@ -94,7 +94,7 @@ def test_changing_days_times_and_last_day(app, client, submit, make_staff, login
 
 def test_a_change_with_no_window_is_refused_in_place(app, client, submit) -> None:
     post(client, code=code_of(client, submit))
-    response = post(client, action="change", days=["1"])
+    response = post(client, step="change", days=["1"])
     assert response.status_code == 400
     assert "Choose at least one time when it is safe to call you." in text(response)
     with app.app_context():
@@ -104,20 +104,20 @@ def test_a_change_with_no_window_is_refused_in_place(app, client, submit) -> Non
 
 def test_cancel_says_plainly_it_is_done(app, client, submit) -> None:
     post(client, code=code_of(client, submit))
-    response = post(client, action="cancel")
+    response = post(client, step="cancel")
     assert "Your request is cancelled and its details are erased." in text(response)
     with app.app_context():
         stored = db.session().scalars(select(CallbackRequest)).one()
         assert stored.status == "cancelled" and stored.phone_enc is None
     # The opened request went with it: nothing more can be done from this browser.
-    again = post(client, action="change", windows=["08:00-10:00"])
+    again = post(client, step="change", windows=["08:00-10:00"])
     assert "No open request has this code" in text(again)
 
 
 def test_without_a_code_first_nothing_can_be_changed(app, client, submit) -> None:
     submit()
     other = app.test_client()
-    response = post(other, action="cancel")
+    response = post(other, step="cancel")
     assert "No open request has this code" in text(response)
     with app.app_context():
         assert db.session().scalars(select(CallbackRequest)).one().status == "new"

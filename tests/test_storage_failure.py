@@ -140,7 +140,7 @@ def test_a_failed_cancel_does_not_say_the_call_is_off(app, submit, client, migra
         token = csrf_token(other, "/en/cancel")
         opened = other.post("/en/cancel", data={"code": code, "csrf_token": token})
         assert opened.status_code == 200  # reading still works
-        response = other.post("/en/cancel", data={"action": "cancel", "csrf_token": token})
+        response = other.post("/en/cancel", data={"step": "cancel", "csrf_token": token})
         with broken.app_context():
             db.engine().dispose()
     body = response.get_data(as_text=True)

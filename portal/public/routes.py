@@ -328,7 +328,7 @@ def _act_on_case(action: str) -> ResponseReturnValue:
 @limiter.limit(_cancel_limits, methods=["POST"])
 def cancel(lang: str) -> ResponseReturnValue:
     """Her code opens her request (never in a URL): its state, her safe times, cancelling."""
-    action = request.form.get("action") if request.method == "POST" else None
+    action = request.form.get("step") if request.method == "POST" else None
     if action in ("change", "cancel"):
         return _act_on_case(action)
     form = CancelForm()
