@@ -33,15 +33,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Back to one bit per window, whatever the days; first, so that the masks fit an INTEGER.
+    conn = op.get_bind()
+    table = sa.table("callback_request", sa.column("id", sa.Integer),
+                     sa.column("safe_windows", sa.JSON), sa.column("window_mask", sa.BigInteger))
+    for row in conn.execute(sa.select(table.c.id, table.c.safe_windows)).all():
+        mask = sum(1 << i for i, slot in enumerate(SLOTS) if slot in (row.safe_windows or []))
+        conn.execute(table.update().where(table.c.id == row.id).values(window_mask=mask))
     with op.batch_alter_table("callback_request") as batch_op:
         batch_op.alter_column(
             "window_mask", existing_type=sa.BigInteger(), type_=sa.Integer(), existing_nullable=False
         )
         batch_op.drop_column("safe_days")
-    # Back to one bit per window, whatever the days.
-    conn = op.get_bind()
-    table = sa.table("callback_request", sa.column("id", sa.Integer),
-                     sa.column("safe_windows", sa.JSON), sa.column("window_mask", sa.Integer))
-    for row in conn.execute(sa.select(table.c.id, table.c.safe_windows)).all():
-        mask = sum(1 << i for i, slot in enumerate(SLOTS) if slot in (row.safe_windows or []))
-        conn.execute(table.update().where(table.c.id == row.id).values(window_mask=mask))

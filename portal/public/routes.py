@@ -296,32 +296,32 @@ def _opened_case() -> CallbackRequest | None:
     return found if found is not None and found.cancel_hash is not None else None
 
 
-def _act_on_case(action: str) -> ResponseReturnValue:
-    found = _opened_case()
-    if found is None:
-        return render_template("public/code_unknown.html")
-    if action == "cancel" and not found.is_open:
-        return _case_page(found)
-    if action == "change":
-        form = _safe_times_form()
-        if not found.is_open or not form.validate_on_submit():
-            return _case_page(found, form=form, status=400 if found.is_open else 200)
+def _change_case(found: CallbackRequest) -> ResponseReturnValue:
+    form = _safe_times_form()
+    if not found.is_open or not form.validate_on_submit():
+        return _case_page(found, form=form, status=400 if found.is_open else 200)
+    windows, days, last_day = list(form.windows.data or []), form.safe_days, form.no_call_after.data
     try:
-        if action == "cancel":
-            self_service.cancel(found)
-        else:
-            self_service.change_safe_times(
-                found, list(form.windows.data or []), form.safe_days, form.no_call_after.data
-            )
+        self_service.change_safe_times(found, windows, days, last_day)
         db.session().commit()
     except SQLAlchemyError:
         db.session().rollback()
-        # Nothing changed: she must not believe the call is off, or her times changed.
-        return not_saved_page(cancelling=action == "cancel")
-    if action == "cancel":
-        session.pop("case", None)
-        return render_template("public/cancel_done.html")
+        abort(503)  # "nothing was saved": her times are still the old ones
     return _case_page(found, done="changed")
+
+
+def _cancel_case(found: CallbackRequest) -> ResponseReturnValue:
+    if not found.is_open:
+        return _case_page(found)
+    try:
+        self_service.cancel(found)
+        db.session().commit()
+    except SQLAlchemyError:
+        db.session().rollback()
+        # The request is still open: she must not believe the call is off.
+        return not_saved_page(cancelling=True)
+    session.pop("case", None)
+    return render_template("public/cancel_done.html")
 
 
 @bp.route("/<lang>/cancel", methods=["GET", "POST"])
@@ -330,7 +330,10 @@ def cancel(lang: str) -> ResponseReturnValue:
     """Her code opens her request (never in a URL): its state, her safe times, cancelling."""
     action = request.form.get("step") if request.method == "POST" else None
     if action in ("change", "cancel"):
-        return _act_on_case(action)
+        found = _opened_case()
+        if found is None:
+            return render_template("public/code_unknown.html")
+        return _change_case(found) if action == "change" else _cancel_case(found)
     form = CancelForm()
     if form.validate_on_submit():
         found = self_service.find_by_code(form.code.data or "")
