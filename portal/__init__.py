@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, db, errors, i18n, phone_numbers, security
+from . import cli, db, errors, i18n, phone_numbers, security, transactions
 from .extensions import csrf, limiter
 
 
@@ -39,4 +39,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
+    transactions.init_app(app)
     return app

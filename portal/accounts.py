@@ -11,8 +11,9 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from . import audit, auth, callback_queue, crypto, db
+from . import access, audit, auth, callback_queue, crypto, db
 from .models import Role, StaffUser, Station
+from .stations import stations_with_codes
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
@@ -42,7 +43,7 @@ def user_by_name(username: str) -> StaffUser | None:
 
 
 def stations_by_code(codes: list[str]) -> list[Station]:
-    stations = list(db.session().scalars(select(Station).where(Station.code.in_(codes))))
+    stations = stations_with_codes(codes)
     if len(stations) != len(set(codes)):
         raise AccountError("unknown_station")
     return stations
@@ -51,7 +52,7 @@ def stations_by_code(codes: list[str]) -> list[Station]:
 def check_role_and_stations(role: str, stations: list[Station]) -> None:
     if role not in {r.value for r in Role}:
         raise AccountError("unknown_role")
-    if role in (Role.INTERVENANT, Role.REFERRER) and not stations:
+    if role in access.STATION_BOUND and not stations:
         raise AccountError("station_needed")
 
 
@@ -61,6 +62,7 @@ def create_user(
     station_codes: list[str],
     display_name: str = "",
     actor: StaffUser | None = None,
+    email: str | None = None,
 ) -> StaffUser:
     """Create an account waiting for its invitation to be used; the caller commits."""
     username = username.strip().lower()
@@ -75,11 +77,19 @@ def create_user(
         display_name=display_name.strip() or username,
         role=role,
         stations=stations,
+        email=email or None,
     )
     db.session().add(user)
     db.session().flush()
+    # Whether notifications go to an address, never the address itself.
+    noted = {"notification_email": True} if user.email else {}
     audit.record(
-        "user.create", actor, target=f"user:{user.id}", role=role, stations=sorted(station_codes)
+        "user.create",
+        actor,
+        target=f"user:{user.id}",
+        role=role,
+        stations=sorted(station_codes),
+        **noted,
     )
     return user
 
@@ -127,20 +137,31 @@ def complete_invitation(user: StaffUser, password: str, totp_secret: str) -> Non
 
 
 def update_user(
-    user: StaffUser, role: str, station_codes: list[str], display_name: str, actor: StaffUser
+    user: StaffUser,
+    role: str,
+    station_codes: list[str],
+    display_name: str,
+    actor: StaffUser,
+    *,
+    email: str | None,
 ) -> None:
+    """Change an account's role, stations, name and notification address, audited."""
     stations = stations_by_code(station_codes)
     check_role_and_stations(role, stations)
     if user.id == actor.id and role != Role.ADMIN:
         raise AccountError("own_role")
     before = {"role": user.role, "stations": sorted(s.code for s in user.stations)}
-    if role not in (Role.ADMIN, Role.INTERVENANT):
+    if role not in access.CASEWORKERS:
         callback_queue.release_requests_of(user)
     user.role = role
     user.stations = stations
     user.display_name = display_name.strip() or user.display_name
+    noted = {"notification_email": "changed"} if (email or None) != user.email else {}
+    user.email = email or None
     after = {"role": role, "stations": sorted(station_codes)}
-    audit.record("user.update", actor, target=f"user:{user.id}", before=before, after=after)
+    audit.record(
+        "user.update", actor, target=f"user:{user.id}", before=before, after=after, **noted
+    )
 
 
 def set_active(user: StaffUser, active: bool, actor: StaffUser) -> None:

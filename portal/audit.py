@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from . import db
 from .models import AuditEvent, AuditHead, StaffUser, utcnow
+from .timezone import PARIS
 
 GENESIS = "0" * 64
 
@@ -108,3 +109,40 @@ def verify_chain(batch: int = 1000) -> BrokenLink | None:
     if (head.last_hash if head is not None else GENESIS) != prev:
         return BrokenLink(last_id, "events after it were removed")
     return None
+
+
+def action_names() -> list[str]:
+    """Every action the log holds, for the search form's list."""
+    query = select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    return list(db.session().scalars(query))
+
+
+def _paris_midnight(day: dt.date) -> dt.datetime:
+    """The start of a day as people read it (Paris time), in the naive UTC that is stored."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=PARIS)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def search(
+    action: str | None = None,
+    actor: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> tuple[list[AuditEvent], bool]:
+    """Events newest first, filtered (days are Paris days, `until` included), a page at a time
+    below the id `before`; with whether more are left."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor:
+        query = query.where(AuditEvent.actor == actor.strip().lower())
+    if since:
+        query = query.where(AuditEvent.created_at >= _paris_midnight(since))
+    if until:
+        query = query.where(AuditEvent.created_at < _paris_midnight(until + dt.timedelta(days=1)))
+    if before:
+        query = query.where(AuditEvent.id < before)
+    events = list(db.session().scalars(query.limit(limit + 1)))
+    return events[:limit], len(events) > limit

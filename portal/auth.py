@@ -147,7 +147,10 @@ class CurrentStaff:
 
 
 def current_staff() -> CurrentStaff | None:
-    """The logged-in staff member, or None when the session is missing, ended or expired."""
+    """The logged-in staff member, or None when the session is missing, ended or expired.
+
+    Marks the session's activity (or its end); the request commits it, refused pages included.
+    """
     token = session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
@@ -163,11 +166,9 @@ def current_staff() -> CurrentStaff | None:
     absolute = dt.timedelta(hours=current_app.config["STAFF_ABSOLUTE_HOURS"])
     user = record.staff
     if now - record.last_seen_at > idle or now - record.created_at > absolute or not user.active:
-        record.ended_at = now
-        db.session().commit()
+        record.ended_at = now  # committed with the request, whatever page it answers
         return None
     record.last_seen_at = now
-    db.session().commit()
     return CurrentStaff(user=user, record=record)
 
 

@@ -15,33 +15,17 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, 
 from sqlalchemy.orm import joinedload
 
 from . import db
+from .access import visible_station_ids
 from .models import (
     OPEN_STATUSES,
     CallbackRequest,
     RequestStatus,
-    Role,
     StaffUser,
-    Station,
-    staff_station,
 )
 from .windows import slot_bit
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("open", "new", "in_progress", "closed", "cancelled")
-
-
-def visible_station_ids(user: StaffUser) -> list[int] | None:
-    """The stations whose requests a user may see; None means all, unrouted ones included."""
-    if user.role == Role.ADMIN:
-        return None
-    if user.role == Role.INTERVENANT:
-        return [s.id for s in user.stations]
-    return []
-
-
-def can_work_on(user: StaffUser, request: CallbackRequest) -> bool:
-    visible = visible_station_ids(user)
-    return visible is None or (request.station_id is not None and request.station_id in visible)
 
 
 def _scope(query: Select, user: StaffUser, station_id: int | None) -> Select:
@@ -268,15 +252,14 @@ def same_number_counts(requests: list[CallbackRequest]) -> dict[str, int]:
     return dict(db.session().execute(query).all())  # type: ignore[arg-type]
 
 
-def stations_without_social_worker() -> list[Station]:
-    """Active stations that no active social worker covers: their requests wait for the admins."""
-    covered = (
-        select(staff_station.c.station_id)
-        .join(StaffUser, StaffUser.id == staff_station.c.staff_id)
-        .where(StaffUser.active, StaffUser.role == Role.INTERVENANT.value)
+def same_number(request: CallbackRequest) -> list[CallbackRequest]:
+    """The other requests from the same phone number, oldest first, read by its keyed index."""
+    if not request.phone_index:
+        return []
+    query = select(CallbackRequest).where(
+        CallbackRequest.phone_index == request.phone_index, CallbackRequest.id != request.id
     )
-    query = select(Station).where(Station.active, Station.id.not_in(covered))
-    return list(db.session().scalars(query.order_by(Station.name)))
+    return list(db.session().scalars(query.order_by(CallbackRequest.id)))
 
 
 def release_requests_of(user: StaffUser) -> int:

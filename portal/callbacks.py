@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import crypto, db, notify
+from . import crypto, db, notify, transactions
 from .models import OPEN_STATUSES, CallbackRequest, RequestSource, RequestStatus, utcnow
 from .windows import window_mask
 
@@ -80,12 +80,18 @@ def _new_reference() -> str:
     return "R" + crypto.new_code(8).replace("-", "")
 
 
-def submit_request(details: RequestDetails) -> Submitted:
+def submit_request(details: RequestDetails, connection: Connection | None = None) -> Submitted:
     """Store a request; raise StorageError if that fails.
 
-    When this returns, the request is committed: it is written by a single INSERT on a
-    connection of its own in autocommit mode, which the database makes durable before it
-    answers; BEGIN and COMMIT cost no round trips on the public side's busiest write.
+    From the public form (no `connection`), when this returns the request is committed: it is
+    written by a single INSERT on a connection of its own in autocommit mode, which the database
+    makes durable before it answers; BEGIN and COMMIT cost no round trips on the public side's
+    busiest write. This is the one write that does not wait for the request's commit (see
+    `transactions`): the confirmation depends on it alone.
+
+    A staff page passes its own session's connection instead: the request is then written in
+    that page's transaction, with its audit event, and committed with it; the station hears of
+    it once that commit is done.
 
     Over the per-number cap, nothing is stored but the answer looks the same, so that the public
     side never tells whether a number has already asked. The cap is there against floods from
@@ -94,43 +100,58 @@ def submit_request(details: RequestDetails) -> Submitted:
     cancel_code = crypto.new_code(8)
     phone_index = crypto.blind_index(details.phone_e164)
     try:
-        with db.engine().connect() as plain:
-            connection = plain.execution_options(isolation_level="AUTOCOMMIT")
-            siblings = _open_siblings(connection, phone_index)
-            capped = len(siblings) >= current_app.config["MAX_OPEN_PER_PHONE"]
-            if capped and details.source == RequestSource.SELF.value:
-                return Submitted(cancel_code=crypto.new_code(8), stored=False)
-            values = {
-                "reference": _new_reference(),
-                "station_id": details.station_id,
-                "card_batch_id": details.card_batch_id,
-                "source": details.source,
-                "urgent": details.urgent,
-                "safe_windows": list(details.safe_windows),
-                "safe_days": sorted(details.safe_days) if details.safe_days else None,
-                "voicemail_ok": details.voicemail_ok,
-                "sms_ok": details.sms_ok or details.sms_only,
-                "sms_only": details.sms_only,
-                "call_language": details.call_language,
-                "page_language": details.page_language,
-                "do_not_call_after": details.do_not_call_after,
-                "phone_enc": crypto.encrypt(details.phone_e164),
-                "name_enc": crypto.encrypt(details.name),
-                "message_enc": crypto.encrypt(details.message),
-                "cover_story_enc": crypto.encrypt(details.cover_story),
-                "phone_index": phone_index,
-                "cancel_hash": crypto.code_hash(cancel_code),
-                "window_mask": window_mask(details.safe_windows, details.safe_days),
-                "referrer_id": details.referrer_id,
-                "duplicate_of_id": siblings[0][0] if siblings else None,
-                "name_conflict": _names_differ(details.name, [name for _id, name in siblings]),
-            }
-            result = connection.execute(_INSERT_REQUEST, values)
-            request_id = result.inserted_primary_key[0]
+        if connection is not None:
+            request_id = _store(connection, details, cancel_code, phone_index)
+        else:
+            with db.engine().connect() as plain:
+                autocommit = plain.execution_options(isolation_level="AUTOCOMMIT")
+                request_id = _store(autocommit, details, cancel_code, phone_index)
     except SQLAlchemyError as exc:
         raise StorageError from exc
-    notify.new_request(details.station_id, details.urgent)
+    if request_id is None:
+        return Submitted(cancel_code=crypto.new_code(8), stored=False)
+    if connection is not None:
+        transactions.after_commit(lambda: notify.new_request(details.station_id, details.urgent))
+    else:
+        notify.new_request(details.station_id, details.urgent)
     return Submitted(cancel_code=cancel_code, stored=True, request_id=request_id)
+
+
+def _store(
+    connection: Connection, details: RequestDetails, cancel_code: str, phone_index: str
+) -> int | None:
+    """Insert the request; None, storing nothing, when the number is over its cap."""
+    siblings = _open_siblings(connection, phone_index)
+    capped = len(siblings) >= current_app.config["MAX_OPEN_PER_PHONE"]
+    if capped and details.source == RequestSource.SELF.value:
+        return None
+    values = {
+        "reference": _new_reference(),
+        "station_id": details.station_id,
+        "card_batch_id": details.card_batch_id,
+        "source": details.source,
+        "urgent": details.urgent,
+        "safe_windows": list(details.safe_windows),
+        "safe_days": sorted(details.safe_days) if details.safe_days else None,
+        "voicemail_ok": details.voicemail_ok,
+        "sms_ok": details.sms_ok or details.sms_only,
+        "sms_only": details.sms_only,
+        "call_language": details.call_language,
+        "page_language": details.page_language,
+        "do_not_call_after": details.do_not_call_after,
+        "phone_enc": crypto.encrypt(details.phone_e164),
+        "name_enc": crypto.encrypt(details.name),
+        "message_enc": crypto.encrypt(details.message),
+        "cover_story_enc": crypto.encrypt(details.cover_story),
+        "phone_index": phone_index,
+        "cancel_hash": crypto.code_hash(cancel_code),
+        "window_mask": window_mask(details.safe_windows, details.safe_days),
+        "referrer_id": details.referrer_id,
+        "duplicate_of_id": siblings[0][0] if siblings else None,
+        "name_conflict": _names_differ(details.name, [name for _id, name in siblings]),
+    }
+    result = connection.execute(_INSERT_REQUEST, values)
+    return int(result.inserted_primary_key[0])
 
 
 def erase_personal_data(request: CallbackRequest) -> None:
@@ -147,7 +168,8 @@ def erase_personal_data(request: CallbackRequest) -> None:
 def cancel_request(code: str) -> bool:
     """Cancel the open request this code belongs to and erase its personal data at once.
 
-    Returns whether a request matched; callers must not show that to the person.
+    Returns whether a request matched; callers must not show that to the person. Raises
+    StorageError if the change cannot be written.
     """
     session = db.session()
     target = crypto.code_hash(code)
@@ -158,11 +180,12 @@ def cancel_request(code: str) -> bool:
     ).first()
     if found is None:
         return False
+    found.status = RequestStatus.CANCELLED.value
+    found.closed_at = utcnow()
+    erase_personal_data(found)
     try:
-        found.status = RequestStatus.CANCELLED.value
-        found.closed_at = utcnow()
-        erase_personal_data(found)
-        session.commit()
+        # Written now, so that a refusal is known here; the request's end commits it.
+        session.flush()
     except SQLAlchemyError as exc:
         session.rollback()
         raise StorageError from exc

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import audit, crypto, db
-from .callback_queue import can_work_on
+from . import access, audit, crypto, db
+from .access import can_work_on
 from .models import (
     AttemptOutcome,
     CallAttempt,
@@ -20,28 +21,15 @@ from .models import (
     KnownToServices,
     Outcome,
     RequestStatus,
-    Role,
     StaffUser,
     utcnow,
 )
 from .timezone import PARIS
 from .windows import is_safe_now
 
-NEW = RequestStatus.NEW.value
 IN_PROGRESS = RequestStatus.IN_PROGRESS.value
+NEW = RequestStatus.NEW.value
 CLOSED = RequestStatus.CLOSED.value
-CANCELLED = RequestStatus.CANCELLED.value
-
-# Which statuses each action may start from.
-ALLOWED_FROM: dict[str, frozenset[str]] = {
-    "take": frozenset({NEW, IN_PROGRESS}),
-    "hand_over": frozenset({NEW, IN_PROGRESS}),
-    "release": frozenset({IN_PROGRESS}),
-    "attempt": frozenset({NEW, IN_PROGRESS}),
-    "schedule": frozenset({NEW, IN_PROGRESS}),
-    "close": frozenset({NEW, IN_PROGRESS}),
-    "reopen": frozenset({CLOSED}),
-}
 
 
 class CaseworkError(Exception):
@@ -58,12 +46,14 @@ class Conflict(CaseworkError):
 
 
 def _check(request: CallbackRequest, actor: StaffUser, action: str, version: int) -> None:
-    if not can_work_on(actor, request):
-        raise CaseworkError("not_yours")
+    """Refuse what `access` does not allow; a stale page is a Conflict, once the person is known."""
+    reason = access.refusal(request, actor, action)
+    if reason in access.WHO_REFUSALS:
+        raise CaseworkError(reason)
     if request.version != version:
         raise Conflict()
-    if request.status not in ALLOWED_FROM[action]:
-        raise CaseworkError("wrong_transition")
+    if reason is not None:
+        raise CaseworkError(reason)
 
 
 def _flush_change() -> None:
@@ -84,16 +74,8 @@ def _audit(action: str, actor: StaffUser, request: CallbackRequest, **details: o
     audit.record(f"request.{action}", actor, target=f"request:{request.id}", **details)
 
 
-def _check_holder(request: CallbackRequest, actor: StaffUser) -> None:
-    """A request a colleague holds is theirs to give away; a coordinator may always."""
-    if request.assigned_to_id not in (None, actor.id) and actor.role != Role.ADMIN:
-        raise CaseworkError("held_by_other")
-
-
 def take(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     _check(request, actor, "take", version)
-    if request.assigned_to_id not in (None, actor.id):
-        raise CaseworkError("held_by_other")
     request.assigned_to_id = actor.id
     request.status = IN_PROGRESS
     _audit("take", actor, request)
@@ -103,8 +85,7 @@ def hand_over(
     request: CallbackRequest, actor: StaffUser, colleague: StaffUser, version: int
 ) -> None:
     _check(request, actor, "hand_over", version)
-    _check_holder(request, actor)
-    if not colleague.active or colleague.role not in (Role.INTERVENANT, Role.ADMIN):
+    if not colleague.active or colleague.role not in access.CASEWORKERS:
         raise CaseworkError("bad_colleague")
     if not can_work_on(colleague, request):
         raise CaseworkError("colleague_not_on_station")
@@ -113,9 +94,17 @@ def hand_over(
     _audit("hand_over", actor, request, to=f"user:{colleague.id}")
 
 
+def colleagues_for(request: CallbackRequest, actor: StaffUser) -> list[StaffUser]:
+    """Whom the actor can hand this request to: active caseworkers covering its station."""
+    query = select(StaffUser).where(
+        StaffUser.active, StaffUser.role.in_([role.value for role in access.CASEWORKERS])
+    )
+    people = db.session().scalars(query.order_by(StaffUser.display_name)).all()
+    return [p for p in people if p.id != actor.id and can_work_on(p, request)]
+
+
 def release(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     _check(request, actor, "release", version)
-    _check_holder(request, actor)
     request.assigned_to_id = None
     if request.attempt_count == 0:
         request.status = NEW
@@ -181,11 +170,7 @@ def close(
 
 def reopen(request: CallbackRequest, actor: StaffUser, version: int) -> None:
     """Only a coordinator reopens, and only while the personal data is still there."""
-    if actor.role != Role.ADMIN:
-        raise CaseworkError("admin_only")
     _check(request, actor, "reopen", version)
-    if request.purged_at is not None:
-        raise CaseworkError("purged")
     request.status = IN_PROGRESS if request.attempt_count else NEW
     request.outcome = None
     request.closed_at = None
@@ -193,7 +178,11 @@ def reopen(request: CallbackRequest, actor: StaffUser, version: int) -> None:
 
 
 def commit_action() -> None:
-    """Commit, turning a concurrent change caught by the version column into a Conflict."""
+    """Commit, turning a concurrent change caught by the version column into a Conflict.
+
+    For code that acts outside a web request (scripts, tests of concurrent sessions); a request
+    commits at its end (see `transactions`), and the transitions here only flush.
+    """
     try:
         db.session().commit()
     except StaleDataError as exc:

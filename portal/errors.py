@@ -24,7 +24,7 @@ def _language_in_path() -> str | None:
     return first if first in public_languages() else None
 
 
-def _render(status: int, csrf: bool = False) -> tuple[str, int]:
+def render_error(status: int, csrf: bool = False) -> tuple[str, int]:
     if request.path.startswith("/staff"):
         return render_template("staff/error.html", status=status, csrf=csrf), status
     # A wrong method or an unknown page under /ar/ is still answered in Arabic.
@@ -37,11 +37,11 @@ def _render(status: int, csrf: bool = False) -> tuple[str, int]:
 
 
 def http_error(error: HTTPException) -> tuple[str, int]:
-    return _render(error.code or 500)
+    return render_error(error.code or 500)
 
 
 def csrf_error(_error: CSRFError) -> tuple[str, int]:
-    return _render(400, csrf=True)
+    return render_error(400, csrf=True)
 
 
 def database_error(error: SQLAlchemyError) -> tuple[str, int]:
@@ -51,12 +51,12 @@ def database_error(error: SQLAlchemyError) -> tuple[str, int]:
         db.session().rollback()
     except SQLAlchemyError:
         pass
-    return _render(503)
+    return render_error(503)
 
 
 def unexpected_error(error: Exception) -> tuple[str, int]:
     log.error("unexpected error on %s %s: %s", request.method, request.path, type(error).__name__)
-    return _render(500)
+    return render_error(500)
 
 
 def init_app(app: Flask) -> None:

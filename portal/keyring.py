@@ -109,6 +109,8 @@ def _sweep_table(model: type[Base], columns: tuple[str, ...], keys: list[str]) -
                     .values({name: fresh})
                 )
                 result.rewritten += done.rowcount
+        # A batch job: each batch commits on its own, so that a sweep of a large table holds no
+        # long transaction and an interrupted sweep keeps what it did (it is repeatable).
         session.commit()
         last_id = rows[-1][0]
 

@@ -15,8 +15,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from . import db
-from .models import Role, StaffUser, Station, staff_station
+from . import db, stations
+from .models import Role, StaffUser, staff_station
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def recipients(station_id: int | None) -> list[str]:
 def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage:
     """The notice, in every back-office language (the first one in the subject)."""
     config = current_app.config
-    station = db.session().get(Station, station_id) if station_id else None
+    station = stations.station_by_id(station_id)
     queue_url = config["PUBLIC_BASE_URL"].rstrip("/") + "/staff/"
     subjects, paragraphs = [], []
     for lang in config["STAFF_LANGUAGES"]:

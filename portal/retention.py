@@ -95,6 +95,8 @@ def _erase_batch(cutoff: dt.datetime, now: dt.datetime) -> int:
     session.execute(
         update(CallAttempt).where(CallAttempt.request_id.in_(ids)).values(note_enc=None)
     )
+    # A batch job: each batch commits on its own, so that what is erased stays erased if a
+    # later batch fails, and no long transaction holds the requests a social worker is opening.
     session.commit()
     return len(found)
 
@@ -124,5 +126,6 @@ def purge_expired(now: dt.datetime, days: int | None = None) -> PurgeReport:
         retention_days=days,
         cutoff=cutoff.isoformat(timespec="seconds"),
     )
+    # The run's audit event goes with its last batch, whoever started the run.
     db.session().commit()
     return PurgeReport(erased=erased, cutoff=cutoff, retention_days=days)

@@ -25,6 +25,12 @@ def find_by_code(code: str) -> CallbackRequest | None:
     return db.session().scalars(query).first()
 
 
+def opened_request(request_id: int) -> CallbackRequest | None:
+    """The request she opened with her code, while the code still stands (not erased)."""
+    found = db.session().get(CallbackRequest, request_id)
+    return found if found is not None and found.cancel_hash is not None else None
+
+
 def public_status(request: CallbackRequest) -> str:
     """Waiting, a first attempt made, or closed: the only states she is told."""
     if not request.is_open:

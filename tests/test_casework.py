@@ -383,7 +383,9 @@ def test_an_erased_request_cannot_be_reopened(
         db.session().commit()
     before = state(app, request_id)
     coordinator = staff_client(app, login_as, make_staff("admin"))
-    response = act(coordinator, request_id, "reopen")
+    page = coordinator.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    assert "Reopen" not in page  # not offered, and refused when sent anyway
+    response = act(coordinator, request_id, "reopen", version=before["version"], page=page)
     assert response.status_code == 400
     assert "personal data was erased" in text_of(response)
     assert state(app, request_id) == before
@@ -403,6 +405,7 @@ def cancelled_request(app: Flask) -> int:
         )
         submitted = callbacks.submit_request(details)
         assert callbacks.cancel_request(submitted.cancel_code)
+        db.session().commit()
         return submitted.request_id or 0
 
 
@@ -480,7 +483,9 @@ def test_a_request_held_by_a_colleague_cannot_be_taken(
     colleague = staff_client(app, login_as, account)
     act(colleague, request_id, "take")
     before = state(app, request_id)
-    response = act(client, request_id, "take")
+    page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    assert "Take this request" not in page  # not offered, and refused when sent anyway
+    response = act(client, request_id, "take", version=before["version"], page=page)
     assert response.status_code == 400
     assert "A colleague holds this request" in text_of(response)
     assert state(app, request_id) == before

@@ -25,6 +25,7 @@ SHELTER_ADDRESS = "12 impasse des Glycines"
 def directory(app: Flask) -> Flask:
     with app.app_context():
         create_demo_directory()
+        db.session().commit()
         tricky = {
             "uid": "tricky",
             "name": 'Service "guillemets", virgules; et |tubes|',

@@ -43,6 +43,7 @@ XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 def directory(app: Flask) -> Flask:
     with app.app_context():
         create_demo_directory()
+        db.session().commit()
     return app
 
 

@@ -285,6 +285,7 @@ def cancelled_by_its_author(app: Flask) -> int:
         )
         submitted = callbacks.submit_request(details)
         assert submitted.request_id and callbacks.cancel_request(submitted.cancel_code)
+        db.session().commit()
         return submitted.request_id
 
 

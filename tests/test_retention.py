@@ -205,6 +205,7 @@ def test_cancelled_requests_are_not_counted_again_but_leftovers_are_erased(
     cancelled, code = new_request(app, "+33612345651")
     with app.app_context():
         assert cancel_request(code)
+        db.session().commit()
     leftover, _ = new_request(app, "+33612345652")
     with app.app_context():
         # A row cancelled by an earlier version of the portal, which did not erase at once.

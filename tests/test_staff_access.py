@@ -137,6 +137,7 @@ def samples(
         link = accounts.invitation_link(pending)
         db.session().commit()
         entry_id = create_demo_directory()[0].id
+        db.session().commit()
     token = link.rsplit("/", 1)[1]
     return Samples(
         other_user_id=other.id, invitation_token=token, request_id=request.id, entry_id=entry_id

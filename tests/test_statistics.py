@@ -91,6 +91,7 @@ def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: A
         act(app, worker, request_id, "close", outcome, known)
     with app.app_context():
         assert cancel_request(march[11][1])
+        db.session().commit()
     time_machine.move_to(APRIL_FIRST, tick=False)
     for n in range(20, 23):
         new_request(app, n, "roanne")

@@ -1,70 +1,17 @@
-"""The back office under /staff/: closed by default, each view open only to the roles it names."""
+"""The back office under /staff/: the blueprint and its gate, then every view registered on it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
-from flask.typing import ResponseReturnValue
-
-from .. import auth
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-# Reachable without a session: everything else needs one.
-OPEN_ENDPOINTS = frozenset({"staff.login", "staff.invitation"})
-
-
-def roles(*allowed: str) -> Callable[[F], F]:
-    """Open a view to these roles; a view without this decorator is open to nobody."""
-
-    def mark(view: F) -> F:
-        view.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
-        return view
-
-    return mark
-
-
-@bp.before_request
-def require_staff() -> ResponseReturnValue | None:
-    if request.endpoint in OPEN_ENDPOINTS:
-        return None
-    current = auth.current_staff()
-    if current is None:
-        return redirect(url_for("staff.login"))
-    g.staff = current.user
-    view = current_app.view_functions.get(request.endpoint or "")
-    allowed = getattr(view, "allowed_roles", frozenset())
-    if current.user.role not in allowed:
-        abort(403)
-    return None
-
-
-# The largest id our integer columns hold: a longer number in an address is simply not found.
-MAX_ID = 2**31 - 1
-
-
-@bp.before_request
-def refuse_malformed_input() -> None:
-    """Answer plainly what no person types (NUL, huge ids), rather than let the database fail."""
-    for key, items in request.form.lists():
-        if "\x00" in key or any("\x00" in item for item in items):
-            abort(400)
-    for value in (request.view_args or {}).values():
-        if isinstance(value, int) and not 0 <= value <= MAX_ID:
-            abort(404)
-
-
-from ..directory import staff_views as _directory_views  # noqa: E402,F401
-from . import (  # noqa: E402,F401
+from . import (  # noqa: F401
     accounts_views,
     audit_views,
+    directory_views,
     login_views,
     menu,
     queue_views,
     referral_views,
     stats_views,
 )
+from .blueprint import area, bp
+
+__all__ = ["area", "bp"]

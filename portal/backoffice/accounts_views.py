@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import Field
 
-from .. import accounts, db
-from ..models import Role, StaffUser, Station
-from . import bp, roles
+from .. import accounts, db, stations
+from ..access import Area
+from ..models import StaffUser
+from .blueprint import area, bp
 from .forms import ConfirmForm, EditUserForm, UserForm
 
 ACCOUNT_ERRORS = {
@@ -34,8 +35,7 @@ def _error_field(form: UserForm | EditUserForm, code: str, default: Field) -> Fi
 
 
 def _station_choices() -> list[tuple[str, str]]:
-    stations = db.session().scalars(select(Station).order_by(Station.name))
-    return [(s.code, s.name) for s in stations]
+    return [(s.code, s.name) for s in stations.all_stations()]
 
 
 def _is_post() -> bool:
@@ -50,19 +50,18 @@ def _user_or_404(user_id: int) -> StaffUser:
 
 
 def _show_link(user: StaffUser, link: str) -> ResponseReturnValue:
-    db.session().commit()
     return render_template("staff/invitation_link.html", user=user, link=link)
 
 
 @bp.get("/users")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def users() -> ResponseReturnValue:
     everyone = db.session().scalars(select(StaffUser).order_by(StaffUser.username)).all()
     return render_template("staff/users.html", users=everyone)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def new_user() -> ResponseReturnValue:
     form = UserForm()
     form.stations.choices = _station_choices()
@@ -74,18 +73,17 @@ def new_user() -> ResponseReturnValue:
                 form.stations.data or [],
                 form.display_name.data or "",
                 actor=g.staff,
+                email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            db.session().rollback()
             _error_field(form, exc.code, form.username).errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
-            user.email = form.email.data or None
             return _show_link(user, accounts.invitation_link(user, g.staff))
     return render_template("staff/user_new.html", form=form), 400 if form.is_submitted() else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def edit_user(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     form = EditUserForm(obj=None if _is_post() else user)
@@ -100,13 +98,11 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                 form.stations.data or [],
                 form.display_name.data or "",
                 g.staff,
+                email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            db.session().rollback()
             _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())
         else:
-            user.email = form.email.data or None
-            db.session().commit()
             flash(_("Changes saved."))
             return redirect(url_for("staff.edit_user", user_id=user.id), 303)
     status = 400 if form.is_submitted() else 200
@@ -115,13 +111,13 @@ def edit_user(user_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/users/<int:user_id>/deactivate")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def deactivate_user(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/activate")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def activate_user(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, True)
 
@@ -133,16 +129,14 @@ def _set_active(user_id: int, active: bool) -> ResponseReturnValue:
     try:
         accounts.set_active(user, active, g.staff)
     except accounts.AccountError as exc:
-        db.session().rollback()
         flash(ACCOUNT_ERRORS[exc.code](), "error")
     else:
-        db.session().commit()
         flash(_("Account reactivated.") if active else _("Account deactivated, sessions ended."))
     return redirect(url_for("staff.edit_user", user_id=user.id), 303)
 
 
 @bp.post("/users/<int:user_id>/reset")
-@roles(Role.ADMIN)
+@area(Area.ACCOUNTS)
 def reset_user(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():

@@ -8,9 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import accounts, auth, crypto, db
+from ..access import Area
 from ..extensions import limiter
-from ..models import Role
-from . import bp, roles
+from .blueprint import area, bp
 from .forms import ConfirmForm, InvitationForm, LoginForm
 
 PASSWORD_PROBLEMS = {
@@ -50,7 +50,6 @@ def login() -> ResponseReturnValue:
     result = accounts.attempt_login(form.username.data, form.password.data, form.code.data)
     if result.ok and result.user is not None:
         auth.start_session(result.user)
-    db.session().commit()
     if result.ok:
         return redirect(url_for("staff.home"), 303)
     if result.locked:
@@ -60,12 +59,11 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
-@roles(*Role)
+@area(Area.SESSION)
 def logout() -> ResponseReturnValue:
     if ConfirmForm().validate_on_submit():
         auth.end_all_sessions(g.staff)
         auth.end_session()
-        db.session().commit()
     flash(_("You are logged out."))
     return redirect(url_for("staff.login"), 303)
 
@@ -98,7 +96,6 @@ def invitation(token: str) -> ResponseReturnValue:
             except auth.PasswordRejected as exc:
                 form.password.errors.append(PASSWORD_PROBLEMS[str(exc)]())
             else:
-                db.session().commit()
                 session.pop(ENROLMENT_KEY, None)
                 flash(_("Your account is ready. Log in with your new password and a fresh code."))
                 return redirect(url_for("staff.login"), 303)

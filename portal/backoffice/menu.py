@@ -1,4 +1,4 @@
-"""The back-office menu, by role: a template shows it, this decides it."""
+"""The back-office menu, by area: a template shows it, `access` decides it."""
 
 from __future__ import annotations
 
@@ -8,18 +8,20 @@ from flask import g, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from ..models import Role
-from . import bp
+from .. import access
+from ..access import Area
+from .blueprint import bp
 from .forms import ROLE_LABELS
 
-MENU: tuple[tuple[str, LazyString, frozenset[str]], ...] = (
-    ("staff.home", _l("Queue"), frozenset({Role.ADMIN, Role.INTERVENANT})),
-    ("staff.referral", _l("Refer a person"), frozenset({Role.REFERRER})),
-    ("staff.users", _l("Accounts"), frozenset({Role.ADMIN})),
-    ("staff.audit_log", _l("Audit log"), frozenset({Role.ADMIN})),
-    ("staff.stats", _l("Statistics"), frozenset({Role.ADMIN})),
-    ("staff.directory", _l("Directory"), frozenset({Role.ADMIN, Role.INTERVENANT, Role.PARTNER})),
-    ("staff.directory_recheck", _l("Directory: to re-check"), frozenset({Role.ADMIN})),
+# Each entry shows to the roles of its area (`access.AREA_ROLES`), the same that open the view.
+MENU: tuple[tuple[str, LazyString, Area], ...] = (
+    ("staff.home", _l("Queue"), Area.QUEUE),
+    ("staff.referral", _l("Refer a person"), Area.REFERRAL),
+    ("staff.users", _l("Accounts"), Area.ACCOUNTS),
+    ("staff.audit_log", _l("Audit log"), Area.AUDIT),
+    ("staff.stats", _l("Statistics"), Area.STATISTICS),
+    ("staff.directory", _l("Directory"), Area.DIRECTORY),
+    ("staff.directory_recheck", _l("Directory: to re-check"), Area.DIRECTORY_EDITING),
 )
 
 
@@ -32,11 +34,10 @@ class MenuItem:
 
 @bp.app_template_global()
 def staff_menu() -> list[MenuItem]:
-    role = g.staff.role
     return [
         MenuItem(url_for(endpoint), str(label), request.endpoint == endpoint)
-        for endpoint, label, allowed in MENU
-        if role in allowed
+        for endpoint, label, where in MENU
+        if access.may_enter(g.staff, where)
     ]
 
 

@@ -8,13 +8,13 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from .. import callback_queue, casework, db
-from ..models import CallbackRequest, Role, StaffUser, Station, utcnow
+from .. import access, callback_queue, casework, db, stations
+from ..access import Area
+from ..models import CallbackRequest, StaffUser, utcnow
 from ..timezone import PARIS
 from ..windows import day_label, is_safe_now, next_safe_start, safe_until, window_label
-from . import bp, roles
+from .blueprint import area, bp
 from .forms import (
     ATTEMPT_LABELS,
     KNOWN_LABELS,
@@ -93,20 +93,12 @@ def _station_filter() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _visible_stations(user: StaffUser) -> list[Station]:
-    query = select(Station).order_by(Station.name)
-    visible = callback_queue.visible_station_ids(user)
-    if visible is not None:
-        query = query.where(Station.id.in_(visible))
-    return list(db.session().scalars(query))
-
-
 @bp.get("/")
-@roles(*Role)
+@area(Area.START)
 def home() -> ResponseReturnValue:
-    if g.staff.role == Role.REFERRER:
+    if access.may_enter(g.staff, Area.REFERRAL):
         return redirect(url_for("staff.referral"))
-    if g.staff.role == Role.PARTNER:
+    if not access.may_enter(g.staff, Area.QUEUE):
         return render_template("staff/home.html")
     status = request.args.get("status", "open")
     if status not in callback_queue.STATUS_FILTERS:
@@ -121,40 +113,24 @@ def home() -> ResponseReturnValue:
         now=now,
         status=status,
         station_id=station_id,
-        stations=_visible_stations(g.staff),
+        stations=stations.visible_stations(g.staff),
         counts=callback_queue.status_counts(g.staff, station_id, now),
         count_cap=callback_queue.COUNT_CAP,
         recent_days=callback_queue.RECENT_DAYS,
         same_number=callback_queue.same_number_counts(page.requests),
         stale_before=stale_before,
-        uncovered=callback_queue.stations_without_social_worker()
-        if g.staff.role == Role.ADMIN
+        sees_unrouted=access.sees_all_stations(g.staff),
+        uncovered=stations.stations_without_social_worker()
+        if access.is_coordinator(g.staff)
         else [],
     )
 
 
 def _request_or_404(request_id: int) -> CallbackRequest:
     found = db.session().get(CallbackRequest, request_id)
-    if found is None or not callback_queue.can_work_on(g.staff, found):
+    if found is None or not access.can_work_on(g.staff, found):
         abort(404)
     return found
-
-
-def _colleagues(req: CallbackRequest) -> list[StaffUser]:
-    query = select(StaffUser).where(
-        StaffUser.active, StaffUser.role.in_([Role.INTERVENANT.value, Role.ADMIN.value])
-    )
-    people = db.session().scalars(query.order_by(StaffUser.display_name)).all()
-    return [p for p in people if p.id != g.staff.id and callback_queue.can_work_on(p, req)]
-
-
-def _siblings(req: CallbackRequest) -> list[CallbackRequest]:
-    if not req.phone_index:
-        return []
-    query = select(CallbackRequest).where(
-        CallbackRequest.phone_index == req.phone_index, CallbackRequest.id != req.id
-    )
-    return list(db.session().scalars(query.order_by(CallbackRequest.id)))
 
 
 def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedForm]:
@@ -168,7 +144,9 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
         "close": CloseForm(prefix="close"),
         "hand_over": HandOverForm(prefix="hand_over"),
     }
-    forms["hand_over"].colleague.choices = [(p.id, p.display_name) for p in _colleagues(req)]
+    forms["hand_over"].colleague.choices = [
+        (p.id, p.display_name) for p in casework.colleagues_for(req, g.staff)
+    ]
     for form in forms.values():
         # A form sent with a mistake keeps the version it saw; after a refusal, the page shows
         # the current state, so its forms act on that state.
@@ -182,16 +160,16 @@ def _show(
     req: CallbackRequest, forms: dict[str, VersionedForm] | None = None, status: int = 200
 ) -> ResponseReturnValue:
     case_file = casework.open_case_file(req, g.staff)
-    db.session().commit()
     return render_template(
         "staff/request.html",
         req=req,
         case=case_file,
         forms=forms or _forms(req),
+        allowed=access.allowed_actions(req, g.staff),
         now=dt.datetime.now(dt.UTC),
         windows=[window_label(w) for w in req.safe_windows],
         days=[day_label(d) for d in req.safe_days or []],
-        siblings=_siblings(req),
+        siblings=callback_queue.same_number(req),
         attempt_labels=ATTEMPT_LABELS,
         outcome_labels=OUTCOME_LABELS,
         known_labels=KNOWN_LABELS,
@@ -199,7 +177,7 @@ def _show(
 
 
 @bp.get("/requests/<int:request_id>")
-@roles(Role.ADMIN, Role.INTERVENANT)
+@area(Area.QUEUE)
 def request_page(request_id: int) -> ResponseReturnValue:
     return _show(_request_or_404(request_id))
 
@@ -210,16 +188,16 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
     forms = _forms(req)
     form = forms[name]
     if not form.validate_on_submit():
-        db.session().rollback()
         if form.version.errors:  # a damaged page: show the current state, ready to use
             flash(CASEWORK_ERRORS["stale_page"](), "error")
             return _show(req, _forms(req, refresh=True), 400)
         return _show(req, forms, 400)
     try:
         _apply(name, req, form)
-        casework.commit_action()
     except casework.CaseworkError as exc:
-        db.session().rollback()
+        # A refused action changed nothing; read the request again, as others may have. What
+        # the request did before (the session's activity) is written first, not forgotten.
+        db.session().flush()
         db.session().expire_all()
         flash(CASEWORK_ERRORS[exc.code](), "error")
         fresh = _request_or_404(request_id)
@@ -255,7 +233,7 @@ def _action_view(name: str):  # type: ignore[no-untyped-def]
         return _act(request_id, name)
 
     view.__name__ = f"request_{name}"
-    return roles(Role.ADMIN, Role.INTERVENANT)(view)
+    return area(Area.QUEUE)(view)
 
 
 for _name in ("take", "release", "reopen", "attempt", "schedule", "close", "hand_over"):

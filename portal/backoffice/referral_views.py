@@ -8,11 +8,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from .. import audit, db
+from ..access import Area
 from ..callbacks import RequestDetails, StorageError, submit_request
 from ..i18n import language_name
-from ..models import RequestSource, Role
+from ..models import RequestSource
 from ..windows import SLOTS, window_label
-from . import bp, roles
+from .blueprint import area, bp
 from .forms import ReferralForm
 
 
@@ -38,7 +39,7 @@ def _normalised_phone(form: ReferralForm) -> str | None:
 
 
 @bp.route("/referral", methods=["GET", "POST"])
-@roles(Role.REFERRER)
+@area(Area.REFERRAL)
 def referral() -> ResponseReturnValue:
     form = _referral_form()
     if form.validate_on_submit():
@@ -59,17 +60,16 @@ def referral() -> ResponseReturnValue:
                 referrer_id=g.staff.id,
             )
             try:
-                submitted = submit_request(details)
+                submitted = submit_request(details, db.session().connection())
             except StorageError:
                 return render_template("staff/error.html", status=503, csrf=False), 503
             audit.record("referral.create", g.staff, target=f"request:{submitted.request_id}")
-            db.session().commit()
             return redirect(url_for("staff.referral_sent"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("staff/referral.html", form=form), status
 
 
 @bp.get("/referral/sent")
-@roles(Role.REFERRER)
+@area(Area.REFERRAL)
 def referral_sent() -> ResponseReturnValue:
     return render_template("staff/referral_sent.html")

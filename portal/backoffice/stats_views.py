@@ -13,15 +13,14 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import MonthField, SelectField
 from wtforms.validators import Optional
 
-from .. import db, reporting
-from ..models import Role, Station
+from .. import reporting, stations
+from ..access import Area
 from ..reporting import Period, PublishedRow
 from ..timezone import paris_today
-from . import bp, roles
+from .blueprint import area, bp
 from .forms import OUTCOME_LABELS
 
 SHARE_HEADERS = (
@@ -60,10 +59,9 @@ class Selection:
 
 def _filter_form() -> StatsFilterForm:
     form = StatsFilterForm(request.args)
-    stations = db.session().execute(select(Station.id, Station.name).order_by(Station.name))
     form.station.choices = [
         ("", _("All stations")),
-        *((str(ident), name) for ident, name in stations),
+        *((str(s.id), s.name) for s in stations.all_stations()),
         (str(reporting.NO_STATION), _("No station")),
     ]
     return form
@@ -151,7 +149,7 @@ def _refused(form: StatsFilterForm) -> ResponseReturnValue:
 
 
 @bp.get("/stats")
-@roles(Role.ADMIN)
+@area(Area.STATISTICS)
 def stats() -> ResponseReturnValue:
     form = _filter_form()
     selection = _selection(form)
@@ -181,7 +179,7 @@ def _csv_text(value: str) -> str:
 
 
 @bp.get("/stats.csv")
-@roles(Role.ADMIN)
+@area(Area.STATISTICS)
 def stats_csv() -> ResponseReturnValue:
     form = _filter_form()
     selection = _selection(form)

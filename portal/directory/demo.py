@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import db
 from ..models import DirectoryEntry, utcnow
 from . import entries
 
@@ -182,7 +181,8 @@ LOCAL: tuple[dict[str, Any], ...] = (
 
 
 def create_demo_directory() -> list[DirectoryEntry]:
-    """Add the demo entries that are missing; existing ones are left as they are."""
+    """Add the demo entries that are missing (existing ones are left as they are); the caller
+    commits."""
     made = []
     for defaults, items in ((NATIONAL_AREA, NATIONAL), (LOCAL_AREA, LOCAL)):
         for item in items:
@@ -194,5 +194,4 @@ def create_demo_directory() -> list[DirectoryEntry]:
                     entry.verified_at = utcnow()
                     entry.verified_by = "demo"
             made.append(entry)
-    db.session().commit()
     return made

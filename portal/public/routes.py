@@ -19,19 +19,19 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import crypto, db, self_service
+from .. import crypto, db, self_service, stations, transactions
 from ..callbacks import RequestDetails, StorageError, submit_request
 from ..cards import Card, read_card
-from ..directory.public_views import directory_page
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
-from ..models import CallbackRequest, Station
+from ..models import CallbackRequest
 from ..windows import EVERY_DAY, PUBLIC_SLOTS, day_label, window_label
 from .antibot import keep_first_token, looks_like_a_bot
+from .directory import directory_page
 from .forms import NO_STATION, CallbackForm, CancelForm, SafeTimesForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
@@ -89,15 +89,7 @@ def card_without_language(code: str) -> Response:
 def _active_stations() -> dict[str, tuple[int, str]]:
     """Active stations by code: (id, name), in name order; kept a few seconds per process."""
 
-    def load() -> dict[str, tuple[int, str]]:
-        rows = db.session().execute(
-            select(Station.code, Station.id, Station.name)
-            .where(Station.active)
-            .order_by(Station.name)
-        )
-        return {code: (ident, name) for code, ident, name in rows}
-
-    return cached_value("active-stations", load)
+    return cached_value("active-stations", stations.active_stations)
 
 
 def _station_choices() -> list[tuple[str, str]]:
@@ -203,6 +195,7 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
             # The same answer as a real confirmation, so the bot learns nothing.
             return _confirm(lang, crypto.new_code(8), details.station_id, details.urgent)
+        transactions.if_not_saved(not_saved_page)
         try:
             submitted = submit_request(details)
         except StorageError:
@@ -237,7 +230,7 @@ def card_form(lang: str, code: str) -> ResponseReturnValue:
 
 
 def _callback_number(station_id: int | None) -> str:
-    station = db.session().get(Station, station_id) if station_id else None
+    station = stations.station_by_id(station_id)
     return (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
 
 
@@ -292,8 +285,7 @@ def _opened_case() -> CallbackRequest | None:
     """The request opened with its code in this session, while it is still hers to change."""
     sealed = session.get("case")
     data = crypto.unseal(sealed, CASE_MAX_AGE) if sealed else None
-    found = db.session().get(CallbackRequest, data["id"]) if data else None
-    return found if found is not None and found.cancel_hash is not None else None
+    return self_service.opened_request(data["id"]) if data else None
 
 
 def _change_case(found: CallbackRequest) -> ResponseReturnValue:
@@ -303,7 +295,6 @@ def _change_case(found: CallbackRequest) -> ResponseReturnValue:
     windows, days, last_day = list(form.windows.data or []), form.safe_days, form.no_call_after.data
     try:
         self_service.change_safe_times(found, windows, days, last_day)
-        db.session().commit()
     except SQLAlchemyError:
         db.session().rollback()
         abort(503)  # "nothing was saved": her times are still the old ones
@@ -313,9 +304,10 @@ def _change_case(found: CallbackRequest) -> ResponseReturnValue:
 def _cancel_case(found: CallbackRequest) -> ResponseReturnValue:
     if not found.is_open:
         return _case_page(found)
+    # Committed at the end of the request; if that fails, she is told the call is not off.
+    transactions.if_not_saved(lambda: not_saved_page(cancelling=True))
     try:
         self_service.cancel(found)
-        db.session().commit()
     except SQLAlchemyError:
         db.session().rollback()
         # The request is still open: she must not believe the call is off.

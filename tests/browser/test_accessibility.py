@@ -187,6 +187,7 @@ def directory_server(live_server: LiveServer) -> LiveServer:
     """The live portal with the demo directory, so the contacts page lists real entries."""
     with live_server.app.app_context():
         create_demo_directory()
+        db.session().commit()
     return live_server
 
 

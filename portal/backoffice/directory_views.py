@@ -9,16 +9,16 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import audit, db
-from ..backoffice import bp, roles
-from ..backoffice.forms import ConfirmForm
-from ..models import DirectoryEntry, Role, utcnow
-from . import entries, transfer
-from . import vocabulary as voc
-from .forms import EntryForm
-from .public_views import Phone, PublicCard, filter_choices, page_of, public_card
+from .. import access, audit, db
+from ..access import Area
+from ..directory import entries, transfer
+from ..directory import vocabulary as voc
+from ..directory.cards import Phone, PublicCard, filter_choices, page_of, public_card
+from ..directory.forms import EntryForm
+from ..models import DirectoryEntry, utcnow
+from .blueprint import area, bp
+from .forms import ConfirmForm
 
-READERS = (Role.ADMIN, Role.INTERVENANT, Role.PARTNER)
 STAFF_PAGE_SIZE = 30
 
 
@@ -60,8 +60,8 @@ def staff_card(entry: DirectoryEntry) -> StaffCard:
     )
 
 
-def _is_admin() -> bool:
-    return g.staff.role == Role.ADMIN
+def _can_edit() -> bool:
+    return access.may_enter(g.staff, Area.DIRECTORY_EDITING)
 
 
 def _entry_or_404(entry_id: int) -> DirectoryEntry:
@@ -72,9 +72,9 @@ def _entry_or_404(entry_id: int) -> DirectoryEntry:
 
 
 @bp.get("/directory")
-@roles(*READERS)
+@area(Area.DIRECTORY)
 def directory() -> ResponseReturnValue:
-    show_hidden = _is_admin() and request.args.get("hidden") == "1"
+    show_hidden = _can_edit() and request.args.get("hidden") == "1"
     everything = entries.staff_entries(include_hidden=show_hidden)
     choices = filter_choices(everything)
     found, page = page_of(entries.apply_filters(everything, choices.filters), STAFF_PAGE_SIZE)
@@ -84,21 +84,20 @@ def directory() -> ResponseReturnValue:
         choices=choices,
         page=page,
         show_hidden=show_hidden,
-        is_admin=_is_admin(),
+        can_edit=_can_edit(),
         confirm=ConfirmForm(),
     )
 
 
 @bp.get("/directory/export")
-@roles(*READERS)
+@area(Area.DIRECTORY)
 def directory_export() -> ResponseReturnValue:
     fmt = request.args.get("format", "csv")
     if fmt not in transfer.FORMATS:
         abort(404)
-    visible = entries.staff_entries(include_hidden=_is_admin())
+    visible = entries.staff_entries(include_hidden=_can_edit())
     text = transfer.export_text(visible, fmt, include_confidential=False)
     audit.record("directory.export", g.staff, "directory", format=fmt)
-    db.session().commit()
     mimetype = "application/json" if fmt == "json" else "text/csv"
     name = f"directory-{utcnow().date().isoformat()}.{fmt}"
     response = Response(text, mimetype=mimetype)
@@ -107,7 +106,7 @@ def directory_export() -> ResponseReturnValue:
 
 
 @bp.get("/directory/recheck")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_recheck() -> ResponseReturnValue:
     cards = [staff_card(e) for e in entries.entries_to_recheck()]
     days = entries.stale_days()
@@ -123,19 +122,18 @@ def _show_form(form: EntryForm, entry: DirectoryEntry | None) -> ResponseReturnV
 
 
 @bp.route("/directory/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_new() -> ResponseReturnValue:
     form = EntryForm()
     if not form.validate_on_submit():
         return _show_form(form, None)
     entry = entries.create_entry(form.values(), g.staff)
-    db.session().commit()
     flash(_("Entry added."))
     return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
 
 
 @bp.route("/directory/<int:entry_id>/edit", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_edit(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     form = EntryForm()
@@ -144,7 +142,6 @@ def directory_edit(entry_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _show_form(form, entry)
     changed = entries.update_entry(entry, form.values(), g.staff)
-    db.session().commit()
     flash(_("Changes saved.") if changed else _("Nothing was changed."))
     return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
 
@@ -157,30 +154,27 @@ def _back() -> ResponseReturnValue:
 
 
 @bp.post("/directory/<int:entry_id>/verify")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_verify(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.mark_verified(entry, g.staff)
-    db.session().commit()
     flash(_("Marked as verified today: %(name)s", name=entry.name))
     return _back()
 
 
 @bp.post("/directory/<int:entry_id>/hide")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_hide(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.set_hidden(entry, True, g.staff)
-    db.session().commit()
     flash(_("Hidden from every list: %(name)s", name=entry.name))
     return _back()
 
 
 @bp.post("/directory/<int:entry_id>/show")
-@roles(Role.ADMIN)
+@area(Area.DIRECTORY_EDITING)
 def directory_show(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
     entries.set_hidden(entry, False, g.staff)
-    db.session().commit()
     flash(_("Listed again: %(name)s", name=entry.name))
     return _back()

@@ -1,25 +1,21 @@
-"""The public directory page: what the views show of an entry, and the filters people use."""
+"""What the directory pages show of an entry, and the filters and pages people use: public and
+staff pages alike."""
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
 
 from babel.dates import get_day_names
-from flask import render_template, request
+from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import SQLAlchemyError
 
-from .. import db
-from ..helplines import NATIONAL_NUMBERS
 from ..i18n import language_name
 from ..models import DirectoryEntry
 from . import entries
 from . import vocabulary as voc
 
-log = logging.getLogger(__name__)
 PAGE_SIZE = 15
 _HOURS_TOKEN = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|off|closed|open)\b")
 _DAY_INDEX = {day: i for i, day in enumerate(("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"))}
@@ -159,32 +155,3 @@ def page_of(items: list, size: int = PAGE_SIZE) -> tuple[list, Page]:
     count = max(1, -(-len(items) // size))
     number = min(max(number, 1), count)
     return items[(number - 1) * size : number * size], Page(number, count, len(items))
-
-
-def _public_entries_or_none() -> list[DirectoryEntry] | None:
-    """The public entries, or None when the database does not answer."""
-    try:
-        return entries.public_entries()
-    except SQLAlchemyError as exc:
-        log.error("directory unavailable: %s", type(exc).__name__)
-        db.session().rollback()
-        return None
-
-
-def directory_page() -> str:
-    """The public directory: national numbers first, then the public entries, filtered.
-
-    Without the database the national numbers are still shown: they matter most.
-    """
-    found_entries = _public_entries_or_none()
-    everything = found_entries or []
-    choices = filter_choices(everything)
-    found, page = page_of(entries.apply_filters(everything, choices.filters))
-    return render_template(
-        "directory/public.html",
-        numbers=NATIONAL_NUMBERS,
-        cards=[public_card(e) for e in found],
-        choices=choices,
-        page=page,
-        unavailable=found_entries is None,
-    )
