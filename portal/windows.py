@@ -139,7 +139,9 @@ def safe_until(
     """
     closing = _closing(windows, now.astimezone(PARIS), days)
     for _ in windows:  # each window can lengthen the stretch once at most
-        later = _closing(windows, closing, days) if closing else None
+        if closing is None:
+            break
+        later = _closing(windows, closing, days)
         if later is None or later <= closing:
             break
         closing = later

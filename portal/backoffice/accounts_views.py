@@ -10,6 +10,7 @@ from wtforms import Field
 
 from .. import accounts, db, stations
 from ..access import Area
+from ..fields import add_error
 from ..models import StaffUser
 from .blueprint import area, bp
 from .forms import ConfirmForm, EditUserForm, UserForm
@@ -68,7 +69,7 @@ def new_user() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                form.username.data,
+                form.username.data or "",
                 form.role.data,
                 form.stations.data or [],
                 form.display_name.data or "",
@@ -76,7 +77,7 @@ def new_user() -> ResponseReturnValue:
                 email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            _error_field(form, exc.code, form.username).errors.append(ACCOUNT_ERRORS[exc.code]())
+            add_error(_error_field(form, exc.code, form.username), ACCOUNT_ERRORS[exc.code]())
         else:
             return _show_link(user, accounts.invitation_link(user, g.staff))
     return render_template("staff/user_new.html", form=form), 400 if form.is_submitted() else 200
@@ -101,7 +102,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                 email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())
+            add_error(_error_field(form, exc.code, form.role), ACCOUNT_ERRORS[exc.code]())
         else:
             flash(_("Changes saved."))
             return redirect(url_for("staff.edit_user", user_id=user.id), 303)

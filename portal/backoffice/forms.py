@@ -12,27 +12,21 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
+from ..fields import EmailAddress, MultiCheckboxField
 from ..models import AttemptOutcome, KnownToServices, Outcome, Role
 
-EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Coordinator (administrator)"),
     Role.INTERVENANT.value: _l("Social worker"),
     Role.REFERRER.value: _l("Police officer or gendarme (referrals only)"),
     Role.PARTNER.value: _l("Partner association (directory only)"),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):
@@ -75,7 +69,7 @@ class EditUserForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254),
-            Regexp(EMAIL_RE, message=_l("Enter an e-mail address like name@example.fr.")),
+            EmailAddress(_l("Enter an e-mail address like name@example.fr.")),
         ],
     )
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,14 +12,13 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..fields import MultiCheckboxField, PhoneRefused, phone_e164
 from ..phone_numbers import phone_in_text
 from ..timezone import paris_today
 from ..windows import EVERY_DAY, PUBLIC_SLOTS
@@ -36,11 +34,6 @@ DAY_VALUES = frozenset(str(day) for day in EVERY_DAY)
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CallbackForm(FlaskForm):
@@ -102,6 +95,12 @@ class CallbackForm(FlaskForm):
         _l("Where did you get our details?"),
         description=_l("If you do not know, a coordinator will pass on your request."),
     )
+    # Only on the plain form: for a person who typed the bare address and has a card in hand.
+    card_code = StringField(
+        _l("The code on your card (optional)"),
+        filters=[_strip],
+        description=_l("After the slash in the address on the card, like K7M-2QX."),
+    )
     sms_only = BooleanField(
         _l("Text messages only, please do not call"),
         description=_l("For example if you are deaf, or if you cannot speak safely."),
@@ -133,6 +132,7 @@ class CallbackForm(FlaskForm):
         day_choices: list[tuple[str, str]],
         language_choices: list[tuple[str, str]],
         station_choices: list[tuple[str, str]] | None,
+        with_card_code: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -143,18 +143,22 @@ class CallbackForm(FlaskForm):
             del self.station
         else:
             self.station.choices = station_choices
+        if not with_card_code:
+            del self.card_code
         self.phone_e164: str | None = None
 
     def validate_phone(self, field: StringField) -> None:
         try:
-            number = phonenumbers.parse(field.data or "", "FR")
-        except phonenumbers.NumberParseException as exc:
+            self.phone_e164 = phone_e164(field.data or "")
+        except PhoneRefused as exc:
+            if exc.number is None:
+                example = phone_in_text(PHONE_EXAMPLE)
+                raise ValidationError(
+                    _l("Enter a phone number, like %(example)s.", example=example)
+                ) from exc
             raise ValidationError(
-                _l("Enter a phone number, like %(example)s.", example=phone_in_text(PHONE_EXAMPLE))
+                _l("This phone number does not look right. Check it, please.")
             ) from exc
-        if not phonenumbers.is_valid_number(number):
-            raise ValidationError(_l("This phone number does not look right. Check it, please."))
-        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def validate_windows(self, field: MultiCheckboxField) -> None:
         if not field.data:
