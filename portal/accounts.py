@@ -165,6 +165,43 @@ def update_user(
     )
 
 
+@dataclass(frozen=True)
+class RoleChange:
+    """What a change of role would do, shown to the coordinator before it is made."""
+
+    before: str
+    after: str
+    stations_added: list[str]
+    stations_removed: list[str]
+    # Open requests the person holds, which go back to their stations' pool.
+    requests_released: int
+
+
+def role_change(
+    user: StaffUser, role: str, station_codes: list[str], actor: StaffUser
+) -> RoleChange | None:
+    """The consequences of giving a user another role, or None when the role stays the same;
+    refuses, as update_user would, a change that cannot be made."""
+    stations = stations_by_code(station_codes)
+    check_role_and_stations(role, stations)
+    if user.id == actor.id and role != Role.ADMIN:
+        raise AccountError("own_role")
+    if role == user.role:
+        return None
+    current = {s.code: s.name for s in user.stations}
+    chosen = {s.code: s.name for s in stations}
+    released = 0
+    if role not in (Role.ADMIN, Role.INTERVENANT):
+        released = callback_queue.held_count(user)
+    return RoleChange(
+        before=user.role,
+        after=role,
+        stations_added=sorted(n for c, n in chosen.items() if c not in current),
+        stations_removed=sorted(n for c, n in current.items() if c not in chosen),
+        requests_released=released,
+    )
+
+
 def set_active(user: StaffUser, active: bool, actor: StaffUser) -> None:
     if user.id == actor.id and not active:
         raise AccountError("own_account")

@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from . import db
-from .models import AuditEvent, AuditHead, StaffUser, utcnow
+from .models import AuditEvent, AuditHead, CallbackRequest, DirectoryEntry, StaffUser, utcnow
 from .timezone import PARIS
 
 GENESIS = "0" * 64
@@ -111,6 +111,13 @@ def verify_chain(batch: int = 1000) -> BrokenLink | None:
     return None
 
 
+def people() -> list[tuple[int, str, str]]:
+    """Every staff member by display name, for the search form's list: id, name, username."""
+    query = select(StaffUser.id, StaffUser.display_name, StaffUser.username)
+    rows = db.session().execute(query.order_by(StaffUser.display_name))
+    return [(ident, name, username) for ident, name, username in rows]
+
+
 def action_names() -> list[str]:
     """Every action the log holds, for the search form's list."""
     query = select(AuditEvent.action).distinct().order_by(AuditEvent.action)
@@ -123,26 +130,104 @@ def _paris_midnight(day: dt.date) -> dt.datetime:
     return start.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def search(
-    action: str | None = None,
-    actor: str | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    before: int | None = None,
-    limit: int = 50,
-) -> tuple[list[AuditEvent], bool]:
-    """Events newest first, filtered (days are Paris days, `until` included), a page at a time
-    below the id `before`; with whether more are left."""
+# --- Reading the log as people do: names and references, not the code's identifiers. ---
+
+
+@dataclass(frozen=True)
+class ReadableEvent:
+    """An event with the names staff know: the person's display name, the request's reference."""
+
+    event: AuditEvent
+    actor: str
+    target: str
+    # Other records the details name (a colleague a request was handed to), by detail key.
+    named: dict[str, str]
+
+
+def _ids(values: list[str], kind: str) -> set[int]:
+    prefix = f"{kind}:"
+    return {
+        int(v[len(prefix) :]) for v in values if v.startswith(prefix) and v[len(prefix) :].isdigit()
+    }
+
+
+def _names(events: list[AuditEvent]) -> dict[str, str]:
+    """Every `user:N`, `request:N` and `directory:UID` the events mention, and what to call it."""
+    mentioned = [e.target for e in events]
+    mentioned += [v for e in events for v in (e.details or {}).values() if isinstance(v, str)]
+    session = db.session()
+    names: dict[str, str] = {}
+    people = _ids(mentioned, "user") | {e.actor_id for e in events if e.actor_id}
+    if people:
+        query = select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(people))
+        names.update((f"user:{i}", name) for i, name in session.execute(query))
+    requests = _ids(mentioned, "request")
+    if requests:
+        query = select(CallbackRequest.id, CallbackRequest.reference)
+        query = query.where(CallbackRequest.id.in_(requests))
+        names.update((f"request:{i}", ref) for i, ref in session.execute(query))
+    uids = {v.split(":", 1)[1] for v in mentioned if v.startswith("directory:")}
+    if uids:
+        listed = select(DirectoryEntry.uid, DirectoryEntry.name).where(DirectoryEntry.uid.in_(uids))
+        names.update((f"directory:{uid}", name) for uid, name in session.execute(listed))
+    return names
+
+
+def readable(events: list[AuditEvent]) -> list[ReadableEvent]:
+    """The events with names resolved in three queries, whatever their number."""
+    names = _names(events)
+    found = []
+    for event in events:
+        actor = names.get(f"user:{event.actor_id}", event.actor) if event.actor_id else event.actor
+        details = event.details or {}
+        named = {k: names[v] for k, v in details.items() if isinstance(v, str) and v in names}
+        found.append(ReadableEvent(event, actor, names.get(event.target, event.target), named))
+    return found
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the coordinator asks the log for; every part optional."""
+
+    action: str = ""
+    actor_username: str = ""
+    person_id: int | None = None
+    reference: str = ""
+    # Paris days, both included.
+    since: dt.date | None = None
+    until: dt.date | None = None
+    before_id: int | None = None
+
+
+def request_by_reference(reference: str) -> CallbackRequest | None:
+    """The request a reference names, typed in any case, with or without spaces and dashes."""
+    typed = "".join(ch for ch in reference.upper() if ch.isalnum())
+    if not typed:
+        return None
+    stored = func.upper(func.replace(func.replace(CallbackRequest.reference, "-", ""), " ", ""))
+    return db.session().scalars(select(CallbackRequest).where(stored == typed)).first()
+
+
+def events(wanted: EventFilter, limit: int) -> list[AuditEvent]:
+    """The newest events matching the filter, at most `limit`; a person is actor or target."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if action:
-        query = query.where(AuditEvent.action == action)
-    if actor:
-        query = query.where(AuditEvent.actor == actor.strip().lower())
-    if since:
-        query = query.where(AuditEvent.created_at >= _paris_midnight(since))
-    if until:
-        query = query.where(AuditEvent.created_at < _paris_midnight(until + dt.timedelta(days=1)))
-    if before:
-        query = query.where(AuditEvent.id < before)
-    events = list(db.session().scalars(query.limit(limit + 1)))
-    return events[:limit], len(events) > limit
+    if wanted.action:
+        query = query.where(AuditEvent.action == wanted.action)
+    if wanted.actor_username:
+        query = query.where(AuditEvent.actor == wanted.actor_username.strip().lower())
+    if wanted.person_id is not None:
+        person = wanted.person_id
+        query = query.where(
+            (AuditEvent.actor_id == person) | (AuditEvent.target == f"user:{person}")
+        )
+    if wanted.reference:
+        found = request_by_reference(wanted.reference)
+        query = query.where(AuditEvent.target == (f"request:{found.id}" if found else "-"))
+    if wanted.since:
+        query = query.where(AuditEvent.created_at >= _paris_midnight(wanted.since))
+    if wanted.until:
+        end = _paris_midnight(wanted.until + dt.timedelta(days=1))
+        query = query.where(AuditEvent.created_at < end)
+    if wanted.before_id:
+        query = query.where(AuditEvent.id < wanted.before_id)
+    return list(db.session().scalars(query.limit(limit)))

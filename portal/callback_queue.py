@@ -263,6 +263,14 @@ def same_number(request: CallbackRequest) -> list[CallbackRequest]:
     return list(db.session().scalars(query.order_by(CallbackRequest.id)))
 
 
+def held_count(user: StaffUser) -> int:
+    """How many open requests a person holds."""
+    query = select(func.count()).where(
+        CallbackRequest.assigned_to_id == user.id, CallbackRequest.status.in_(OPEN_STATUSES)
+    )
+    return int(db.session().scalar(query) or 0)
+
+
 def release_requests_of(user: StaffUser) -> int:
     """Return a person's open requests to their station's pool (deactivation, role change)."""
     held = (

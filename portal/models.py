@@ -322,3 +322,26 @@ class DirectoryEntry(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     verified_by: Mapped[str] = mapped_column(String(120), default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DirectoryCorrection(Base):
+    """A correction a professional proposes to a directory entry, until the coordinator decides."""
+
+    __tablename__ = "directory_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("directory_entry.id", ondelete="CASCADE"), index=True
+    )
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The fields to change and their proposed values, in the entry's own field names.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # "pending", then "accepted" or "refused".
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    entry: Mapped[DirectoryEntry] = relationship()
+    proposed_by: Mapped[StaffUser | None] = relationship(foreign_keys=[proposed_by_id])

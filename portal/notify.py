@@ -1,4 +1,5 @@
-"""E-mail notices to social workers when a request arrives. Off unless SMTP is configured.
+"""E-mail to staff: notices when a request arrives, and invitation links. Off unless SMTP is
+configured.
 
 A notice says only that something arrived for a station: never a phone number, a name or a message.
 """
@@ -75,10 +76,23 @@ def _send(settings: dict[str, Any], message: EmailMessage) -> None:
         log.warning("notice not sent: %s", type(exc).__name__)
 
 
+def enabled() -> bool:
+    return bool(current_app.config["SMTP_HOST"])
+
+
+def _dispatch(message: EmailMessage) -> threading.Thread:
+    """Send in the background with the settings read now, inside the app."""
+    config = current_app.config
+    keys = ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USERNAME", "SMTP_PASSWORD")
+    settings = {key: config[key] for key in keys}
+    thread = threading.Thread(target=_send, args=(settings, message), daemon=True)
+    thread.start()
+    return thread
+
+
 def new_request(station_id: int | None, urgent: bool) -> threading.Thread | None:
     """Tell the station's social workers, in the background, that a request arrived."""
-    config = current_app.config
-    if not config["SMTP_HOST"]:
+    if not enabled():
         return None
     try:
         to = recipients(station_id)
@@ -88,8 +102,42 @@ def new_request(station_id: int | None, urgent: bool) -> threading.Thread | None
     except Exception:  # a notice must never undo a stored request
         log.warning("notice not prepared", exc_info=False)
         return None
-    keys = ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USERNAME", "SMTP_PASSWORD")
-    settings = {key: config[key] for key in keys}
-    thread = threading.Thread(target=_send, args=(settings, message), daemon=True)
-    thread.start()
-    return thread
+    return _dispatch(message)
+
+
+def compose_invitation(user: StaffUser, link: str, hours: int) -> EmailMessage:
+    """The invitation, in every back-office language: the link, how long it lasts, what it does."""
+    config = current_app.config
+    subjects, paragraphs = [], []
+    for lang in config["STAFF_LANGUAGES"]:
+        with force_locale(lang):
+            subjects.append(_("Your account on the callback portal"))
+            paragraphs.append(
+                _("Hello %(name)s,", name=user.display_name)
+                + "\n"
+                + _(
+                    "An account was opened for you (username: %(username)s). To set your password "
+                    "and your authenticator app, open this link within %(hours)d hours; it works "
+                    "once:",
+                    username=user.username,
+                    hours=hours,
+                )
+                + "\n"
+                + link
+                + "\n"
+                + _("If you did not expect this message, tell the coordination and do not open it.")
+            )
+    message = EmailMessage()
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = user.email or ""
+    message["Subject"] = subjects[0]
+    message.set_content("\n\n".join(paragraphs) + "\n")
+    return message
+
+
+def invitation(user: StaffUser, link: str) -> threading.Thread | None:
+    """E-mail the invitation link to the person, when e-mail is set up and they have an address."""
+    if not enabled() or not user.email:
+        return None
+    hours = int(current_app.config["INVITATION_HOURS"])
+    return _dispatch(compose_invitation(user, link, hours))

@@ -1,18 +1,23 @@
-"""Anonymous statistics for the Département and the Préfecture: requests per station and month.
+"""Anonymous statistics for the Département and the Préfecture, by station, period, source, call
+language and outcome, with a total row.
 
-Counts come from SQL aggregation over anonymous columns only; nothing personal is ever read. What
-is published (page, chart, CSV) writes any count below SMALL_COUNT as "< 5" and withholds shares
-and medians computed from such counts, so that nobody can be singled out.
+Only anonymous columns are read, one row per request; nothing personal is ever decrypted. What is
+published withholds any count from 1 to SMALL_COUNT - 1 (zero is shown: it singles nobody out), a
+second count when a single withheld one could be worked out from the total, and a median computed
+from fewer than SMALL_COUNT values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, func, select
+import holidays
+from sqlalchemy import func, select
 
 from . import db
 from .models import (
@@ -69,129 +74,256 @@ class Period:
         ]
 
 
-@dataclass
-class StationMonth:
-    """Exact figures for one station and month; never published as they are."""
+def quarter_start(month: dt.date) -> dt.date:
+    return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+
+
+def whole_quarters(period: Period) -> Period:
+    """The period widened to whole calendar quarters."""
+    return Period(quarter_start(period.first), add_months(quarter_start(period.last), 2))
+
+
+# --- Working hours: the first-contact delay counts Monday to Friday, French holidays left out. ---
+
+
+@functools.lru_cache(maxsize=16)
+def _holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("FR", years=year)
+
+
+def _paris(moment: dt.datetime) -> dt.datetime:
+    """Stored times are naive UTC."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(PARIS)
+
+
+def _working_spans(
+    begin: dt.datetime, hours: tuple[dt.time, dt.time]
+) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    """Each working day's opening span from the day of `begin` on, in Paris time."""
+    day = begin.date()
+    while True:
+        if day.weekday() < 5 and day not in _holidays(day.year):
+            yield (
+                dt.datetime.combine(day, hours[0], tzinfo=PARIS),
+                dt.datetime.combine(day, hours[1], tzinfo=PARIS),
+            )
+        day += dt.timedelta(days=1)
+
+
+def working_hours_between(
+    start: dt.datetime, end: dt.datetime, hours: tuple[dt.time, dt.time]
+) -> float:
+    """Working hours between two stored (naive UTC) moments; zero when end comes first."""
+    begin, finish = _paris(start), _paris(end)
+    total = dt.timedelta()
+    for opens, closes in _working_spans(begin, hours):
+        if opens >= finish:
+            break
+        total += max(min(closes, finish) - max(opens, begin), dt.timedelta())
+    return total.total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class FirstContactRule:
+    """How many working hours a first call may take, and what the working hours are."""
+
+    limit_hours: float
+    hours: tuple[dt.time, dt.time]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> FirstContactRule:
+        start, _, end = str(config.get("WORKING_HOURS", "09:00-17:00")).partition("-")
+        span = (dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
+        return cls(float(config.get("FIRST_CONTACT_HOURS", 8)), span)
+
+
+# --- One anonymous row per request, then tallies per group. ---
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the statistics know of one request: nothing that could name the person."""
 
     station_id: int | None
     month: dt.date
-    requests: int = 0
-    urgent: int = 0
-    referrals: int = 0
-    reached: int = 0
-    answered: int = 0  # closed requests where "known to social services" is yes or no
-    known: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
-    hours_to_first_attempt: list[float] = field(default_factory=list)
+    source: str
+    call_language: str
+    outcome: str
+    urgent: bool
+    reached: bool
+    # Asked at closing: "yes", "no" or "unknown"; None while open.
+    known_to_services: str | None
+    # Working hours from arrival to the first call attempt, None before any attempt.
+    hours_to_first_attempt: float | None
+    overdue: bool
 
 
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return case((condition, 1), else_=0)
+COUNTS = (
+    "requests",
+    "urgent",
+    "referrals",
+    "reached",
+    "attempted",
+    "overdue",
+    "known",
+    "not_known",
+)
 
 
-def _month_index(bounds: list[dt.datetime]) -> ColumnElement[int]:
-    """The month a request arrived in, as an index into the period, decided in SQL."""
-    created = CallbackRequest.created_at
-    return case(*((created < bounds[i + 1], i) for i in range(len(bounds) - 1)), else_=-1)
+@dataclass
+class Tally:
+    """Exact figures for one group of requests; never published as they are."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    hours: list[float] = field(default_factory=list)
+
+    def add(self, facts: RequestFacts) -> None:
+        flags = {
+            "requests": True,
+            "urgent": facts.urgent,
+            "referrals": facts.source == RequestSource.REFERRAL.value,
+            "reached": facts.reached,
+            "attempted": facts.hours_to_first_attempt is not None,
+            "overdue": facts.overdue,
+            "known": facts.known_to_services == KnownToServices.YES.value,
+            "not_known": facts.known_to_services == KnownToServices.NO.value,
+        }
+        for name, flag in flags.items():
+            self.counts[name] += int(flag)
+        if facts.hours_to_first_attempt is not None:
+            self.hours.append(facts.hours_to_first_attempt)
 
 
-def _outcome_flags() -> dict[str, ColumnElement[int]]:
-    closed = CallbackRequest.status == RequestStatus.CLOSED.value
-    cancelled = CallbackRequest.status == RequestStatus.CANCELLED.value
-    flags = {o.value: _flag(and_(closed, CallbackRequest.outcome == o.value)) for o in Outcome}
-    # Cancelled by the person on the public side, or closed as such by a social worker.
-    flags[Outcome.CANCELLED.value] = _flag(
-        cancelled | and_(closed, CallbackRequest.outcome == Outcome.CANCELLED.value)
-    )
-    flags["open"] = _flag(
-        CallbackRequest.status.in_((RequestStatus.NEW.value, RequestStatus.IN_PROGRESS.value))
-    )
-    return flags
+def _outcome_key(status: str, outcome: str | None) -> str:
+    """How a request ended: a closing outcome, "cancelled" (by her or by staff), or "open"."""
+    if status == RequestStatus.CANCELLED.value:
+        return Outcome.CANCELLED.value
+    if status == RequestStatus.CLOSED.value and outcome in OUTCOME_KEYS:
+        return str(outcome)
+    return "open"
 
 
-def _per_request(period: Period, station_id: int | None) -> Subquery:
-    """One anonymous row per request of the period: its station, month and what we count."""
+def _overdue(
+    created: dt.datetime,
+    first: dt.datetime | None,
+    open_now: bool,
+    now: dt.datetime,
+    rule: FirstContactRule,
+) -> bool:
+    """A first attempt later than the rule allows, or none yet on an open request past it."""
+    if first is None and not open_now:
+        return False
+    waited = working_hours_between(created, first or now, rule.hours)
+    return waited > rule.limit_hours
+
+
+def request_facts(
+    period: Period, station_id: int | None, now: dt.datetime, rule: FirstContactRule
+) -> list[RequestFacts]:
+    """The anonymous facts of every request that arrived in the period (station 0: none)."""
     bounds = period.utc_bounds()
     reached = select(CallAttempt.request_id).where(
         CallAttempt.outcome == AttemptOutcome.REACHED.value
     )
-    closed = CallbackRequest.status == RequestStatus.CLOSED.value
-    answered = CallbackRequest.known_to_services.in_(
-        (KnownToServices.YES.value, KnownToServices.NO.value)
-    )
-    known_yes = KnownToServices.YES.value
-    columns = {
-        "urgent": _flag(CallbackRequest.urgent.is_(True)),
-        "referral": _flag(CallbackRequest.source == RequestSource.REFERRAL.value),
-        "reached": _flag(CallbackRequest.id.in_(reached)),
-        "answered": _flag(and_(closed, answered)),
-        "known": _flag(and_(closed, CallbackRequest.known_to_services == known_yes)),
-        **{f"outcome_{key}": flag for key, flag in _outcome_flags().items()},
-    }
+    r = CallbackRequest
     query = select(
-        CallbackRequest.station_id.label("station_id"),
-        _month_index(bounds).label("month"),
-        CallbackRequest.created_at.label("created_at"),
-        CallbackRequest.first_attempt_at.label("first_attempt_at"),
-        *(expression.label(name) for name, expression in columns.items()),
-    ).where(CallbackRequest.created_at >= bounds[0], CallbackRequest.created_at < bounds[-1])
+        r.station_id,
+        r.created_at,
+        r.first_attempt_at,
+        r.source,
+        r.call_language,
+        r.status,
+        r.outcome,
+        r.urgent,
+        r.known_to_services,
+        r.id.in_(reached).label("reached"),
+    ).where(r.created_at >= bounds[0], r.created_at < bounds[-1])
     if station_id == NO_STATION:
-        query = query.where(CallbackRequest.station_id.is_(None))
+        query = query.where(r.station_id.is_(None))
     elif station_id is not None:
-        query = query.where(CallbackRequest.station_id == station_id)
-    return query.subquery()
+        query = query.where(r.station_id == station_id)
+    naive_now = now.astimezone(dt.UTC).replace(tzinfo=None)
+    return [_facts(row, naive_now, rule) for row in db.session().execute(query)]
 
 
-SUMMED = ("urgent", "referral", "reached", "answered", "known")
+def _facts(row: Any, now: dt.datetime, rule: FirstContactRule) -> RequestFacts:
+    first = row.first_attempt_at
+    open_now = row.status in (RequestStatus.NEW.value, RequestStatus.IN_PROGRESS.value)
+    closed = row.status == RequestStatus.CLOSED.value
+    return RequestFacts(
+        station_id=row.station_id,
+        month=month_start(_paris(row.created_at).date()),
+        source=row.source,
+        call_language=row.call_language,
+        outcome=_outcome_key(row.status, row.outcome),
+        urgent=bool(row.urgent),
+        reached=bool(row.reached),
+        known_to_services=row.known_to_services if closed else None,
+        hours_to_first_attempt=None
+        if first is None
+        else working_hours_between(row.created_at, first, rule.hours),
+        overdue=_overdue(row.created_at, first, open_now, now, rule),
+    )
 
 
-def station_months(period: Period, station_id: int | None = None) -> list[StationMonth]:
-    """Exact figures per station and month; station_id 0 means requests without a station."""
-    rows = _per_request(period, station_id)
+BREAKDOWNS = ("station", "period", "source", "call_language", "outcome")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Exact tallies per group of one dimension, every expected group listed, zeros included."""
+
+    dimension: str
+    groups: dict[Any, Tally]
+
+
+def _group_of(facts: RequestFacts, dimension: str, quarterly: bool) -> Any:
+    if dimension == "station":
+        return facts.station_id if facts.station_id is not None else NO_STATION
+    if dimension == "period":
+        return quarter_start(facts.month) if quarterly else facts.month
+    return getattr(facts, dimension)
+
+
+def breakdowns(
+    facts: list[RequestFacts], expected: Mapping[str, Sequence[Any]], quarterly: bool = False
+) -> tuple[list[Breakdown], Tally]:
+    """One breakdown per dimension (groups in the expected order, then any other seen) and the
+    total over every request."""
+    total = Tally()
+    found = []
+    for dimension in BREAKDOWNS:
+        groups: dict[Any, Tally] = {key: Tally() for key in expected.get(dimension, ())}
+        for item in facts:
+            groups.setdefault(_group_of(item, dimension, quarterly), Tally()).add(item)
+        found.append(Breakdown(dimension, groups))
+    for item in facts:
+        total.add(item)
+    return found, total
+
+
+def period_groups(period: Period, quarterly: bool) -> list[dt.date]:
     months = period.months()
-    sums = [func.sum(rows.c[name]).cast(Integer) for name in SUMMED]
-    outcome_sums = [func.sum(rows.c[f"outcome_{key}"]).cast(Integer) for key in OUTCOME_KEYS]
-    query = select(rows.c.station_id, rows.c.month, func.count(), *sums, *outcome_sums)
-    query = query.group_by(rows.c.station_id, rows.c.month)
-    found: dict[tuple[int | None, int], StationMonth] = {}
-    for station, month, count, *figures in db.session().execute(query):
-        summed = dict(zip(SUMMED, figures[: len(SUMMED)], strict=True))
-        found[(station, month)] = StationMonth(
-            station_id=station,
-            month=months[month],
-            requests=count,
-            urgent=summed["urgent"],
-            referrals=summed["referral"],
-            reached=summed["reached"],
-            answered=summed["answered"],
-            known=summed["known"],
-            outcomes=dict(zip(OUTCOME_KEYS, figures[len(SUMMED) :], strict=True)),
-        )
-    _add_delays(found, rows)
-    return list(found.values())
+    return sorted({quarter_start(m) for m in months}) if quarterly else months
 
 
-def _add_delays(found: dict[tuple[int | None, int], StationMonth], rows: Subquery) -> None:
-    """Hours from arrival to the first call attempt; the median is taken in Python."""
-    query = select(rows.c.station_id, rows.c.month, rows.c.created_at, rows.c.first_attempt_at)
-    query = query.where(rows.c.first_attempt_at.is_not(None))
-    for station, month, created, first in db.session().execute(query):
-        hours = (first - created).total_seconds() / 3600
-        found[(station, month)].hours_to_first_attempt.append(hours)
+# --- What is published. ---
 
 
-# What is published: None in a count means "< 5", None in a share or a median means withheld.
+@dataclass(frozen=True)
+class PublishedRow:
+    """One line of the page and of the CSV, safe to hand to the Préfecture: None is withheld."""
+
+    group: Any
+    counts: dict[str, int | None]
+    median_hours: float | None
+    # A median exists but is withheld (fewer than SMALL_COUNT values), rather than no call yet.
+    median_withheld: bool
+    suppressed: bool
 
 
 def published_count(count: int) -> int | None:
-    return count if count >= SMALL_COUNT else None
-
-
-def published_share(part: int, whole: int) -> int | None:
-    """A percentage, withheld when it would reveal a count below the threshold (or its rest)."""
-    if min(whole, part, whole - part) < SMALL_COUNT:
-        return None
-    return round(100 * part / whole)
+    return None if 0 < count < SMALL_COUNT else count
 
 
 def published_median(values: Sequence[float]) -> float | None:
@@ -200,53 +332,51 @@ def published_median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 1)
 
 
-@dataclass(frozen=True)
-class PublishedRow:
-    """One line of the page and of the CSV: safe to hand to the Préfecture."""
-
-    station: str
-    month: dt.date
-    requests: int | None
-    urgent_share: int | None
-    referral_share: int | None
-    median_hours: float | None
-    reached_share: int | None
-    known_share: int | None
-    outcomes: dict[str, int | None]
+def _withhold_second(column: list[int | None], exact: list[int], total: int | None) -> None:
+    """A single withheld count would be the total minus the rest: withhold the next smallest."""
+    if total is None or column.count(None) != 1:
+        return
+    shown = [(exact[i], i) for i, v in enumerate(column) if v is not None and v > 0]
+    if shown:
+        column[min(shown)[1]] = None
 
 
-def publish(figures: list[StationMonth], names: dict[int | None, str]) -> list[PublishedRow]:
-    """Apply the small-count rule to every figure, in station then month order."""
-    ordered = sorted(figures, key=lambda f: (names.get(f.station_id, ""), f.month))
-    return [
-        PublishedRow(
-            station=names.get(f.station_id, ""),
-            month=f.month,
-            requests=published_count(f.requests),
-            urgent_share=published_share(f.urgent, f.requests),
-            referral_share=published_share(f.referrals, f.requests),
-            median_hours=published_median(f.hours_to_first_attempt),
-            reached_share=published_share(f.reached, f.requests),
-            known_share=published_share(f.known, f.answered),
-            outcomes={key: published_count(n) for key, n in f.outcomes.items()},
-        )
-        for f in ordered
-    ]
+def publish(breakdown: Breakdown, total: Tally) -> tuple[list[PublishedRow], PublishedRow]:
+    """Apply the small-count rules to every group and to the total row."""
+    keys = list(breakdown.groups)
+    tallies = [breakdown.groups[k] for k in keys]
+    total_counts = {name: published_count(total.counts[name]) for name in COUNTS}
+    columns: dict[str, list[int | None]] = {}
+    for name in COUNTS:
+        exact = [t.counts[name] for t in tallies]
+        column = [published_count(n) for n in exact]
+        _withhold_second(column, exact, total_counts[name])
+        columns[name] = column
+    rows = [_row(key, {n: columns[n][i] for n in COUNTS}, tallies[i]) for i, key in enumerate(keys)]
+    return rows, _row(None, total_counts, total)
 
 
-def station_names(no_station: str) -> dict[int | None, str]:
-    names: dict[int | None, str] = {None: no_station}
+def _row(group: Any, counts: dict[str, int | None], tally: Tally) -> PublishedRow:
+    median = published_median(tally.hours)
+    median_withheld = median is None and bool(tally.hours)
+    return PublishedRow(
+        group, counts, median, median_withheld, None in counts.values() or median_withheld
+    )
+
+
+def station_names(no_station: str) -> dict[int, str]:
+    names: dict[int, str] = {NO_STATION: no_station}
     stations = db.session().execute(select(Station.id, Station.name))
     names.update((ident, name) for ident, name in stations)
     return names
 
 
-def monthly_totals(figures: list[StationMonth], period: Period) -> list[tuple[dt.date, int | None]]:
-    """Requests per month over the stations shown, for the chart; small totals are hidden."""
-    totals = dict.fromkeys(period.months(), 0)
-    for f in figures:
-        totals[f.month] += f.requests
-    return [(month, published_count(total)) for month, total in totals.items()]
+def station_order(station_id: int | None) -> list[int]:
+    """The stations a breakdown lists even without requests: the active ones, or the one asked."""
+    if station_id is not None:
+        return [station_id]
+    query = select(Station.id).where(Station.active).order_by(Station.name)
+    return list(db.session().scalars(query))
 
 
 # The bar chart's geometry; the template draws it as SVG.
@@ -254,7 +384,8 @@ def monthly_totals(figures: list[StationMonth], period: Period) -> list[tuple[dt
 
 @dataclass(frozen=True)
 class Bar:
-    month: dt.date
+    label: str
+    sublabel: str
     value: int | None
     x: float
     y: float
@@ -272,20 +403,21 @@ class Chart:
 
 
 def bar_chart(
-    totals: list[tuple[dt.date, int | None]], width: int = 720, height: int = 260
+    totals: list[tuple[str, str, int | None]], width: int = 720, height: int = 260
 ) -> Chart:
-    """Bars scaled to the largest published total; a hidden total gets no bar."""
-    top = max((v for _, v in totals if v is not None), default=0)
+    """Bars scaled to the largest published total; a withheld total gets no bar."""
+    top = max((v for _, _, v in totals if v is not None), default=0)
     left, bottom, head = 8.0, 40.0, 24.0
     slot = (width - 2 * left) / max(len(totals), 1)
     usable = height - bottom - head
     bars = []
-    for n, (month, value) in enumerate(totals):
+    for n, (label, sublabel, value) in enumerate(totals):
         bar_height = usable * value / top if value and top else 0.0
         x = left + n * slot + slot * 0.15
         bars.append(
             Bar(
-                month,
+                label,
+                sublabel,
                 value,
                 round(x, 1),
                 round(height - bottom - bar_height, 1),

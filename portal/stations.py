@@ -9,15 +9,13 @@ from typing import Any
 import phonenumbers
 from sqlalchemy import func, select
 
-from . import access, audit, db
+from . import access, audit, coverage, db
 from .models import (
     OPEN_STATUSES,
     CallbackRequest,
-    Role,
     StaffUser,
     Station,
     StationKind,
-    staff_station,
 )
 
 
@@ -74,14 +72,8 @@ def active_stations() -> dict[str, tuple[int, str]]:
 
 
 def stations_without_social_worker() -> list[Station]:
-    """Active stations that no active social worker covers: their requests wait for the admins."""
-    covered = (
-        select(staff_station.c.station_id)
-        .join(StaffUser, StaffUser.id == staff_station.c.staff_id)
-        .where(StaffUser.active, StaffUser.role == Role.INTERVENANT.value)
-    )
-    query = select(Station).where(Station.active, Station.id.not_in(covered))
-    return list(db.session().scalars(query.order_by(Station.name)))
+    """Active stations that no social worker who has ever logged in covers."""
+    return coverage.station_coverage().uncovered
 
 
 class StationError(ValueError):

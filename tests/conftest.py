@@ -28,7 +28,7 @@ from portal import accounts, auth, create_app, crypto, db
 from portal.db import Base
 from portal.demo import create_demo_stations
 from portal.extensions import limiter
-from portal.models import CallbackRequest, Station
+from portal.models import CallbackRequest, Station, utcnow
 from portal.schema import upgrade_database
 
 
@@ -157,6 +157,8 @@ def make_staff(app: Flask) -> Callable[..., StaffAccount]:
             if enrolled:
                 user.password_hash = staff_password_hash()
                 user.totp_secret_enc = crypto.encrypt(secret)
+                # An account in use: it has logged in once, so it covers its stations.
+                user.last_login_at = utcnow()
             db.session().commit()
             return StaffAccount(user.id, user.username, role, STAFF_PASSWORD, secret)
 

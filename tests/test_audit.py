@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,9 @@ from helpers.staff import Clock, StaffAccount, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select, text
 
-from portal import audit, db
-from portal.models import AuditEvent
+from portal import audit, casework, db
+from portal.callbacks import RequestDetails, submit_request
+from portal.models import AuditEvent, CallbackRequest, StaffUser, Station
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW_RE = re.compile(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>")
@@ -173,21 +177,30 @@ def test_the_coordinator_filters_by_action_and_actor(
     make_staff: Callable[..., StaffAccount],
 ) -> None:
     client, admin = admin_client
-    worker = make_staff("intervenant")
+    worker = make_staff("intervenant", username="w.martin")
     token = csrf_token(client, f"/staff/users/{worker.id}")
     client.post(f"/staff/users/{worker.id}/deactivate", data={"csrf_token": token})
-    everything = rows(client.get("/staff/audit"))
-    assert {r[2] for r in everything} >= {"user.create", "login.success", "user.deactivate"}
+    everything = [r[2] for r in rows(client.get("/staff/audit"))]
+    assert "The system created the account of w.martin" in everything
+    assert "coordination logged in" in everything
+    assert "coordination deactivated the account of w.martin" in everything
     by_action = rows(client.get("/staff/audit?action=user.create"))
-    assert by_action and {r[2] for r in by_action} == {"user.create"}
+    assert by_action and all("created the account of" in r[2] for r in by_action)
     by_actor = rows(client.get("/staff/audit?actor=Coordination"))
     assert {r[1] for r in by_actor} == {admin.username}
-    assert {r[2] for r in by_actor} == {"login.success", "user.deactivate"}
-    both = rows(client.get("/staff/audit?action=user.deactivate&actor=coordination"))
-    assert [(r[1], r[2], r[3]) for r in both] == [
-        (admin.username, "user.deactivate", f"user:{worker.id}")
+    assert [r[2] for r in by_actor] == [
+        "coordination deactivated the account of w.martin",
+        "coordination logged in",
     ]
+    both = rows(client.get("/staff/audit?action=user.deactivate&actor=coordination"))
+    assert [r[2] for r in both] == ["coordination deactivated the account of w.martin"]
     assert rows(client.get("/staff/audit?actor=nobody")) == []
+    # A person, chosen by name: what they did and what was done to their account.
+    about = [r[2] for r in rows(client.get(f"/staff/audit?person={worker.id}"))]
+    assert about == [
+        "coordination deactivated the account of w.martin",
+        "The system created the account of w.martin",
+    ]
 
 
 def test_the_coordinator_filters_by_date_in_paris_time(
@@ -205,9 +218,9 @@ def test_the_coordinator_filters_by_date_in_paris_time(
 
     def created(query: str) -> set[str]:
         found = rows(client.get(f"/staff/audit?action=user.create&{query}"))
-        return {r[3] for r in found}
+        return {r[2].rsplit(" ", 1)[1] for r in found}
 
-    early, late, now = (f"user:{i}" for i in sorted(ids_of(app, "user.create")))
+    early, late, now = "early.account", "late.account", "coordination"
     assert created("since=2025-01-15") == {late, now}
     assert created("until=2025-01-14") == {early}
     assert created("since=2025-01-13&until=2025-01-15") == {late}
@@ -238,3 +251,81 @@ def test_only_the_coordinator_reads_the_log(
     login_as(client, make_staff(role))
     assert client.get("/staff/audit").status_code == 403
     assert client.get("/staff/audit?action=login.success").status_code == 403
+
+
+def test_a_request_history_in_plain_words_linked_from_the_request_and_exported(
+    app: Flask,
+    admin_client: tuple[FlaskClient, StaffAccount],
+    make_staff: Callable[..., StaffAccount],
+) -> None:
+    client, _admin = admin_client
+    with app.app_context():
+        worker_id = make_staff("intervenant", username="w.martin").id
+        db.session().get(StaffUser, worker_id).display_name = "=Wanda Martin"
+        db.session().commit()
+        details = RequestDetails(
+            phone_e164="+33612345678",
+            call_language="fr",
+            page_language="fr",
+            safe_windows=["08:00-20:00"],
+            name="Sam",
+            station_id=db.session()
+            .scalars(select(Station.id).where(Station.code == "st-etienne"))
+            .one(),
+        )
+        request_id = submit_request(details).request_id
+        other_id = submit_request(replace(details, phone_e164="+33612345679")).request_id
+        for ident in (request_id, other_id):
+            request = db.session().get(CallbackRequest, ident)
+            actor = db.session().get(StaffUser, worker_id)
+            casework.take(request, actor, version=request.version)
+            casework.commit_action()
+        request = db.session().get(CallbackRequest, request_id)
+        casework.log_attempt(request, actor, "someone_else", "", version=request.version)
+        casework.commit_action()
+        reference = request.reference
+    page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    link = f'href="/staff/audit?reference={reference}"'
+    assert link in html.unescape(page).replace("&#39;", "'")
+
+    typed = reference.lower().replace("-", " ")
+    history = [r[1:] for r in rows(client.get("/staff/audit", query_string={"reference": typed}))]
+
+    assert history == [
+        ("coordination", f"coordination opened request {reference}", ""),
+        (
+            "=Wanda Martin",
+            f"=Wanda Martin logged a call attempt on request {reference}",
+            "outcome: Someone else answered",
+        ),
+        ("=Wanda Martin", f"=Wanda Martin took request {reference}", ""),
+    ]
+    assert "request:" not in client.get("/staff/audit").get_data(as_text=True)
+    assert rows(client.get("/staff/audit?reference=ZZZ-ZZZ-Z")) == []
+
+    export = client.get("/staff/audit.csv", query_string={"reference": reference})
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    lines = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [line["Action"] for line in lines] == ["request.view", "request.attempt", "request.take"]
+    assert lines[1]["Who"] == "'=Wanda Martin"  # never run as a formula
+    assert lines[1]["What happened"].startswith("'=Wanda Martin logged a call attempt")
+
+
+def test_an_intervenant_sees_no_link_to_the_history(
+    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+) -> None:
+    with app.app_context():
+        details = RequestDetails(
+            phone_e164="+33612345678",
+            call_language="fr",
+            page_language="fr",
+            safe_windows=["08:00-20:00"],
+            station_id=db.session()
+            .scalars(select(Station.id).where(Station.code == "st-etienne"))
+            .one(),
+        )
+        request_id = submit_request(details).request_id
+    client = staff_browser(app)
+    login_as(client, make_staff("intervenant"))
+    page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
+    assert "History of this request" not in page and "/staff/audit" not in page

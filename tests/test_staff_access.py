@@ -21,7 +21,7 @@ from portal import accounts, db, stations
 from portal.cards import current_batch
 from portal.db import Base
 from portal.directory.demo import create_demo_directory
-from portal.models import Role
+from portal.models import DirectoryCorrection, Role
 
 ANONYMOUS = "anonymous"
 ADMIN = {Role.ADMIN.value}
@@ -56,6 +56,11 @@ ACCESS: dict[str, set[str]] = {
     "staff.activate_user": ADMIN,
     "staff.reset_user": ADMIN,
     "staff.audit_log": ADMIN,
+    "staff.audit_csv": ADMIN,
+    "staff.directory_correction": DIRECTORY_READERS,
+    "staff.directory_corrections": ADMIN,
+    "staff.directory_correction_accept": ADMIN,
+    "staff.directory_correction_refuse": ADMIN,
     "staff.stats": ADMIN,
     "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,
@@ -97,6 +102,7 @@ class Samples:
     request_id: int
     entry_id: int
     batch_id: int
+    correction_id: int
 
 
 # URL variable -> the value to put in it, taken from records made for the test.
@@ -107,6 +113,7 @@ SAMPLES: dict[str, Callable[[Samples], Any]] = {
     "entry_id": lambda s: s.entry_id,
     "code": lambda s: "roanne",
     "batch_id": lambda s: s.batch_id,
+    "correction_id": lambda s: s.correction_id,
 }
 
 
@@ -152,7 +159,10 @@ def samples(
         db.session().commit()
         entry_id = create_demo_directory()[0].id
         batch_id = current_batch(stations.station_by_code("roanne")).id
+        correction = DirectoryCorrection(entry_id=entry_id, changes={"phone": "3919"})
+        db.session().add(correction)
         db.session().commit()
+        correction_id = correction.id
     token = link.rsplit("/", 1)[1]
     return Samples(
         other_user_id=other.id,
@@ -160,6 +170,7 @@ def samples(
         request_id=request.id,
         entry_id=entry_id,
         batch_id=batch_id,
+        correction_id=correction_id,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -158,13 +159,22 @@ def test_change_role_and_stations_takes_effect_at_once(
     login_as(worker, staff)
     assert worker.get("/staff/referral").status_code == 403
     page = f"/staff/users/{staff.id}"
-    response = send_form(
-        admin_client,
-        page,
-        display_name="Brigadier Martin",
-        role="referrer",
-        stations=["roanne", "firminy"],
-    )
+    fields = {
+        "display_name": "Brigadier Martin",
+        "role": "referrer",
+        "stations": ["roanne", "firminy"],
+    }
+    asked = send_form(admin_client, page, **fields)
+    # First the coordinator sees what the change does; nothing has changed yet.
+    assert asked.status_code == 200
+    question = html.unescape(asked.get_data(as_text=True))
+    assert "Change the role of" in question and "Yes, change the role" in question
+    assert "Police officer or gendarme (referrals only)" in question
+    assert "Stations added</dt><dd>Commissariat de Firminy, Commissariat de Roanne" in question
+    assert "Stations removed</dt><dd>Commissariat de Saint-Étienne" in question
+    assert user_named(app, staff.username).role == "intervenant"
+    assert audit_events(app, "user.update") == []
+    response = send_form(admin_client, page, role_confirmed="referrer", **fields)
     assert response.status_code == 303
     assert "Changes saved." in admin_client.get(page).get_data(as_text=True)
     user = user_named(app, staff.username)

@@ -12,10 +12,10 @@ import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
-from helpers.staff import staff_browser
+from helpers.staff import STAFF_PASSWORD, StaffAccount, staff_browser, staff_password_hash
 from helpers.web import VALID_FORM, csrf_token
 
-from portal import card_codes, db
+from portal import accounts, auth, card_codes, crypto, db
 from portal.cards import current_batch, signed_card_link
 from portal.models import AuditEvent, CallbackRequest, CardBatch, Station
 
@@ -302,12 +302,8 @@ def test_only_the_coordinator_sees_stations(app, make_staff, login_as, role):
 
 
 @pytest.fixture
-def make_staff_for(login_as):
+def make_staff_for():
     """Staff accounts in an app of the test's choosing (the `make_staff` factory uses `app`)."""
-    import pyotp
-    from helpers.staff import StaffAccount, staff_password_hash
-
-    from portal import accounts, auth, crypto
 
     def make(app, role: str) -> StaffAccount:
         secret = auth.new_totp_secret()
@@ -316,11 +312,8 @@ def make_staff_for(login_as):
             user.password_hash = staff_password_hash()
             user.totp_secret_enc = crypto.encrypt(secret)
             db.session().commit()
-            return StaffAccount(
-                user.id, user.username, role, "une phrase calme pour le bureau", secret
-            )
+            return StaffAccount(user.id, user.username, role, STAFF_PASSWORD, secret)
 
-    assert pyotp
     return make
 
 

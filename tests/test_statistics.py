@@ -100,28 +100,48 @@ def admin_client(
     return client
 
 
-def test_exact_figures_per_station_and_paris_month(app: Flask, history: None) -> None:
-    period = reporting.Period(dt.date(2026, 1, 1), dt.date(2026, 6, 1))
+def figures(app: Flask, first: dt.date, last: dt.date) -> dict[str, reporting.Breakdown]:
     with app.app_context():
-        figures = {(f.station_id, f.month): f for f in reporting.station_months(period)}
-    assert set(figures) == {
-        (station_id(app, "st-etienne"), dt.date(2026, 3, 1)),
-        (station_id(app, "roanne"), dt.date(2026, 4, 1)),
-    }
-    march = figures[(station_id(app, "st-etienne"), dt.date(2026, 3, 1))]
-    assert (march.requests, march.urgent, march.referrals, march.reached) == (12, 6, 2, 5)
-    assert (march.answered, march.known) == (5, 2)
-    assert sorted(round(h, 3) for h in march.hours_to_first_attempt) == DELAYS
-    assert march.outcomes == {
+        rule = reporting.FirstContactRule.from_config(app.config)
+        facts = reporting.request_facts(
+            reporting.Period(first, last), None, TODAY.astimezone(dt.UTC), rule
+        )
+        found, _total = reporting.breakdowns(facts, {})
+    return {b.dimension: b for b in found}
+
+
+def test_exact_figures_per_station_and_paris_month(app: Flask, history: None) -> None:
+    by = figures(app, dt.date(2026, 1, 1), dt.date(2026, 6, 1))
+    stations = by["station"].groups
+    assert set(stations) == {station_id(app, "st-etienne"), station_id(app, "roanne")}
+    march = stations[station_id(app, "st-etienne")]
+    counts = march.counts
+    assert (counts["requests"], counts["urgent"], counts["referrals"], counts["reached"]) == (
+        12,
+        6,
+        2,
+        5,
+    )
+    assert (counts["known"], counts["not_known"], counts["attempted"]) == (2, 3, 6)
+    # Five attempts the same Tuesday; the sixth 30 hours later is 8 + 6 working hours.
+    assert sorted(round(h, 3) for h in march.hours) == [1, 2, 3, 4, 5, 14]
+    # Late: that one, and the five still waiting for a first call since March.
+    assert counts["overdue"] == 6
+    assert set(by["period"].groups) == {dt.date(2026, 3, 1), dt.date(2026, 4, 1)}
+    # 00:30 on 1 April in Paris is still March in UTC: counted in April.
+    assert by["period"].groups[dt.date(2026, 4, 1)].counts["requests"] == 3
+    assert {k: t.counts["requests"] for k, t in by["outcome"].groups.items()} == {
         "accompanied": 3,
         "oriented": 2,
         "unreachable": 1,
         "cancelled": 1,
-        "spam": 0,
-        "open": 5,
+        "open": 8,
     }
-    april = figures[(station_id(app, "roanne"), dt.date(2026, 4, 1))]
-    assert (april.requests, april.outcomes["open"]) == (3, 3)
+    assert {k: t.counts["requests"] for k, t in by["source"].groups.items()} == {
+        "self": 13,
+        "referral": 2,
+    }
+    assert {k: t.counts["requests"] for k, t in by["call_language"].groups.items()} == {"fr": 15}
 
 
 def read_csv(response: Any) -> list[dict[str, str]]:
@@ -130,67 +150,172 @@ def read_csv(response: Any) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text[1:])))
 
 
-def test_csv_suppresses_small_counts_and_the_shares_they_would_reveal(
+COUNT_COLUMNS = (
+    "Requests",
+    "Urgent",
+    "From a referral",
+    "With a call attempt",
+    "First call attempt after 8 working hours",
+    "Reached",
+    "Already known to social services",
+    "Not known to social services",
+)
+
+
+def as_number(cell: str) -> int | None:
+    """A count cell is an integer or empty: nothing else may reach a spreadsheet."""
+    if cell == "":
+        return None
+    assert cell.isdigit(), cell
+    return int(cell)
+
+
+def test_csv_counts_are_integers_or_empty_and_small_counts_never_show(
     admin_client: FlaskClient,
 ) -> None:
     response = admin_client.get("/staff/stats.csv?since=2026-01&until=2026-06", headers=EN)
 
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert "statistics-2026-01-2026-06.csv" in response.headers["Content-Disposition"]
-    april, march = read_csv(response)  # in order of station name
-    assert (march["Station"], march["Month"]) == ("Commissariat de Saint-Étienne", "2026-03")
-    assert march["Requests"] == "12"
-    assert march["Urgent (%)"] == "50"
-    assert march["Reached (%)"] == "42"
-    assert march["Median hours to the first call attempt"] == "3.5"
-    assert march["From a referral (%)"] == "withheld"  # 2 of 12
-    assert march["Already known to social services (%)"] == "withheld"  # 2 of 5
-    assert march["Still open"] == "5"
-    for outcome in ("Accompanied", "Oriented to partners", "Unreachable", "Spam or abuse"):
-        assert march[outcome] == "< 5"
-    assert (april["Station"], april["Month"], april["Requests"]) == (
-        "Commissariat de Roanne",
-        "2026-04",
-        "< 5",
-    )
-    assert april["Urgent (%)"] == april["Median hours to the first call attempt"] == "withheld"
-    for row in (march, april):
-        for value in row.values():
-            assert not (value.isdigit() and int(value) < 5), row
+    assert "statistics-months-2026-01-2026-06.csv" in response.headers["Content-Disposition"]
+    rows = read_csv(response)
+    for row in rows:
+        numbers = [as_number(row[c]) for c in COUNT_COLUMNS]
+        assert all(n is None or n == 0 or n >= 5 for n in numbers), row
+        assert (row["Withheld"] == "withheld") == (None in numbers), row
+    stations = [r for r in rows if r["Breakdown"] == "Station"]
+    etienne = next(r for r in stations if r["Group"] == "Commissariat de Saint-Étienne")
+    roanne = next(r for r in stations if r["Group"] == "Commissariat de Roanne")
+    firminy = next(r for r in stations if r["Group"] == "Commissariat de Firminy")
+    # Roanne's 3 are withheld, and so Saint-Étienne's 12, or 15 - 12 would give them away.
+    assert roanne["Requests"] == etienne["Requests"] == ""
+    assert firminy["Requests"] == "0" and firminy["Withheld"] == ""
+    total = stations[-1]
+    assert total["Group"] == "Département total"
+    assert total["Requests"] == "15" and total[MEDIAN] == "3.5"
+    months = {r["Group"]: r for r in rows if r["Breakdown"] == "Period"}
+    assert list(months) == [f"2026-0{m}" for m in range(1, 7)] + ["Département total"]
+    assert months["2026-01"]["Requests"] == "0" and months["2026-01"]["Withheld"] == ""
+    assert months["2026-03"]["Requests"] == months["2026-04"]["Requests"] == ""
+    sources = {r["Group"]: r["Requests"] for r in rows if r["Breakdown"] == "Source"}
+    assert sources == {
+        "Asked by the person": "",  # 13, withheld: 15 - 13 would tell the 2
+        "Referred by an officer": "",
+        "Département total": "15",
+    }
+    languages = {
+        r["Group"]: r["Requests"] for r in rows if r["Breakdown"] == "Language of the call"
+    }
+    assert languages["Français"] == "15" and languages["English"] == "0"
+    assert "612345" not in response.get_data(as_text=True)
 
 
-def test_page_shows_table_chart_and_menu_entry(admin_client: FlaskClient) -> None:
-    response = admin_client.get("/staff/stats", headers=EN)
+MEDIAN = "Median working hours to the first call attempt"
+
+
+def test_the_total_row_is_the_sum_of_the_station_rows(
+    app: Flask,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+    time_machine: Any,
+) -> None:
+    time_machine.move_to(MARCH, tick=False)
+    for n in range(5):
+        new_request(app, n, "st-etienne", urgent=True)
+    for n in range(5, 11):
+        new_request(app, n, "roanne", urgent=n < 10)
+    time_machine.move_to(TODAY, tick=True)
+    client = app.test_client()
+    login_as(client, make_staff("admin"))
+
+    rows = read_csv(client.get("/staff/stats.csv?since=2026-03&until=2026-03", headers=EN))
+
+    stations = [r for r in rows if r["Breakdown"] == "Station"]
+    *groups, total = stations
+    assert total["Group"] == "Département total"
+    for column in COUNT_COLUMNS:
+        cells = [as_number(r[column]) for r in groups]
+        if None not in cells:
+            assert sum(c for c in cells if c is not None) == as_number(total[column]), column
+    assert [as_number(total[c]) for c in ("Requests", "Urgent")] == [11, 10]
+    assert all(r["Withheld"] == "" for r in stations)
+
+
+def test_first_contact_counts_working_hours_over_a_weekend_and_a_holiday(
+    app: Flask, make_staff: Callable[..., StaffAccount], time_machine: Any
+) -> None:
+    """Friday 3 April 2026, then Easter Monday: the next working day is Tuesday 7 April."""
+    worker = make_staff("admin")
+    friday = dt.datetime(2026, 4, 3, tzinfo=PARIS)
+    tuesday = dt.datetime(2026, 4, 7, tzinfo=PARIS)
+    sent = [(friday.replace(hour=16), tuesday.replace(hour=10))] * 3  # 1 + 1 = 2 hours
+    sent += [(friday.replace(hour=10), tuesday.replace(hour=11))] * 2  # 7 + 2 = 9 hours: late
+    made = []
+    for n, (arrived, _called) in enumerate(sent):
+        time_machine.move_to(arrived, tick=False)
+        made.append(new_request(app, n, "st-etienne")[0])
+    for request_id, (_arrived, called) in zip(made, sent, strict=True):
+        time_machine.move_to(called, tick=False)
+        act(app, worker, request_id, "log_attempt", "no_answer", "")
+
+    by = figures(app, dt.date(2026, 4, 1), dt.date(2026, 4, 1))
+
+    [april] = by["period"].groups.values()
+    assert sorted(round(h, 3) for h in april.hours) == [2, 2, 2, 9, 9]
+    assert april.counts["overdue"] == 2
+    [row], _total = reporting.publish(by["period"], april)
+    assert row.median_hours == 2.0 and row.counts["overdue"] is None  # 2 is withheld
+
+
+def test_page_shows_tables_with_a_total_chart_and_menu_entry(admin_client: FlaskClient) -> None:
+    response = admin_client.get("/staff/stats?since=2026-01&until=2026-06", headers=EN)
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<a href="/staff/stats" aria-current="page">Statistics</a>' in page
-    assert "<caption>Figures per station and month</caption>" in page
-    row = page.split('<th scope="row">Commissariat de Saint-Étienne</th>')[1].split("</tr>")[0]
-    assert row.startswith("<td>March 2026</td><td>12</td><td>50</td><td>—</td><td>3.5</td>")
-    ended = page.split("How requests ended, per station and month</caption>")[1]
-    ended = ended.split('<th scope="row">Commissariat de Saint-Étienne</th>')[1].split("</tr>")[0]
-    assert ended == "<td>March 2026</td>" + "<td>&lt; 5</td>" * 5 + "<td>5</td>"
-    roanne = page.split('<th scope="row">Commissariat de Roanne</th>')[1].split("</tr>")[0]
-    assert roanne.startswith("<td>April 2026</td><td>&lt; 5</td><td>—</td>")
+    for caption in ("By station", "By month", "By source", "By language of the call", "By outcome"):
+        assert f"<caption>{caption}</caption>" in page
+    months = page.split("<caption>By month</caption>")[1].split("</table>")[0]
+    assert '<th scope="row">January 2026</th><td>0</td>' in months
+    assert '<th scope="row">March 2026</th><td>—</td>' in months
+    assert '<tfoot><tr><th scope="row">Département total</th><td>15</td>' in months
     svg = page.split("<svg")[1].split("</svg>")[0]
-    assert '<title id="stats-chart-title">Requests per month</title>' in svg
-    assert "<desc" in svg and svg.count("<rect") == 1  # April's 3 requests get no bar
-    assert ">12</text>" in svg
+    assert '<title id="stats-chart-title">Requests per period</title>' in svg
+    # April's 3 requests are withheld, and so March's 12: no bar but January's zero.
+    assert "<desc" in svg and svg.count("<rect") == 0
+    assert svg.count(">—</text>") == 2 and svg.count(">0</text>") == 4
     assert "style=" not in page and "<script" not in page
     assert "612345" not in page and "Sam" not in page and "Après" not in page
 
 
+def test_quarterly_view_for_the_prefecture(admin_client: FlaskClient) -> None:
+    page = admin_client.get("/staff/stats?since=2026-02&until=2026-05&view=quarter", headers=EN)
+    text = page.get_data(as_text=True)
+    quarters = text.split("<caption>By quarter</caption>")[1].split("</table>")[0]
+    assert '<th scope="row">Q1 2026</th><td>—</td>' in quarters
+    assert '<th scope="row">Q2 2026</th><td>—</td>' in quarters
+    assert '<th scope="row">Département total</th><td>15</td>' in quarters
+    outcomes = text.split("<caption>By outcome</caption>")[1].split("</table>")[0]
+    assert '<th scope="row">Still open</th><td>8</td>' in outcomes
+    rows = read_csv(
+        admin_client.get("/staff/stats.csv?since=2026-02&until=2026-05&view=quarter", headers=EN)
+    )
+    assert [r["Group"] for r in rows if r["Breakdown"] == "Period"] == [
+        "2026-Q1",
+        "2026-Q2",
+        "Département total",
+    ]
+
+
 def test_filters_by_station_and_period(app: Flask, admin_client: FlaskClient) -> None:
     roanne = station_id(app, "roanne")
-    only_roanne = admin_client.get(f"/staff/stats.csv?station={roanne}", headers=EN)
-    assert [r["Station"] for r in read_csv(only_roanne)] == ["Commissariat de Roanne"]
-    later = admin_client.get("/staff/stats?since=2026-05&until=2026-06", headers=EN)
-    assert later.status_code == 200
-    assert "No request in this period." in later.get_data(as_text=True)
-    older = admin_client.get("/staff/stats.csv?since=2025-01&until=2025-01", headers=EN)
-    assert [r["Requests"] for r in read_csv(older)] == ["< 5"]
+    only_roanne = read_csv(admin_client.get(f"/staff/stats.csv?station={roanne}", headers=EN))
+    assert [r["Group"] for r in only_roanne if r["Breakdown"] == "Station"] == [
+        "Commissariat de Roanne",
+        "Total",
+    ]
+    older = read_csv(admin_client.get("/staff/stats.csv?since=2025-01&until=2025-01", headers=EN))
+    assert [r["Requests"] for r in older if r["Breakdown"] == "Period"] == ["", ""]
 
 
 def test_a_station_name_is_never_run_as_a_spreadsheet_formula(
@@ -203,9 +328,10 @@ def test_a_station_name_is_never_run_as_a_spreadsheet_formula(
     client = app.test_client()
     login_as(client, make_staff("admin"))
 
-    [row] = read_csv(client.get("/staff/stats.csv", headers=EN))
+    rows = read_csv(client.get("/staff/stats.csv", headers=EN))
 
-    assert row["Station"] == "'=1+1"
+    assert "'=1+1" in [r["Group"] for r in rows]
+    assert "=1+1" not in [r["Group"] for r in rows]
 
 
 @pytest.mark.parametrize(

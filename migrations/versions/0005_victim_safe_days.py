@@ -1,7 +1,7 @@
 """safe days: the weekdays a person may be called, and a window mask per weekday
 
 Revision ID: 0005_victim_safe_days
-Revises: 0005_stations
+Revises: 0005_coordinator
 Create Date: 2026-12-02 04:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_victim_safe_days"
-down_revision = "0005_stations"
+down_revision = "0005_coordinator"
 branch_labels = None
 depends_on = None
 

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import Field
 
-from .. import accounts, db, stations
+from .. import accounts, audit, db, notify, stations, transactions
 from ..access import Area
 from ..fields import add_error
 from ..models import StaffUser
 from .blueprint import area, bp
-from .forms import ConfirmForm, EditUserForm, UserForm
+from .forms import ROLE_POWERS, ConfirmForm, EditUserForm, UserForm
 
 ACCOUNT_ERRORS = {
     "bad_username": lambda: _(
@@ -51,7 +51,12 @@ def _user_or_404(user_id: int) -> StaffUser:
 
 
 def _show_link(user: StaffUser, link: str) -> ResponseReturnValue:
-    return render_template("staff/invitation_link.html", user=user, link=link)
+    """Send the invitation by e-mail when that is set up, and show the link all the same."""
+    sent_to = user.email if notify.enabled() and user.email else None
+    if sent_to:
+        audit.record("user.invite_sent", g.staff, target=f"user:{user.id}")
+        transactions.after_commit(lambda: notify.invitation(user, link))
+    return render_template("staff/invitation_link.html", user=user, link=link, sent_to=sent_to)
 
 
 @bp.get("/users")
@@ -92,6 +97,9 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     if not _is_post():
         form.stations.data = [s.code for s in user.stations]
     if form.validate_on_submit():
+        confirm = _confirm_role(form, user)
+        if confirm is not None:
+            return confirm
         try:
             accounts.update_user(
                 user,
@@ -109,6 +117,27 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     status = 400 if form.is_submitted() else 200
     page = render_template("staff/user_edit.html", form=form, user=user, confirm=ConfirmForm())
     return page, status
+
+
+def _confirm_role(form: EditUserForm, user: StaffUser) -> ResponseReturnValue | None:
+    """A change of role is shown first with what it does; None once confirmed or unchanged."""
+    try:
+        change = accounts.role_change(user, form.role.data, form.stations.data or [], g.staff)
+    except accounts.AccountError as exc:
+        add_error(_error_field(form, exc.code, form.role), ACCOUNT_ERRORS[exc.code]())
+        return render_template(
+            "staff/user_edit.html", form=form, user=user, confirm=ConfirmForm()
+        ), 400
+    if change is None or form.role_confirmed.data == form.role.data:
+        return None
+    page = render_template(
+        "staff/user_role_confirm.html",
+        form=form,
+        user=user,
+        change=change,
+        powers=ROLE_POWERS,
+    )
+    return page
 
 
 @bp.post("/users/<int:user_id>/deactivate")

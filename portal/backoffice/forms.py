@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -26,6 +27,15 @@ ROLE_LABELS = {
     Role.INTERVENANT.value: _l("Social worker"),
     Role.REFERRER.value: _l("Police officer or gendarme (referrals only)"),
     Role.PARTNER.value: _l("Partner association (directory only)"),
+}
+# What each role opens, said before a role is changed.
+ROLE_POWERS = {
+    Role.ADMIN.value: _l(
+        "Every request of every station, staff accounts, the audit log, statistics, the directory."
+    ),
+    Role.INTERVENANT.value: _l("The requests of their stations, and the directory."),
+    Role.REFERRER.value: _l("Referring a person into their stations' queue; nothing else."),
+    Role.PARTNER.value: _l("The professional directory only."),
 }
 
 
@@ -74,6 +84,8 @@ class EditUserForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     stations = MultiCheckboxField(_l("Stations"))
+    # The new role, once the coordinator has seen what changing it does.
+    role_confirmed = HiddenField(validators=[Optional(), Length(max=16)])
 
 
 class UserForm(EditUserForm):
@@ -101,6 +113,15 @@ class AuditFilterForm(FlaskForm):
             Optional(),
             Length(max=64),
             Regexp(r"^[A-Za-z0-9._-]*$", message=_l("Type a username, e.g. m.dumont.")),
+        ],
+    )
+    person = SelectField(_l("Person"), validators=[Optional()])
+    reference = StringField(
+        _l("Request reference"),
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9 -]*$", message=_l("Type a reference, e.g. K7M-2QX-9.")),
         ],
     )
     since = DateField(_l("From"), validators=[Optional()])

@@ -45,3 +45,9 @@ def staff_menu() -> list[MenuItem]:
 @bp.app_template_global()
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
+
+
+@bp.app_template_global()
+def may_open(endpoint: str) -> bool:
+    """Whether the current person may open a menu page, for links to it from other pages."""
+    return any(access.may_enter(g.staff, where) for name, _label, where in MENU if name == endpoint)

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 
-from .. import access, callback_queue, casework, db, stations
+from .. import access, callback_queue, casework, coverage, db, stations
 from ..access import Area
 from ..models import CallbackRequest, StaffUser, utcnow
 from ..timezone import PARIS
@@ -120,9 +120,7 @@ def home() -> ResponseReturnValue:
         same_number=callback_queue.same_number_counts(page.requests),
         stale_before=stale_before,
         sees_unrouted=access.sees_all_stations(g.staff),
-        uncovered=stations.stations_without_social_worker()
-        if access.is_coordinator(g.staff)
-        else [],
+        coverage=coverage.station_coverage() if access.is_coordinator(g.staff) else None,
     )
 
 

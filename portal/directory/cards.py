@@ -117,6 +117,9 @@ def public_card(entry: DirectoryEntry) -> PublicCard:
     )
 
 
+MAX_WORDS_LENGTH = 100
+
+
 @dataclass(frozen=True)
 class FilterChoices:
     """The filters in use and the values offered, taken from the entries themselves."""
@@ -136,10 +139,12 @@ def filter_choices(everything: list[DirectoryEntry]) -> FilterChoices:
     category = request.args.get("category", "")
     commune = request.args.get("commune", "")
     language = request.args.get("language", "")
+    words = " ".join(request.args.get("q", "")[:MAX_WORDS_LENGTH].split())
     chosen = entries.Filters(
         category=category if category in present else "",
         commune=commune if commune in communes else "",
         language=language if language in dict(languages) else "",
+        words=words,
     )
     return FilterChoices(chosen, categories, communes, languages)
 

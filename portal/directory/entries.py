@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -396,6 +397,36 @@ class Filters:
     category: str = ""
     commune: str = ""
     language: str = ""
+    # Words typed by a professional, every one of which must appear in the entry.
+    words: str = ""
+
+
+def folded(text: str) -> str:
+    """Text as a search compares it: no case, no accents ("Écoute" finds "ecoute")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _searchable(entry: DirectoryEntry) -> str:
+    """What a words search reads: never a confidential address."""
+    parts = [
+        entry.name,
+        entry.description,
+        entry.commune,
+        " ".join(entry.communes),
+        entry.referral_procedure,
+        str(voc.CATEGORIES.get(entry.category, entry.category)),
+        " ".join(entry.thematiques),
+        " ".join(str(label) for label in voc.labels(voc.PUBLICS, entry.publics)),
+    ]
+    if not entry.address_confidential:
+        parts.append(entry.address)
+    return folded(" ".join(parts))
+
+
+def matches_words(entry: DirectoryEntry, words: str) -> bool:
+    """True when every typed word appears somewhere in the entry."""
+    return all(word in _searchable(entry) for word in folded(words).split())
 
 
 def _ordered(entries: Iterable[DirectoryEntry]) -> list[DirectoryEntry]:
@@ -435,6 +466,7 @@ def apply_filters(entries: list[DirectoryEntry], filters: Filters) -> list[Direc
         if (not filters.category or e.category == filters.category)
         and (not filters.commune or serves_commune(e, filters.commune))
         and (not filters.language or filters.language in e.languages)
+        and (not filters.words or matches_words(e, filters.words))
     ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length
 
 from ..fields import MultiCheckboxField
 from . import vocabulary as voc
@@ -101,3 +102,32 @@ class EntryForm(FlaskForm):
                     field.errors = [*field.errors, problem.message()]
             return False
         return True
+
+
+class CorrectionForm(FlaskForm):
+    """What a professional may correct in an entry, with the entry's own labels, and a note."""
+
+    description = EntryForm.description
+    address = EntryForm.address
+    postcode = EntryForm.postcode
+    commune = EntryForm.commune
+    phone = EntryForm.phone
+    email = EntryForm.email
+    website = EntryForm.website
+    opening_hours = EntryForm.opening_hours
+    pro_phone = EntryForm.pro_phone
+    pro_email = EntryForm.pro_email
+    referral_procedure = EntryForm.referral_procedure
+    note = TextAreaField(
+        _l("Anything else the coordinator should know"),
+        validators=[Length(max=2000)],
+        description=_l("Optional. No personal data about a person you support."),
+    )
+
+    def proposed(self) -> dict[str, str]:
+        """The typed values of the entry's fields."""
+        return {
+            name: field.data or ""
+            for name, field in self._fields.items()
+            if name not in ("csrf_token", "note")
+        }

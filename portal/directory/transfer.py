@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import audit, db
+from .. import audit, csv_safe, db
 from ..models import DirectoryEntry, StaffUser, utcnow
 from .entries import (
     BOOL_FIELDS,
@@ -109,12 +109,9 @@ def _csv_cell(value: Any) -> str:
 
 
 def to_csv(records: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    for record in records:
-        writer.writerow([_csv_cell(record.get(column)) for column in HEADER])
-    return out.getvalue()
+    """The records as CSV, every cell safe to open in a spreadsheet."""
+    rows = [HEADER, *([_csv_cell(record.get(column)) for column in HEADER] for record in records)]
+    return csv_safe.write_rows(rows, lineterminator="\n")
 
 
 def export_text(entries: Iterable[DirectoryEntry], fmt: str, include_confidential: bool) -> str:
@@ -185,6 +182,11 @@ def _values_from_record(
     return values, problems
 
 
+def _read_cell(value: Any) -> Any:
+    """A cell as it was before export neutralised it (a missing cell stays None)."""
+    return csv_safe.restore(value) if isinstance(value, str) else value
+
+
 def read_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
     """(line where the row starts, cells by column) for each row of a CSV file."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -194,7 +196,7 @@ def read_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
     rows = []
     start = reader.line_num + 1
     for row in reader:
-        rows.append((start, dict(row)))
+        rows.append((start, {k: _read_cell(v) for k, v in row.items()}))
         start = reader.line_num + 1
     return rows
 
