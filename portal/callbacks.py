@@ -27,6 +27,7 @@ class RequestDetails:
     page_language: str
     safe_windows: list[str]
     urgent: bool = False
+    safe_days: list[int] | None = None
     name: str | None = None
     message: str | None = None
     voicemail_ok: bool = False
@@ -151,6 +152,7 @@ def _values(details: RequestDetails, trust: str, lane: str, cancel_code: str) ->
         "source": details.source,
         "urgent": details.urgent,
         "safe_windows": list(details.safe_windows),
+        "safe_days": sorted(details.safe_days) if details.safe_days else None,
         "voicemail_ok": details.voicemail_ok,
         "sms_ok": details.sms_ok or details.sms_only,
         "sms_only": details.sms_only,
@@ -162,7 +164,7 @@ def _values(details: RequestDetails, trust: str, lane: str, cancel_code: str) ->
         "message_enc": crypto.encrypt(details.message),
         "cover_story_enc": crypto.encrypt(details.cover_story),
         "cancel_hash": crypto.code_hash(cancel_code),
-        "window_mask": window_mask(details.safe_windows),
+        "window_mask": window_mask(details.safe_windows, details.safe_days),
         "referrer_id": details.referrer_id,
         "lane": lane,
         "trust": trust,

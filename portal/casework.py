@@ -144,8 +144,8 @@ def log_attempt(
 def _next_window_after_this_one(request: CallbackRequest, now: dt.datetime) -> dt.datetime | None:
     """The start of the next safe window once the current one has closed, as naive UTC."""
     moment = now.replace(tzinfo=dt.UTC)
-    moment = safe_until(request.safe_windows, moment) or moment
-    opening = next_safe_start(request.safe_windows, moment)
+    moment = safe_until(request.safe_windows, moment, request.safe_days) or moment
+    opening = next_safe_start(request.safe_windows, moment, request.safe_days)
     if opening is None:
         return None
     if request.do_not_call_after and opening.date() > request.do_not_call_after:
@@ -167,7 +167,7 @@ def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime, vers
         raise CaseworkError("bad_time")
     if when <= dt.datetime.now(dt.UTC):
         raise CaseworkError("in_the_past")
-    if not is_safe_now(request.safe_windows, when):
+    if not is_safe_now(request.safe_windows, when, request.safe_days):
         raise CaseworkError("outside_windows")
     if request.do_not_call_after and when.astimezone(PARIS).date() > request.do_not_call_after:
         raise CaseworkError("after_last_day")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -134,8 +135,10 @@ class CallbackRequest(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # "HH:MM-HH:MM" in Europe/Paris time; the end may come before the start (overnight).
     safe_windows: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # The same windows as bits of portal.windows.SLOTS, so the queue can sort on "safe now" in SQL.
-    window_mask: Mapped[int] = mapped_column(Integer, default=0)
+    # Safe weekdays (Monday 0); None or empty: any day (requests made before days were asked).
+    safe_days: Mapped[list[int] | None] = mapped_column(JSON)
+    # The windows on those days as bits (portal.windows): the queue sorts on "safe now" in SQL.
+    window_mask: Mapped[int] = mapped_column(BigInteger, default=0)
     voicemail_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     sms_only: Mapped[bool] = mapped_column(Boolean, default=False)

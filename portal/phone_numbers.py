@@ -10,6 +10,11 @@ from markupsafe import Markup, escape
 from .fields import PhoneRefused, phone_e164
 
 DEFAULT_REGION = "FR"
+# Groups joined by no-break spaces never wrap; LRI … PDI keeps the digits left to right in plain
+# text (a translated sentence, a form hint), as <bdi dir="ltr"> does in HTML.
+NO_BREAK_SPACE = "\u00a0"
+LEFT_TO_RIGHT_ISOLATE = "\u2066"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
 
 
 def parse_phone(text: str | None) -> str | None:
@@ -23,18 +28,23 @@ def parse_phone(text: str | None) -> str | None:
 
 
 def display_phone(raw: str | None, region: str = DEFAULT_REGION) -> str:
-    """'07 58 11 22 33' for a French number, '+44 20 7946 0958' for another."""
+    """'07 58 11 22 33' for a French number, '+44 20 7946 0958' for another (no-break spaces)."""
     if not raw:
         return ""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        return raw
+        return raw.replace(" ", NO_BREAK_SPACE)
     if phonenumbers.region_code_for_number(number) == region:
         style = phonenumbers.PhoneNumberFormat.NATIONAL
     else:
         style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    return phonenumbers.format_number(number, style)
+    return phonenumbers.format_number(number, style).replace(" ", NO_BREAK_SPACE)
+
+
+def phone_in_text(raw: str | None) -> str:
+    """The number for a plain-text sentence: isolated left to right, on one line."""
+    return LEFT_TO_RIGHT_ISOLATE + display_phone(raw) + POP_DIRECTIONAL_ISOLATE
 
 
 def tel_uri(raw: str | None, region: str = DEFAULT_REGION) -> str | None:

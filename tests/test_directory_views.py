@@ -89,7 +89,8 @@ def test_national_numbers_come_first_with_what_they_are_for(directory: Flask, cl
 
 def test_public_entries_with_tap_to_call_links(directory: Flask, client: FlaskClient) -> None:
     page = text(client.get("/fr/directory"))
-    assert '<a class="tel" href="tel:+33465710023">04 65 71 00 23</a>' in page
+    number = '<bdi dir="ltr" class="phone">04\u00a065\u00a071\u00a000\u00a023</bdi>'
+    assert f'<a class="tel" href="tel:+33465710023">{number}</a>' in page
     assert "Point-justice de Roanne (démo)" in page
     assert "Maison d&#39;accueil (démo)" in page
     assert "data-exit" in page  # the public layout, with its quick-exit link
@@ -359,7 +360,7 @@ def test_the_admin_adds_edits_verifies_and_hides_an_entry(
         )
     public = text(client.get("/en/directory?language=es"))
     assert "Centre d&#39;information sur les droits (test)" in public
-    assert "04 65 71 00 41" not in public
+    assert "04 65 71 00 41" not in public.replace("\u00a0", " ")
     edit = f"/staff/directory/{entry.id}/edit"
     assert _post_entry(admin, edit, name="Centre renommé (test)").status_code == 303
     assert "Centre renommé (test)" in text(client.get("/en/directory"))

@@ -28,6 +28,7 @@ from portal.db import Base
 from portal.demo import create_demo_stations
 from portal.models import CallbackRequest
 from portal.schema import alembic_config, upgrade_database
+from portal.windows import window_mask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,3 +156,22 @@ def test_init_db_twice_is_harmless(own_database: str, migr_app: Flask):
     with migr_app.app_context(), db.engine().connect() as conn:
         versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     assert versions == [head_revision()]
+
+
+def _window_masks(app: Flask) -> list[int]:
+    with app.app_context(), db.engine().connect() as conn:
+        return list(conn.execute(text("SELECT window_mask FROM callback_request")).scalars())
+
+
+def test_requests_made_before_safe_days_are_safe_every_day(migr_app: Flask):
+    with migr_app.app_context():
+        upgrade_database()
+    _store_request(migr_app, "+33611220099")
+    with migr_app.app_context():
+        before = ScriptDirectory.from_config(alembic_config()).get_revision("0005_victim_safe_days")
+        command.downgrade(alembic_config(), str(before.down_revision))
+    assert _window_masks(migr_app) == [0b10]  # 10:00-12:00 alone, the one-day mask
+    with migr_app.app_context():
+        upgrade_database()
+    assert _window_masks(migr_app) == [window_mask(["10:00-12:00"])]
+    assert window_mask(["10:00-12:00"]) == sum(1 << (day * 7 + 1) for day in range(7))

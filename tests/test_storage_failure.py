@@ -139,7 +139,9 @@ def test_a_failed_cancel_does_not_say_the_call_is_off(app, submit, client, migra
         broken = create_app(app_config(url))
         other = broken.test_client()
         token = csrf_token(other, "/en/cancel")
-        response = other.post("/en/cancel", data={"code": code, "csrf_token": token})
+        opened = other.post("/en/cancel", data={"code": code, "csrf_token": token})
+        assert opened.status_code == 200  # reading still works
+        response = other.post("/en/cancel", data={"step": "cancel", "csrf_token": token})
         with broken.app_context():
             db.engine().dispose()
     body = response.get_data(as_text=True)
@@ -151,6 +153,25 @@ def test_a_failed_cancel_does_not_say_the_call_is_off(app, submit, client, migra
         [stored] = db.session().query(CallbackRequest).all()
         assert stored.status == "new"
         assert stored.phone_enc is not None
+
+
+def test_a_failed_change_of_times_says_nothing_was_saved(app, submit, client, migrated_database):
+    page = client.get(submit().headers["Location"]).get_data(as_text=True)
+    code = CODE_RE.search(page).group(1)
+    with read_only_url(migrated_database) as url:
+        broken = create_app(app_config(url))
+        other = broken.test_client()
+        token = csrf_token(other, "/en/cancel")
+        other.post("/en/cancel", data={"code": code, "csrf_token": token})
+        data = {"step": "change", "windows": ["08:00-10:00"], "csrf_token": token}
+        response = other.post("/en/cancel", data=data)
+        with broken.app_context():
+            db.engine().dispose()
+    assert response.status_code == 503
+    assert "Nothing was saved" in response.get_data(as_text=True)
+    with app.app_context():
+        [stored] = db.session().query(CallbackRequest).all()
+        assert stored.safe_windows != ["08:00-10:00"]
 
 
 def test_database_that_cannot_be_opened_gets_a_503_page(tmp_path, migrated_database):

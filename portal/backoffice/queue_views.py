@@ -15,7 +15,7 @@ from .. import access, callback_queue, casework, coverage, db, stations, working
 from ..access import Area
 from ..models import CallbackRequest, StaffUser, utcnow
 from ..timezone import PARIS
-from ..windows import is_safe_now, next_safe_start, safe_until, window_label
+from ..windows import day_label, is_safe_now, next_safe_start, safe_until, window_label
 from .blueprint import area, bp
 from .forms import (
     ATTEMPT_LABELS,
@@ -79,7 +79,7 @@ def _moment_words(moment: dt.datetime, now: dt.datetime) -> str:
 
 
 def _next_window_words(req: CallbackRequest, now: dt.datetime) -> str:
-    opening = next_safe_start(req.safe_windows, now)
+    opening = next_safe_start(req.safe_windows, now, req.safe_days)
     if opening is None:
         return _("No safe window given")
     return _("Next safe window: %(when)s", when=_moment_words(opening, now))
@@ -90,8 +90,8 @@ def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
     """'Safe now, until 12:00' or 'Next safe window: tomorrow 08:00', in the reader's language."""
     if req.do_not_call_after and now.astimezone(PARIS).date() > req.do_not_call_after:
         return _("Do not call any more (asked until %(day)s)", day=req.do_not_call_after)
-    if is_safe_now(req.safe_windows, now):
-        until = safe_until(req.safe_windows, now)
+    if is_safe_now(req.safe_windows, now, req.safe_days):
+        until = safe_until(req.safe_windows, now, req.safe_days)
         return _("Safe now, until %(time)s", time=format_datetime(until, "HH:mm")) if until else ""
     return _next_window_words(req, now)
 
@@ -283,7 +283,11 @@ def _suggest_next_attempt(req: CallbackRequest, form: VersionedForm) -> None:
         return
     now = dt.datetime.now(dt.UTC)
     planned = _planned(req)
-    suggestion = planned if planned and planned > now else next_safe_start(req.safe_windows, now)
+    suggestion = (
+        planned
+        if planned and planned > now
+        else next_safe_start(req.safe_windows, now, req.safe_days)
+    )
     if suggestion is not None:
         form.when.data = suggestion.astimezone(PARIS).replace(tzinfo=None)
 
@@ -300,6 +304,7 @@ def _show(
         allowed=access.allowed_actions(req, g.staff),
         now=dt.datetime.now(dt.UTC),
         windows=[window_label(w) for w in req.safe_windows],
+        days=[day_label(d) for d in req.safe_days or []],
         siblings=callback_queue.same_number(req),
         attempt_labels=ATTEMPT_LABELS,
         outcome_labels=OUTCOME_LABELS,

@@ -19,14 +19,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..fields import MultiCheckboxField, PhoneRefused, phone_e164
+from ..phone_numbers import phone_in_text
 from ..timezone import paris_today
-from ..windows import PUBLIC_SLOTS
+from ..windows import EVERY_DAY, PUBLIC_SLOTS
 
 MESSAGE_MAX = 500
 NAME_MAX = 60
 COVER_STORY_MAX = 200
 PHONE_INPUT_MAX = 32
 NO_STATION = "unknown"
+PHONE_EXAMPLE = "0612345678"
+DAY_VALUES = frozenset(str(day) for day in EVERY_DAY)
 
 
 def _strip(value: Any) -> Any:
@@ -41,7 +44,10 @@ class CallbackForm(FlaskForm):
             InputRequired(_l("Enter the phone number we should call.")),
             Length(max=PHONE_INPUT_MAX, message=_l("This phone number is too long.")),
         ],
-        description=_l("A French number like 06 12 34 56 78, or an international one with +."),
+        description=_l(
+            "A French number like %(example)s, or an international one with +.",
+            example=phone_in_text(PHONE_EXAMPLE),
+        ),
     )
     name = StringField(
         _l("A first name or another name to ask for (optional)"),
@@ -56,6 +62,11 @@ class CallbackForm(FlaskForm):
     windows = MultiCheckboxField(
         _l("When is it safe to call you?"),
         description=_l("Choose every time that suits you, Paris time."),
+        validate_choice=False,
+    )
+    days = MultiCheckboxField(
+        _l("Which days are safe?"),
+        description=_l("If every day suits you, leave them all empty."),
         validate_choice=False,
     )
     voicemail_ok = BooleanField(_l("We may leave a voicemail message"))
@@ -118,6 +129,7 @@ class CallbackForm(FlaskForm):
         self,
         *args: Any,
         window_choices: list[tuple[str, str]],
+        day_choices: list[tuple[str, str]],
         language_choices: list[tuple[str, str]],
         station_choices: list[tuple[str, str]] | None,
         with_card_code: bool = False,
@@ -125,6 +137,7 @@ class CallbackForm(FlaskForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.windows.choices = window_choices
+        self.days.choices = day_choices
         self.call_language.choices = language_choices
         if station_choices is None:
             del self.station
@@ -139,7 +152,10 @@ class CallbackForm(FlaskForm):
             self.phone_e164 = phone_e164(field.data or "")
         except PhoneRefused as exc:
             if exc.number is None:
-                raise ValidationError(_l("Enter a phone number, like 06 12 34 56 78.")) from exc
+                example = phone_in_text(PHONE_EXAMPLE)
+                raise ValidationError(
+                    _l("Enter a phone number, like %(example)s.", example=example)
+                ) from exc
             raise ValidationError(
                 _l("This phone number does not look right. Check it, please.")
             ) from exc
@@ -149,6 +165,15 @@ class CallbackForm(FlaskForm):
             raise ValidationError(_l("Choose at least one time when it is safe to call you."))
         if any(w not in PUBLIC_SLOTS for w in field.data):
             raise ValidationError(_l("Choose times from the list."))
+
+    def validate_days(self, field: MultiCheckboxField) -> None:
+        if any(d not in DAY_VALUES for d in field.data or []):
+            raise ValidationError(_l("Choose days from the list."))
+
+    @property
+    def safe_days(self) -> list[int] | None:
+        """The chosen weekdays (Monday 0), or None when any day suits her."""
+        return sorted({int(d) for d in self.days.data or []}) or None
 
     def validate_danger(self, field: RadioField) -> None:
         if field.data not in ("no", "yes"):
@@ -172,6 +197,35 @@ class CancelForm(FlaskForm):
         ],
         description=_l("It was shown once, after you sent your request."),
     )
+
+
+class SafeTimesForm(FlaskForm):
+    """Her safe times changed with her code: the same fields and rules as on the request form."""
+
+    # The very same unbound fields, so that they keep their order and their messages; typed as
+    # the bound fields the form makes of them.
+    windows: MultiCheckboxField = CallbackForm.windows  # type: ignore[assignment]
+    days: MultiCheckboxField = CallbackForm.days  # type: ignore[assignment]
+    no_call_after: DateField = CallbackForm.no_call_after  # type: ignore[assignment]
+    validate_windows = CallbackForm.validate_windows
+    validate_days = CallbackForm.validate_days
+    validate_no_call_after = CallbackForm.validate_no_call_after
+
+    @property
+    def safe_days(self) -> list[int] | None:
+        """The chosen weekdays (Monday 0), or None when any day suits her."""
+        return sorted({int(d) for d in self.days.data or []}) or None
+
+    def __init__(
+        self,
+        *args: Any,
+        window_choices: list[tuple[str, str]],
+        day_choices: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.windows.choices = window_choices
+        self.days.choices = day_choices
 
 
 def aria_attributes(field: Any, **extra: Any) -> dict[str, Any]:

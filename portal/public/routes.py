@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 from typing import Any
 
-import phonenumbers
 from flask import (
     Blueprint,
     abort,
@@ -22,18 +21,20 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from .. import card_codes, crypto, db, lanes, proof_of_work, stations, transactions
-from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
+from .. import card_codes, crypto, db, lanes, proof_of_work, self_service, stations, transactions
+from ..callbacks import RequestDetails, StorageError, submit_request
 from ..cards import Card, read_card, read_short_code
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
-from ..windows import PUBLIC_SLOTS, window_label
+from ..models import CallbackRequest
+from ..windows import EVERY_DAY, PUBLIC_SLOTS, day_label, window_label
 from .antibot import keep_first_token, looks_like_a_bot, within_submit_limit
 from .directory import directory_page
-from .forms import NO_STATION, CallbackForm, CancelForm, aria_attributes
+from .forms import NO_STATION, CallbackForm, CancelForm, SafeTimesForm, aria_attributes
 from .page_cache import cached_page, cached_value
 
 bp = Blueprint("public", __name__)
@@ -43,6 +44,8 @@ bp.add_app_template_global(aria_attributes)
 READING_METHODS = ("GET", "HEAD")
 # The confirmation is shown once, within this many seconds of sending.
 SENT_MAX_AGE = 600
+# A request opened with its code stays open for changes this many seconds.
+CASE_MAX_AGE = 900
 # The day the accessibility statement was last made: change it with the statement.
 ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 29)
 
@@ -123,6 +126,12 @@ def _window_choices(locale: str) -> tuple[tuple[str, str], ...]:
     return tuple((slot, window_label(slot)) for slot in PUBLIC_SLOTS)
 
 
+@functools.lru_cache(maxsize=32)
+def _day_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    """Monday to Sunday in the reader's language."""
+    return tuple((str(day), day_label(day)) for day in EVERY_DAY)
+
+
 def _language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in current_app.config["CALL_LANGUAGES"]]
 
@@ -130,6 +139,7 @@ def _language_choices() -> list[tuple[str, str]]:
 def _build_form(card: Card | None, lang: str) -> CallbackForm:
     form = CallbackForm(
         window_choices=list(_window_choices(str(get_locale()))),
+        day_choices=list(_day_choices(str(get_locale()))),
         language_choices=_language_choices(),
         station_choices=None if card else _station_choices(),
         with_card_code=card is None,
@@ -166,6 +176,7 @@ def _details(form: CallbackForm, lang: str, card: Card | None) -> RequestDetails
         call_language=form.call_language.data,
         page_language=lang,
         safe_windows=list(form.windows.data or []),
+        safe_days=form.safe_days,
         urgent=form.danger.data == "yes",
         name=form.name.data or None,
         message=form.message.data or None,
@@ -275,17 +286,16 @@ def card_form(lang: str, code: str) -> ResponseReturnValue:
 
 def _callback_number(station_id: int | None) -> str:
     station = stations.station_by_id(station_id)
-    raw = (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
-    try:
-        number = phonenumbers.parse(raw, "FR")
-    except phonenumbers.NumberParseException:
-        return raw
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
 
 
 @bp.get("/<lang>/sent")
 def sent(lang: str) -> str:
     sealed = session.pop("sent", None)
+    # Shown once: the session cookie goes too, so a closed tab leaves no cookie of the visit. A
+    # visit with no confirmation to show keeps the session, and with it the form she may send.
+    if sealed is not None:
+        session.clear()
     data = crypto.unseal(sealed, SENT_MAX_AGE) if sealed else None
     if data is None:
         return render_template("public/sent_empty.html")
@@ -298,19 +308,88 @@ def sent(lang: str) -> str:
     )
 
 
+def _safe_times_form(current: CallbackRequest | None = None) -> SafeTimesForm:
+    """The safe-times form; filled in with what the request holds when `current` is given."""
+    locale = str(get_locale())
+    form = SafeTimesForm(
+        window_choices=list(_window_choices(locale)), day_choices=list(_day_choices(locale))
+    )
+    if current is not None:
+        form.windows.data = list(current.safe_windows)
+        form.days.data = [str(d) for d in current.safe_days or []]
+        form.no_call_after.data = current.do_not_call_after
+    return form
+
+
+def _case_page(
+    found: CallbackRequest,
+    done: str | None = None,
+    form: SafeTimesForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """Her request as she may see it: its state in words, her safe times, and cancelling."""
+    page = render_template(
+        "public/case.html",
+        state=self_service.public_status(found),
+        form=form or _safe_times_form(found),
+        done=done,
+    )
+    return page, status
+
+
+def _opened_case() -> CallbackRequest | None:
+    """The request opened with its code in this session, while it is still hers to change."""
+    sealed = session.get("case")
+    data = crypto.unseal(sealed, CASE_MAX_AGE) if sealed else None
+    return self_service.opened_request(data["id"]) if data else None
+
+
+def _change_case(found: CallbackRequest) -> ResponseReturnValue:
+    form = _safe_times_form()
+    if not found.is_open or not form.validate_on_submit():
+        return _case_page(found, form=form, status=400 if found.is_open else 200)
+    windows, days, last_day = list(form.windows.data or []), form.safe_days, form.no_call_after.data
+    try:
+        self_service.change_safe_times(found, windows, days, last_day)
+    except SQLAlchemyError:
+        db.session().rollback()
+        abort(503)  # "nothing was saved": her times are still the old ones
+    return _case_page(found, done="changed")
+
+
+def _cancel_case(found: CallbackRequest) -> ResponseReturnValue:
+    if not found.is_open:
+        return _case_page(found)
+    # Committed at the end of the request; if that fails, she is told the call is not off.
+    transactions.if_not_saved(lambda: not_saved_page(cancelling=True))
+    try:
+        self_service.cancel(found)
+    except SQLAlchemyError:
+        db.session().rollback()
+        # The request is still open: she must not believe the call is off.
+        return not_saved_page(cancelling=True)
+    session.pop("case", None)
+    return render_template("public/cancel_done.html")
+
+
 @bp.route("/<lang>/cancel", methods=["GET", "POST"])
 @limiter.limit(_cancel_limits, methods=["POST"])
-def cancel(lang: str) -> str | tuple[str, int]:
+def cancel(lang: str) -> ResponseReturnValue:
+    """Her code opens her request (never in a URL): its state, her safe times, cancelling."""
+    action = request.form.get("step") if request.method == "POST" else None
+    if action in ("change", "cancel"):
+        found = _opened_case()
+        if found is None:
+            return render_template("public/code_unknown.html")
+        return _change_case(found) if action == "change" else _cancel_case(found)
     form = CancelForm()
     if form.validate_on_submit():
-        transactions.if_not_saved(lambda: not_saved_page(cancelling=True))
-        try:
-            cancel_request(form.code.data or "")
-        except StorageError:
-            # The request is still open: she must not believe the call is off.
-            return not_saved_page(cancelling=True)
-        # The same words whether or not the code matched.
-        return render_template("public/cancel_done.html")
+        found = self_service.find_by_code(form.code.data or "")
+        if found is None:
+            # Every code that matches nothing gets these same words.
+            return render_template("public/code_unknown.html")
+        session["case"] = crypto.seal({"id": found.id})
+        return _case_page(found)
     status = 400 if request.method == "POST" else 200
     return render_template("public/cancel.html", form=form), status
 

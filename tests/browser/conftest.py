@@ -13,25 +13,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from helpers.live_server import ARTIFACTS, LiveServer
+from helpers.live_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer
 from playwright.sync_api import BrowserContext, Page, Request
 from werkzeug.serving import make_server
 
 from portal import db
 from portal.demo import create_demo_stations
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps trying to reach the internet.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NEUTRAL_TITLE = "Weather"
 NEUTRAL_PAGE = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'>"

@@ -177,7 +177,13 @@ def check_request_flow(page: Page, live: LiveServer, lang: str, audit: AxeAudit)
     audit.check(page, f"/{lang}/cancel with errors")
     page.locator("#code").fill(code)
     page.locator("button[type=submit]").click()
-    expect(page.locator("#code")).to_have_count(0)
+    expect(page.locator("#state")).to_be_visible()
+    audit.check(page, f"/{lang}/cancel: the request opened with its code")
+    page.locator("form:has([value=change]) button[type=submit]").click()
+    expect(page.locator(".note[role=status]")).to_be_visible()
+    audit.check(page, f"/{lang}/cancel: safe times changed")
+    page.locator("form:has([value=cancel]) button[type=submit]").click()
+    expect(page.locator("#state")).to_have_count(0)
     audit.check(page, f"/{lang}/cancel done")
 
 
@@ -328,6 +334,7 @@ WIDTHS = (320, 640)
 TARGETS = (
     ".quick-exit",
     "button[type=submit]",
+    ".langs summary",
     ".langs a",
     ".foot a",
     ".num",

@@ -51,8 +51,10 @@ def assert_cancelled(live: LiveServer) -> None:
 
 
 def cancel_with(page: Page, code: str) -> None:
-    page.locator("footer").get_by_role("link", name="Cancel a request").click()
+    page.locator("footer").get_by_role("link", name="Your request").click()
     page.get_by_label("Your cancel code").fill(code)
+    page.get_by_role("button", name="Open my request").click()
+    expect(page.locator("#state")).to_have_text("Waiting: nobody has called you yet.")
     page.get_by_role("button", name="Cancel my request").click()
     expect(page.locator("h1")).to_have_text("Thank you")
 
