@@ -14,7 +14,7 @@ from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
     # Languages of the public site, the first is the default.
-    "PUBLIC_LANGUAGES": ["fr", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa"],
+    "PUBLIC_LANGUAGES": ["fr", "fr-falc", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa"],
     # Languages a call can be made in (interpreting by phone exists); configuration, not code.
     # Languages of the back office.
     "STAFF_LANGUAGES": ["fr", "en"],

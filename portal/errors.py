@@ -13,16 +13,16 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 
 from . import db
 from .helplines import emergency_numbers
-from .i18n import public_languages
+from .i18n import language_in_path, locale_of
 from .security import is_staff_path
 
 log = logging.getLogger(__name__)
 
 
 def _language_in_path() -> str | None:
-    """The public language the address starts with, also when no route matched it."""
-    first = request.path.lstrip("/").split("/", 1)[0]
-    return first if first in public_languages() else None
+    """The locale of the public language the address starts with, also when no route matched."""
+    lang = language_in_path()
+    return locale_of(lang) if lang else None
 
 
 def render_error(status: int, csrf: bool = False) -> tuple[str, int]:

@@ -12,6 +12,7 @@ from helpers.settings import app_config
 
 from portal import create_app, db
 from portal.cards import card_code, current_batch
+from portal.i18n import locale_of
 from portal.stations import station_by_code
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "page_weight.py"
@@ -57,7 +58,7 @@ def test_every_public_page_fits_the_budget(app, pages, lang):
     assert {name for name, _html in visited} == set(MARKERS)
     for name, html in visited:
         assert MARKERS[name] in html, f"{name} ({lang}) is not the page meant"
-        assert f'<html lang="{lang}"' in html
+        assert f'<html lang="{locale_of(lang)}"' in html
         weight = page_weight.measure(html, static)
         assert weight.assets_gzip > 0, "stylesheet and script were not measured"
         assert weight.total <= page_weight.BUDGET_BYTES, f"{name} ({lang}): {weight.total} B"

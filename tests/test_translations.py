@@ -12,6 +12,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from portal.config import DEFAULTS
+from portal.i18n import catalogue_of, locale_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -69,7 +70,7 @@ def test_the_template_matches_the_code(extracted) -> None:
 def test_every_catalogue_translates_every_string(extracted) -> None:
     name, folder, languages, ids = extracted
     for lang in languages:
-        catalog = _read(folder / lang / "LC_MESSAGES" / "messages.po")
+        catalog = _read(folder / catalogue_of(lang) / "LC_MESSAGES" / "messages.po")
         assert not catalog.fuzzy, f"{name}/{lang}: the catalogue header is fuzzy"
         done = set()
         for message in catalog:
@@ -85,7 +86,7 @@ def test_every_catalogue_translates_every_string(extracted) -> None:
 def test_translations_keep_every_placeholder(extracted) -> None:
     name, folder, languages, _ids = extracted
     for lang in languages:
-        for message in _read(folder / lang / "LC_MESSAGES" / "messages.po"):
+        for message in _read(folder / catalogue_of(lang) / "LC_MESSAGES" / "messages.po"):
             if not message.id or not message.string:
                 continue
             source = message.id if isinstance(message.id, tuple) else (message.id,)
@@ -101,10 +102,17 @@ def test_translations_keep_every_placeholder(extracted) -> None:
 
 @pytest.mark.parametrize("lang", DEFAULTS["PUBLIC_LANGUAGES"])
 def test_each_public_page_speaks_its_language(client, lang: str) -> None:
-    """The form really is translated: its title differs from the English one except in English."""
+    """The form really is translated: its title differs from the English one except in English;
+    a variant (easy-to-read French) is marked as its base language."""
     page = client.get(f"/{lang}/").get_data(as_text=True)
-    assert f'lang="{lang}"' in page
+    assert f'<html lang="{locale_of(lang)}"' in page
     english = client.get("/en/").get_data(as_text=True)
     heading = re.search(r"<h1>(.*?)</h1>", page).group(1)
     if lang != "en":
         assert heading != re.search(r"<h1>(.*?)</h1>", english).group(1)
+
+
+def test_every_catalogue_folder_is_a_public_language() -> None:
+    """A catalogue added under translations/ is configured and checked, never left aside."""
+    folders = {p.parent.parent.name for p in (ROOT / "translations").glob("*/LC_MESSAGES/*.po")}
+    assert folders == {catalogue_of(lang) for lang in DEFAULTS["PUBLIC_LANGUAGES"]}

@@ -29,7 +29,7 @@ from ..callbacks import RequestDetails, StorageError, submit_request
 from ..cards import Card, read_card, read_short_code
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
-from ..i18n import best_language, language_name, public_languages
+from ..i18n import best_language, language_name, locale_of, public_languages
 from ..models import CallbackRequest
 from ..windows import EVERY_DAY, PUBLIC_SLOTS, day_label, window_label
 from .antibot import keep_first_token, looks_like_a_bot, within_submit_limit
@@ -145,8 +145,8 @@ def _build_form(card: Card | None, lang: str) -> CallbackForm:
         with_card_code=card is None,
     )
     if request.method in READING_METHODS:
-        if lang in current_app.config["CALL_LANGUAGES"]:
-            form.call_language.data = lang
+        if locale_of(lang) in current_app.config["CALL_LANGUAGES"]:
+            form.call_language.data = locale_of(lang)
         if form.station is not None:
             form.station.data = NO_STATION
     return form
