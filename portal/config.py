@@ -13,8 +13,21 @@ from cryptography.fernet import Fernet
 from flask import Flask
 
 DEFAULTS: dict[str, Any] = {
-    # Languages of the public site, the first is the default.
-    "PUBLIC_LANGUAGES": ["fr", "fr-falc", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa"],
+    # Languages of the public site, the first is the default; "fr-falc" is easy-to-read French.
+    "PUBLIC_LANGUAGES": [
+        "fr",
+        "fr-falc",
+        "en",
+        "ar",
+        "tr",
+        "pt",
+        "es",
+        "ro",
+        "sq",
+        "ru",
+        "uk",
+        "fa",
+    ],
     # Languages a call can be made in (interpreting by phone exists); configuration, not code.
     # Languages of the back office.
     "STAFF_LANGUAGES": ["fr", "en"],
