@@ -49,7 +49,7 @@ def language_in_path() -> str | None:
     return first if first in public_languages() else None
 
 
-class VariantDomain(Domain):  # type: ignore[misc]
+class VariantDomain(Domain):
     """The public catalogue of a language variant, which Babel alone would take for its base."""
 
     def __init__(self, code: str) -> None:
@@ -57,7 +57,7 @@ class VariantDomain(Domain):  # type: ignore[misc]
         self.code = code
 
     def get_translations(self) -> support.Translations:
-        cached = self.cache.get(self.code)
+        cached: support.Translations | None = self.cache.get(self.code)
         if cached is None:
             path = PUBLIC_CATALOGUES / catalogue_of(self.code) / "LC_MESSAGES" / "messages.mo"
             with path.open("rb") as fh:

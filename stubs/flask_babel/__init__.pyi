@@ -5,7 +5,7 @@ from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import Any
 
-from babel import Locale
+from babel import Locale, support
 from flask import Flask
 
 class Babel:
@@ -20,6 +20,14 @@ class Babel:
         locale_selector: Callable[[], str | None] | None = None,
         timezone_selector: Callable[[], str | None] | None = None,
     ) -> None: ...
+
+class Domain:
+    cache: dict[Any, Any]
+    def __init__(
+        self, translation_directories: list[str] | str | None = None, domain: str = "messages"
+    ) -> None: ...
+    def as_default(self) -> None: ...
+    def get_translations(self) -> support.Translations | support.NullTranslations: ...
 
 # A string translated when it is used. It stands in for str wherever the portal passes one
 # (WTForms labels and messages, Jinja, `%`), which is what it is made for.
