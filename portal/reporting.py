@@ -10,16 +10,14 @@ from fewer than SMALL_COUNT values.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import statistics
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import holidays
 from sqlalchemy import func, select
 
-from . import db
+from . import db, working_hours
 from .models import (
     AttemptOutcome,
     CallAttempt,
@@ -83,44 +81,16 @@ def whole_quarters(period: Period) -> Period:
     return Period(quarter_start(period.first), add_months(quarter_start(period.last), 2))
 
 
-# --- Working hours: the first-contact delay counts Monday to Friday, French holidays left out. ---
-
-
-@functools.lru_cache(maxsize=16)
-def _holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("FR", years=year)
-
-
 def _paris(moment: dt.datetime) -> dt.datetime:
     """Stored times are naive UTC."""
     return moment.replace(tzinfo=dt.UTC).astimezone(PARIS)
 
 
-def _working_spans(
-    begin: dt.datetime, hours: tuple[dt.time, dt.time]
-) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-    """Each working day's opening span from the day of `begin` on, in Paris time."""
-    day = begin.date()
-    while True:
-        if day.weekday() < 5 and day not in _holidays(day.year):
-            yield (
-                dt.datetime.combine(day, hours[0], tzinfo=PARIS),
-                dt.datetime.combine(day, hours[1], tzinfo=PARIS),
-            )
-        day += dt.timedelta(days=1)
-
-
 def working_hours_between(
     start: dt.datetime, end: dt.datetime, hours: tuple[dt.time, dt.time]
 ) -> float:
-    """Working hours between two stored (naive UTC) moments; zero when end comes first."""
-    begin, finish = _paris(start), _paris(end)
-    total = dt.timedelta()
-    for opens, closes in _working_spans(begin, hours):
-        if opens >= finish:
-            break
-        total += max(min(closes, finish) - max(opens, begin), dt.timedelta())
-    return total.total_seconds() / 3600
+    """Working hours between two stored moments (weekends and French holidays left out)."""
+    return working_hours.working_time_between(start, end, hours).total_seconds() / 3600
 
 
 @dataclass(frozen=True)
@@ -132,9 +102,7 @@ class FirstContactRule:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FirstContactRule:
-        start, _, end = str(config.get("WORKING_HOURS", "09:00-17:00")).partition("-")
-        span = (dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
-        return cls(float(config.get("FIRST_CONTACT_HOURS", 8)), span)
+        return cls(*working_hours.settings(config))
 
 
 # --- One anonymous row per request, then tallies per group. ---
