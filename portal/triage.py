@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -117,44 +118,38 @@ def _still_waiting(ids: list[int]) -> list[int]:
     return list(db.session().scalars(query))
 
 
-def mark_spam(ids: list[int], actor: StaffUser, by: str = "") -> int:
-    """Close every listed request still waiting to be checked as spam, in one action."""
+def _change_waiting(ids: list[int], actor: StaffUser, action: str, by: str, **values: Any) -> int:
+    """Change, in one statement, the listed requests still waiting to be checked; audited."""
     ids = _still_waiting(ids)
     if not ids:
         return 0
     db.session().execute(
         update(CallbackRequest)
         .where(CallbackRequest.id.in_(ids))
-        .values(
-            status=RequestStatus.CLOSED.value,
-            outcome=Outcome.SPAM.value,
-            closed_at=utcnow(),
-            version=CallbackRequest.version + 1,
-        ),
+        .values(version=CallbackRequest.version + 1, **values),
         execution_options={"synchronize_session": False},
     )
-    audit.record("triage.spam", actor, target="requests", grouping=by, count=len(ids))
+    target = f"request:{ids[0]}" if len(ids) == 1 else "requests"
+    audit.record(action, actor, target=target, grouping=by, count=len(ids))
     db.session().flush()
     return len(ids)
+
+
+def mark_spam(ids: list[int], actor: StaffUser, by: str = "") -> int:
+    """Close every listed request still waiting to be checked as spam, in one action."""
+    return _change_waiting(
+        ids,
+        actor,
+        "triage.spam",
+        by,
+        status=RequestStatus.CLOSED.value,
+        outcome=Outcome.SPAM.value,
+        closed_at=utcnow(),
+    )
 
 
 def release(ids: list[int], actor: StaffUser, by: str = "") -> int:
     """Move listed requests waiting to be checked into the queue, where they keep their age."""
-    ids = _still_waiting(ids)
-    if not ids:
-        return 0
-    db.session().execute(
-        update(CallbackRequest)
-        .where(CallbackRequest.id.in_(ids))
-        .values(
-            lane=Lane.QUEUE.value,
-            network_label=None,
-            text_label=None,
-            version=CallbackRequest.version + 1,
-        ),
-        execution_options={"synchronize_session": False},
+    return _change_waiting(
+        ids, actor, "triage.release", by, lane=Lane.QUEUE.value, network_label=None, text_label=None
     )
-    target = f"request:{ids[0]}" if len(ids) == 1 else "requests"
-    audit.record("triage.release", actor, target=target, grouping=by, count=len(ids))
-    db.session().flush()
-    return len(ids)
