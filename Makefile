@@ -39,12 +39,14 @@ $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(AXE); \
 	else echo "npm not found: the accessibility checks will be skipped"; fi
 
-test: $(STAMP) translations $(AXE)
-	$(BIN)/ruff check .
+test: lint translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The linter, the formatter's check and the type checker (strict on portal/, see pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Syntax checks of the nginx and systemd files in docs/deploy.md (needs nginx-light and openssl).
 DEPLOY_CHECK := build/deploy-check
@@ -59,7 +61,7 @@ deploy-check:
 	cd $(DEPLOY_CHECK) && sed -e "s|/etc/letsencrypt/live/[^/]*/fullchain.pem|$$PWD/cert.pem|" \
 	    -e "s|/etc/letsencrypt/live/[^/]*/privkey.pem|$$PWD/key.pem|" \
 	    -e "s|/etc/nginx/portal-proxy.conf|$$PWD/portal-proxy.conf|" -e "s|/var/log/nginx/|$$PWD/|" \
-	    -e "s|/srv/portal/app/portal/static/|$(CURDIR)/portal/static/|" nginx-portal.conf > site.conf \
+	    -e "s|/srv/portal/static/|$(CURDIR)/portal/static/|" nginx-portal.conf > site.conf \
 	    && printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n%s\n%s\n}\n' "$$PWD" \
 	    '    include /etc/nginx/mime.types;' "    include $$PWD/site.conf;" > nginx.conf \
 	    && nginx -t -p "$$PWD" -c "$$PWD/nginx.conf"

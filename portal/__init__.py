@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from . import cli, db, errors, i18n, security, transactions
 from .extensions import csrf, limiter
+from .resources import resource
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands and headers."""
-    root = Path(__file__).resolve().parent
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(root.parent / "templates"),
+        template_folder=str(resource("templates")),
     )
     from .config import load_config
 

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from . import access, audit, auth, callback_queue, crypto, db
 from .models import Role, StaffUser, Station
 from .stations import stations_with_codes
+from .urls import public_url
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
@@ -27,7 +29,7 @@ class AccountError(ValueError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="staff-invitation")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="staff-invitation")
 
 
 def _nonce_hash(nonce: str) -> str:
@@ -82,7 +84,7 @@ def create_user(
     db.session().add(user)
     db.session().flush()
     # Whether notifications go to an address, never the address itself.
-    noted = {"notification_email": True} if user.email else {}
+    noted: dict[str, Any] = {"notification_email": True} if user.email else {}
     audit.record(
         "user.create",
         actor,
@@ -100,8 +102,7 @@ def invitation_link(user: StaffUser, actor: StaffUser | None = None) -> str:
     user.invitation_nonce = _nonce_hash(nonce)
     token = _serializer().dumps({"u": user.id, "n": nonce})
     audit.record("user.invite", actor, target=f"user:{user.id}")
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/staff/invitation/{token}"
+    return public_url("staff.invitation", token=token)
 
 
 def user_for_invitation(token: str) -> StaffUser | None:

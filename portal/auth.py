@@ -7,12 +7,13 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, session
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
@@ -95,11 +96,14 @@ def accept_totp(user: StaffUser | None, code: str, secret: str | None = None) ->
 def _claim_step(user: StaffUser, step: int) -> bool:
     """Take the step unless another request took it first: two logins racing with one code
     cannot both win, because the database applies this conditional update once."""
-    claimed = db.session().execute(
-        update(StaffUser)
-        .where(StaffUser.id == user.id, StaffUser.totp_last_step < step)
-        .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
+    claimed = cast(
+        CursorResult[Any],
+        db.session().execute(
+            update(StaffUser)
+            .where(StaffUser.id == user.id, StaffUser.totp_last_step < step)
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if claimed.rowcount != 1:
         return False

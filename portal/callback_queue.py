@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload
@@ -28,7 +29,7 @@ PAGE_SIZE = 50
 STATUS_FILTERS = ("open", "new", "in_progress", "closed", "cancelled")
 
 
-def _scope(query: Select, user: StaffUser, station_id: int | None) -> Select:
+def _scope(query: Select[Any], user: StaffUser, station_id: int | None) -> Select[Any]:
     visible = visible_station_ids(user)
     if visible is not None:
         query = query.where(CallbackRequest.station_id.in_(visible))
@@ -112,7 +113,7 @@ class QueuePage:
     next_cursor: str | None
 
 
-def _with_details(query: Select) -> Select:
+def _with_details(query: Select[Any]) -> Select[Any]:
     return query.options(
         joinedload(CallbackRequest.station), joinedload(CallbackRequest.assigned_to)
     )
@@ -232,7 +233,7 @@ def status_counts(
             rows = rows.where(CallbackRequest.closed_at >= since)
         capped = rows.limit(COUNT_CAP).subquery()
         parts.append(select(literal(status), func.count()).select_from(capped))
-    counts.update(dict(db.session().execute(union_all(*parts)).all()))  # type: ignore[arg-type]
+    counts.update(dict(db.session().execute(union_all(*parts)).all()))
     return counts
 
 

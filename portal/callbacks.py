@@ -47,7 +47,7 @@ class Submitted:
     request_id: int | None = None
 
 
-_requests = CallbackRequest.__table__
+_requests = db.table_of(CallbackRequest)
 # Built once: both statements run on every submission.
 _OPEN_SIBLINGS = (
     select(_requests.c.id, _requests.c.name_enc)
@@ -149,7 +149,10 @@ def _store(
         "name_conflict": _names_differ(details.name, [name for _id, name in siblings]),
     }
     result = connection.execute(_INSERT_REQUEST, values)
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key  # a row for an INSERT of one row
+    if key is None:
+        raise SQLAlchemyError("the insert returned no primary key")
+    return int(key[0])
 
 
 def erase_personal_data(request: CallbackRequest) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from . import db
 from .models import CardBatch, Station
+from .urls import public_url
 
 MAX_CODE_LENGTH = 120
 
@@ -58,9 +59,9 @@ def read_card(code: str) -> Card | None:
 
 def card_link(batch: CardBatch, lang: str | None = None) -> str:
     """The address printed on the card."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    prefix = f"/{lang}" if lang else ""
-    return f"{base}{prefix}/c/{card_code(batch)}"
+    if lang:
+        return public_url("public.card_form", lang=lang, code=card_code(batch))
+    return public_url("public.card_without_language", code=card_code(batch))
 
 
 def current_batch(station: Station, label: str | None = None) -> CardBatch:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -69,7 +70,7 @@ def _flush_change() -> None:
         raise Conflict() from exc
 
 
-def _audit(action: str, actor: StaffUser, request: CallbackRequest, **details: object) -> None:
+def _audit(action: str, actor: StaffUser, request: CallbackRequest, **details: Any) -> None:
     _flush_change()
     audit.record(f"request.{action}", actor, target=f"request:{request.id}", **details)
 

@@ -122,7 +122,8 @@ def new_keys() -> dict[str, Any]:
 def read_or_create_keys(path: Path) -> dict[str, Any]:
     """Read the key file, creating it with owner-only permissions if it is missing."""
     if path.exists():
-        return json.loads(path.read_text())
+        stored: dict[str, Any] = json.loads(path.read_text())
+        return stored
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     keys = new_keys()
     write_keys(path, keys)

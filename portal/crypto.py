@@ -71,12 +71,12 @@ def code_hash(code: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _seal_fernet(secret_key: str | bytes) -> Fernet:
-    digest = hashlib.sha256(f"seal:{secret_key}".encode()).digest()
+    digest = hashlib.sha256(f"seal:{secret_key!s}".encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
 def _session_fernet() -> Fernet:
-    return _seal_fernet(current_app.secret_key)
+    return _seal_fernet(current_app.config["SECRET_KEY"])
 
 
 def seal(data: dict[str, Any]) -> str:
@@ -87,6 +87,7 @@ def seal(data: dict[str, Any]) -> str:
 def unseal(token: str, max_age: int) -> dict[str, Any] | None:
     """Open what seal() made, or None when it is old, foreign or damaged."""
     try:
-        return json.loads(_session_fernet().decrypt(token.encode(), ttl=max_age))
+        opened: dict[str, Any] = json.loads(_session_fernet().decrypt(token.encode(), ttl=max_age))
+        return opened
     except (InvalidToken, ValueError, TypeError):
         return None

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -88,14 +88,16 @@ def init_app(app: Flask) -> None:
 
 def engine() -> Engine:
     """The engine of the current app."""
-    return current_app.extensions["portal_db"].kw["bind"]
+    bound: Engine = current_app.extensions["portal_db"].kw["bind"]
+    return bound
 
 
 def session() -> Session:
     """The session of the current request or command, opened on first use."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["portal_db"]()
-    return g.db_session
+    opened: Session = g.db_session
+    return opened
 
 
 def _close_session(_exc: BaseException | None) -> None:
@@ -112,3 +114,11 @@ def database_answers() -> bool:
         return True
     except Exception:  # any driver error means "not answering"
         return False
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for the statements that skip the ORM."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table

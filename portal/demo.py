@@ -26,7 +26,7 @@ DEMO_STATIONS = (
 )
 
 # username, role, stations, display name. Demo only: their passwords are printed.
-DEMO_STAFF = (
+DEMO_STAFF: tuple[tuple[str, str, list[str], str], ...] = (
     ("coordinatrice", Role.ADMIN.value, [], "Claire Coordinatrice"),
     ("intervenante", Role.INTERVENANT.value, ["st-etienne", "st-chamond"], "Marie-Claire Dumont"),
     ("policier", Role.REFERRER.value, ["st-etienne"], "Brigadier Martin"),

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from . import db
 from .helplines import emergency_numbers
 from .i18n import public_languages
+from .security import is_staff_path
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def _language_in_path() -> str | None:
 
 
 def render_error(status: int, csrf: bool = False) -> tuple[str, int]:
-    if request.path.startswith("/staff"):
+    if is_staff_path(request.path):
         return render_template("staff/error.html", status=status, csrf=csrf), status
     # A wrong method or an unknown page under /ar/ is still answered in Arabic.
     lang = _language_in_path()

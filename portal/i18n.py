@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from babel import Locale
 from flask import Flask, current_app, request, url_for
 from flask_babel import Babel, get_locale
 
+from .resources import resource
+from .security import is_staff_path
+
 babel = Babel()
-PROJECT = Path(__file__).resolve().parent.parent
-PUBLIC_CATALOGUES = PROJECT / "translations"
-STAFF_CATALOGUES = PROJECT / "staff_translations"
+PUBLIC_CATALOGUES = resource("translations")
+STAFF_CATALOGUES = resource("staff_translations")
 
 
 def public_languages() -> list[str]:
@@ -32,9 +34,9 @@ def best_language() -> str:
 def select_locale() -> str:
     """The language in the URL if it is one of ours, else the browser's best, else French."""
     lang = (request.view_args or {}).get("lang") if request else None
-    if lang in public_languages():
+    if isinstance(lang, str) and lang in public_languages():
         return lang
-    if request and request.path.startswith("/staff"):
+    if request and is_staff_path(request.path):
         staff = current_app.config["STAFF_LANGUAGES"]
         return request.accept_languages.best_match(staff) or staff[0]
     return best_language() if request else default_language()
@@ -77,7 +79,7 @@ def language_links() -> list[LanguageLink]:
     return links
 
 
-def _template_helpers() -> dict:
+def _template_helpers() -> dict[str, Callable[..., object]]:
     return {
         "current_lang": current_lang,
         "rtl": lambda: is_rtl(current_lang()),

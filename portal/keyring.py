@@ -8,10 +8,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from . import audit, db
 from .config import KEYS_FILE, write_keys
@@ -52,7 +53,7 @@ def keys_come_from_file(app: Flask) -> bool:
     path = keys_file(app)
     if not path.exists():
         return False
-    stored = json.loads(path.read_text()).get("DATA_KEYS")
+    stored: object = json.loads(path.read_text()).get("DATA_KEYS")
     return stored == list(app.config["DATA_KEYS"])
 
 
@@ -80,7 +81,7 @@ def _under_current(token: str, current: Fernet) -> bool:
 def _sweep_table(model: type[Base], columns: tuple[str, ...], keys: list[str]) -> SweepResult:
     """Rewrite under keys[0] every token of these columns that another key of the ring made."""
     current, ring = Fernet(keys[0]), MultiFernet([Fernet(k) for k in keys])
-    table = model.__table__
+    table = db.table_of(model)
     result, last_id = SweepResult(), 0
     session = db.session()
     while True:
@@ -103,10 +104,13 @@ def _sweep_table(model: type[Base], columns: tuple[str, ...], keys: list[str]) -
                     result.unreadable[label] = result.unreadable.get(label, 0) + 1
                     continue
                 # Only if nobody changed the field meanwhile; a changed field is seen next pass.
-                done = session.execute(
-                    update(table)
-                    .where(table.c.id == row[0], table.c[name] == token)
-                    .values({name: fresh})
+                done = cast(
+                    CursorResult[Any],
+                    session.execute(
+                        update(table)
+                        .where(table.c.id == row[0], table.c[name] == token)
+                        .values({name: fresh})
+                    ),
                 )
                 result.rewritten += done.rowcount
         # A batch job: each batch commits on its own, so that a sweep of a large table holds no

@@ -10,6 +10,7 @@ import logging
 import smtplib
 import threading
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -18,6 +19,7 @@ from sqlalchemy import select
 
 from . import db, stations
 from .models import Role, StaffUser, staff_station
+from .urls import public_url
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage
     """The notice, in every back-office language (the first one in the subject)."""
     config = current_app.config
     station = stations.station_by_id(station_id)
-    queue_url = config["PUBLIC_BASE_URL"].rstrip("/") + "/staff/"
+    queue_url = public_url("staff.home")
     subjects, paragraphs = [], []
     for lang in config["STAFF_LANGUAGES"]:
         with force_locale(lang):
@@ -61,7 +63,7 @@ def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage
     return message
 
 
-def _send(settings: dict, message: EmailMessage) -> None:
+def _send(settings: dict[str, Any], message: EmailMessage) -> None:
     try:
         with smtplib.SMTP(settings["SMTP_HOST"], settings["SMTP_PORT"], timeout=10) as smtp:
             if settings["SMTP_STARTTLS"]:

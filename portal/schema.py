@@ -10,7 +10,9 @@ from alembic.config import Config as AlembicConfig
 from flask import current_app
 from sqlalchemy import make_url
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+from .resources import resource
+
+MIGRATIONS = resource("migrations")
 
 
 def alembic_config() -> AlembicConfig:

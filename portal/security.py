@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join(
@@ -35,8 +35,14 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
+def is_staff_path(path: str) -> bool:
+    """Whether a path is the back office's (by its blueprint's prefix), a known page or not."""
+    prefix = current_app.blueprints["staff"].url_prefix
+    return bool(prefix) and path.startswith(str(prefix))
+
+
 def is_public_path(path: str) -> bool:
-    return not path.startswith("/staff")
+    return not is_staff_path(path)
 
 
 def set_security_headers(response: Response) -> Response:

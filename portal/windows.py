@@ -103,7 +103,9 @@ def safe_until(windows: list[str], now: dt.datetime) -> dt.datetime | None:
     """
     closing = _closing(windows, now.astimezone(PARIS))
     for _ in windows:  # each window can lengthen the stretch once at most
-        later = _closing(windows, closing) if closing else None
+        if closing is None:
+            break
+        later = _closing(windows, closing)
         if later is None or later <= closing:
             break
         closing = later

@@ -4,64 +4,32 @@ set), its client and CLI runner, and factories for stations and submitted reques
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
-import os
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from helpers.settings import TEST_DATABASE_URL, app_config
+from helpers.staff import (
+    STAFF_PASSWORD,
+    STAFF_STATIONS,
+    Clock,
+    StaffAccount,
+    post_login,
+    staff_password_hash,
+)
+from helpers.web import VALID_FORM, csrf_token
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import joinedload
 
 from portal import accounts, auth, create_app, crypto, db
-from portal.config import new_keys
 from portal.db import Base
 from portal.demo import create_demo_stations
 from portal.extensions import limiter
 from portal.models import CallbackRequest, Station, utcnow
 from portal.schema import upgrade_database
-
-TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
-IN_CI = os.environ.get("CI") == "true"
-
-
-def needs_postgres() -> pytest.MarkDecorator:
-    """Skip without PostgreSQL, except in CI where these tests are required."""
-    on_pg = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
-    return pytest.mark.skipif(
-        not on_pg and not IN_CI,
-        reason="set PORTAL_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/portal_test",
-    )
-
-
-def needs_redis() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(
-        not TEST_REDIS_URL and not IN_CI,
-        reason="set PORTAL_TEST_REDIS_URL=redis://127.0.0.1:6379/15",
-    )
-
-
-KEYS = new_keys()
-
-
-def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
-    """The configuration every test app starts from."""
-    return {
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "MIN_FILL_SECONDS": 0,
-        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
-        "PUBLIC_BASE_URL": "https://portal.example",
-        **KEYS,
-        **overrides,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -136,29 +104,6 @@ def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """Load a page as a browser would and take its CSRF token."""
-    page = client.get(path)
-    found = CSRF_RE.search(page.get_data(as_text=True))
-    assert found, f"no CSRF token on {path}"
-    return found.group(1)
-
-
-VALID_FORM: dict[str, Any] = {
-    "phone": "06 12 34 56 78",
-    "name": "Sam",
-    "windows": ["10:00-12:00", "14:00-17:00"],
-    "call_language": "fr",
-    "danger": "no",
-    "message": "Après 14 h c'est mieux.",
-    "consent": "y",
-    "station": "st-etienne",
-}
-
-
 @pytest.fixture
 def submit(client: FlaskClient) -> Callable[..., Any]:
     """Send the request form like a person: load the page, fill it in, send it."""
@@ -193,30 +138,6 @@ def station(app: Flask) -> Callable[[str], Station]:
 
 # --- Staff accounts: factories that make enrolled users, and a real login through the form. ---
 
-STAFF_PASSWORD = "une phrase calme pour le bureau"
-STAFF_STATIONS = {"intervenant": ["st-etienne"], "referrer": ["st-etienne"]}
-
-
-@dataclass(frozen=True)
-class StaffAccount:
-    """What a test knows of a staff member: enough to log in as a person would."""
-
-    id: int
-    username: str
-    role: str
-    password: str
-    secret: str
-
-    def code(self) -> str:
-        """The code the person's authenticator app shows now."""
-        return pyotp.TOTP(self.secret).now()
-
-
-@functools.cache
-def staff_password_hash() -> str:
-    """Hashed once per run: Argon2id is slow on purpose."""
-    return auth.hash_password(STAFF_PASSWORD)
-
 
 @pytest.fixture
 def make_staff(app: Flask) -> Callable[..., StaffAccount]:
@@ -244,13 +165,6 @@ def make_staff(app: Flask) -> Callable[..., StaffAccount]:
     return make
 
 
-def post_login(client: FlaskClient, username: str, password: str, code: str) -> Any:
-    """Fill in and send the login form."""
-    token = csrf_token(client, "/staff/login")
-    data = {"username": username, "password": password, "code": code, "csrf_token": token}
-    return client.post("/staff/login", data=data)
-
-
 @pytest.fixture
 def login_as() -> Callable[[FlaskClient, StaffAccount], Any]:
     """Log in through the form with a fresh code; a code works once per 30-second step."""
@@ -266,29 +180,7 @@ def login_as() -> Callable[[FlaskClient, StaffAccount], Any]:
     return login
 
 
-class Clock:
-    """The tests' clock, ticking from the real time; `advance` moves it forward."""
-
-    def __init__(self, machine: Any) -> None:
-        self.machine = machine
-
-    def advance(self, **delta: float) -> None:
-        self.machine.shift(dt.timedelta(**delta))
-
-
 @pytest.fixture
 def clock(time_machine: Any) -> Clock:
     time_machine.move_to(dt.datetime.now(dt.UTC), tick=True)
     return Clock(time_machine)
-
-
-def log_out(client: FlaskClient) -> Any:
-    """Press "Log out" (the form's token is the session's, as on any other page)."""
-    return client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/login")})
-
-
-def staff_browser(app: Flask) -> FlaskClient:
-    """A browser asking for the back office in English, the language of the source strings."""
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client

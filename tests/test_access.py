@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from helpers.staff import StaffAccount
 from sqlalchemy import select
 
 from portal import access, callbacks, casework, db

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Clock, StaffAccount, csrf_token, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import Clock, StaffAccount, staff_browser
+from helpers.web import csrf_token
 from sqlalchemy import select, text
 
 from portal import audit, casework, db

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_token
+from helpers.web import csrf_token
 
 from portal import crypto
 

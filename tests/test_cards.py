@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from conftest import VALID_FORM, csrf_token
+from helpers.web import VALID_FORM, csrf_token
 
 from portal import db
 from portal.cards import card_code, current_batch

@@ -7,134 +7,29 @@ and says why; every action and every reading of the page leaves an audit event.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import itertools
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import new_request, store_request
+from helpers.staff import StaffAccount, act, audit_actions, in_english, staff_client, state
+from helpers.web import hidden_value, text_of
 from sqlalchemy import select
 
 from portal import callbacks, casework, db
 from portal.models import (
     AttemptOutcome,
-    AuditEvent,
     CallAttempt,
     CallbackRequest,
     KnownToServices,
     Outcome,
     StaffUser,
-    Station,
 )
 from portal.timezone import PARIS
-
-PHONES = (f"+3361234{n:04d}" for n in itertools.count(1000))
-
-
-def new_request(app: Flask, station: str | None = "st-etienne", **fields: Any) -> int:
-    """Store a request as the public form would, and return its id."""
-    with app.app_context():
-        station_id = None
-        if station is not None:
-            found = db.session().scalars(select(Station).where(Station.code == station)).one()
-            station_id = found.id
-        details = {
-            "phone_e164": next(PHONES),
-            "call_language": "fr",
-            "page_language": "fr",
-            "safe_windows": ["10:00-12:00", "14:00-17:00"],
-            "name": "Sam",
-            "message": "Plutôt le matin",
-            "station_id": station_id,
-            **fields,
-        }
-        submitted = callbacks.submit_request(callbacks.RequestDetails(**details))
-        assert submitted.stored
-        return submitted.request_id or 0
-
-
-STATE_FIELDS = (
-    "status",
-    "version",
-    "assigned_to_id",
-    "attempt_count",
-    "outcome",
-    "known_to_services",
-    "next_attempt_at",
-    "closed_at",
-)
-
-
-def state(app: Flask, request_id: int) -> dict[str, Any]:
-    """What the database holds for a request, as a social worker's action would change it."""
-    with app.app_context():
-        found = db.session().get(CallbackRequest, request_id)
-        assert found is not None
-        return {name: getattr(found, name) for name in STATE_FIELDS}
-
-
-def audit_actions(app: Flask, request_id: int) -> list[str]:
-    with app.app_context():
-        query = select(AuditEvent.action).where(AuditEvent.target == f"request:{request_id}")
-        return list(db.session().scalars(query.order_by(AuditEvent.id)))
-
-
-def text_of(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def hidden_value(page: str, name: str) -> str | None:
-    for tag in re.findall(r"<input[^>]*>", page):
-        if f'name="{name}"' in tag and 'type="hidden"' in tag:
-            found = re.search(r'value="([^"]*)"', tag)
-            return found.group(1) if found else None
-    return None
-
-
-def csrf_of(page: str) -> str | None:
-    """The page's CSRF token, as any of its forms sends it."""
-    return hidden_value(page, "csrf_token")
-
-
-def in_english(client: FlaskClient) -> FlaskClient:
-    """The back office in English, the language of the messages these tests read."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def staff_client(app: Flask, login_as: Callable[..., Any], account: StaffAccount) -> FlaskClient:
-    """Another browser, logged in as someone else."""
-    client = in_english(app.test_client())
-    login_as(client, account)
-    return client
-
-
-def act(
-    client: FlaskClient,
-    request_id: int,
-    action: str,
-    version: int | None = None,
-    page: str | None = None,
-    **fields: Any,
-) -> Any:
-    """Send one action's form from the request page, as the browser would.
-
-    The version is the one the page showed unless given; an action whose form is not on the page
-    (a tampered post) takes the page's CSRF token and the given version.
-    """
-    if page is None:
-        page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
-    token = hidden_value(page, f"{action}-csrf_token") or hidden_value(page, "csrf_token")
-    shown = hidden_value(page, f"{action}-version")
-    data = {f"{action}-{key}": value for key, value in fields.items()}
-    data[f"{action}-csrf_token"] = token
-    data[f"{action}-version"] = str(version if version is not None else shown)
-    path = f"/staff/requests/{request_id}/{action.replace('_', '-')}"
-    return client.post(path, data=data)
 
 
 @pytest.fixture
@@ -394,16 +289,8 @@ def test_an_erased_request_cannot_be_reopened(
 
 def cancelled_request(app: Flask) -> int:
     """A request its author cancelled with her code, as from the public cancel page."""
+    submitted = store_request(app, safe_windows=["10:00-12:00"], name=None, message=None)
     with app.app_context():
-        station = db.session().scalars(select(Station).where(Station.code == "st-etienne")).one()
-        details = callbacks.RequestDetails(
-            phone_e164=next(PHONES),
-            call_language="fr",
-            page_language="fr",
-            safe_windows=["10:00-12:00"],
-            station_id=station.id,
-        )
-        submitted = callbacks.submit_request(details)
         assert callbacks.cancel_request(submitted.cancel_code)
         db.session().commit()
         return submitted.request_id or 0

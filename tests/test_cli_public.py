@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import KEYS, VALID_FORM, csrf_token
+from helpers.settings import KEYS
+from helpers.web import VALID_FORM, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,11 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount, needs_postgres
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import new_request
+from helpers.settings import needs_postgres
+from helpers.staff import StaffAccount, act, staff_client, state
+from helpers.web import hidden_value, text_of
 from sqlalchemy import select
-from test_casework import act, hidden_value, new_request, staff_client, state, text_of
 
 from portal import casework, db
 from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser

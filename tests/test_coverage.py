@@ -6,8 +6,8 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from conftest import StaffAccount, staff_browser
 from flask import Flask
+from helpers.staff import StaffAccount, staff_browser
 
 from portal import db
 from portal.models import StaffUser

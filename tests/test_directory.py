@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import StaffAccount, csrf_token, staff_browser
 from flask import Flask
+from helpers.staff import StaffAccount, staff_browser
+from helpers.web import csrf_token
 from sqlalchemy import delete, func, select
 
 from portal import db

@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from conftest import StaffAccount, csrf_token, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import StaffAccount, staff_browser
+from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal import db

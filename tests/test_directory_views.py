@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import StaffAccount, app_config, csrf_token, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.settings import app_config
+from helpers.staff import StaffAccount, staff_browser
+from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal import create_app, db

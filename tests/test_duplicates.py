@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
-from test_casework import staff_client, text_of
-from test_queue import rows
+from helpers.staff import StaffAccount, staff_client
+from helpers.web import rows, text_of
 
 from portal.models import CallbackRequest
 

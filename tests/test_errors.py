@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from conftest import VALID_FORM, csrf_token
+from helpers.web import VALID_FORM, csrf_token
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "public"
 EMERGENCY_HREFS = ("tel:17", "tel:112", "sms:114")

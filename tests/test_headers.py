@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import app_config, csrf_token
+from helpers.settings import app_config
+from helpers.web import csrf_token
 from werkzeug.routing import Rule
 
 from portal import create_app, db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from conftest import app_config
+from helpers.settings import app_config
 
 from portal import create_app
 from portal.config import read_or_create_keys

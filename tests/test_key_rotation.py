@@ -11,10 +11,10 @@ import pyotp
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask
+from helpers.factories import store_request
 from sqlalchemy import select
 
 from portal import accounts, casework, crypto, db, keyring
-from portal.callbacks import RequestDetails, submit_request
 from portal.config import KEYS_FILE
 from portal.demo import create_demo_stations
 from portal.models import AuditEvent, CallbackRequest
@@ -50,16 +50,16 @@ def populate(app: Flask) -> None:
         admin.totp_secret_enc = crypto.encrypt(pyotp.random_base32())
         db.session().commit()
         for n in range(3):
-            details = RequestDetails(
+            submitted = store_request(
+                app,
+                None,
                 phone_e164=f"+3361234567{n}",
-                call_language="fr",
-                page_language="fr",
                 safe_windows=["10:00-12:00"],
                 name=f"Prénom {n}",
                 message=f"Message {n}",
                 cover_story=f"Le club de lecture {n}",
             )
-            request = db.session().get(CallbackRequest, submit_request(details).request_id)
+            request = db.session().get(CallbackRequest, submitted.request_id)
             casework.log_attempt(request, admin, "no_answer", f"Note {n}", request.version)
             casework.commit_action()
 
@@ -200,14 +200,14 @@ def test_a_field_no_key_opens_keeps_every_old_key(
     [old] = file_keys(instance_dir)
     populate(app)
     stranger = make_app(DATA_KEYS=[Fernet.generate_key().decode()])
-    with stranger.app_context():
-        details = RequestDetails(
-            phone_e164="+33699999999",
-            call_language="fr",
-            page_language="fr",
-            safe_windows=["10:00-12:00"],
-        )
-        submit_request(details)
+    store_request(
+        stranger,
+        None,
+        phone_e164="+33699999999",
+        safe_windows=["10:00-12:00"],
+        name=None,
+        message=None,
+    )
 
     result = app.test_cli_runner().invoke(args=["rotate-keys"])
 

@@ -18,15 +18,15 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import TEST_DATABASE_URL, app_config
 from flask import Flask
+from helpers.factories import store_request
+from helpers.settings import TEST_DATABASE_URL, app_config
 from sqlalchemy import select, text
 
 from portal import create_app, crypto, db
-from portal.callbacks import RequestDetails, submit_request
 from portal.db import Base
 from portal.demo import create_demo_stations
-from portal.models import CallbackRequest, Station
+from portal.models import CallbackRequest
 from portal.schema import alembic_config, upgrade_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def own_database(tmp_path: Path) -> Iterator[str]:
     """An empty database for this test alone."""
     if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
-        from production_helpers import scratch_postgres
+        from helpers.production import scratch_postgres
 
         with scratch_postgres(TEST_DATABASE_URL, prefix="portal_migr_") as url:
             yield url
@@ -81,16 +81,12 @@ def _store_request(app: Flask, phone: str) -> str:
     with app.app_context():
         create_demo_stations()
         db.session().commit()
-        station = db.session().scalars(select(Station).where(Station.code == "roanne")).one()
-        details = RequestDetails(
-            phone_e164=phone,
-            call_language="fr",
-            page_language="fr",
-            safe_windows=["10:00-12:00"],
-            station_id=station.id,
-        )
-        assert submit_request(details).stored
-        stored = db.session().scalars(select(CallbackRequest)).one()
+    submitted = store_request(
+        app, "roanne", phone_e164=phone, safe_windows=["10:00-12:00"], name=None, message=None
+    )
+    with app.app_context():
+        stored = db.session().get(CallbackRequest, submitted.request_id)
+        assert stored is not None
         return stored.reference
 
 

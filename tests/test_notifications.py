@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import StaffAccount
 from flask import Flask
+from helpers.staff import StaffAccount, referral_form, send_referral
 from sqlalchemy import select
-from test_referrals import referral_form, send_referral
 
 from portal import db
 from portal.models import CallbackRequest, StaffUser

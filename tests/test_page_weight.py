@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import app_config
+from helpers.settings import app_config
 
 from portal import create_app, db
 from portal.cards import card_code, current_batch

@@ -12,17 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import (
-    TEST_DATABASE_URL,
-    TEST_REDIS_URL,
-    VALID_FORM,
-    csrf_token,
-    needs_postgres,
-    needs_redis,
-)
 from flask import Flask
 from flask.testing import FlaskClient
-from production_helpers import (
+from helpers.production import (
     Answer,
     FormVisitor,
     Gunicorn,
@@ -33,6 +25,8 @@ from production_helpers import (
     phone_for,
     scratch_postgres,
 )
+from helpers.settings import TEST_DATABASE_URL, TEST_REDIS_URL, needs_postgres, needs_redis
+from helpers.web import VALID_FORM, csrf_token
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool

@@ -9,7 +9,7 @@ import time
 
 import pytest
 import time_machine
-from conftest import VALID_FORM, csrf_token
+from helpers.web import VALID_FORM, csrf_token
 
 from portal.timezone import paris_today
 

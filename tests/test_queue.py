@@ -14,14 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
-from test_casework import act, csrf_of, staff_client, state
+from helpers.factories import new_request, station_id, store_request
+from helpers.staff import StaffAccount, act, staff_client, state
+from helpers.web import csrf_of, rows
 
 from portal import callback_queue, callbacks, db
-from portal.models import Station
 from portal.timezone import PARIS
 
 PHONES = (f"+3361200{n:04d}" for n in itertools.count(1000))
@@ -29,13 +28,6 @@ SAFE = ["10:00-12:00"]
 UNSAFE = ["14:00-17:00"]
 # The queue is looked at on Tuesday 9 June 2026 at 10:30 in Paris: the 10:00-12:00 window is open.
 LOOK_AT = dt.datetime(2026, 6, 9, 10, 30, tzinfo=PARIS)
-ROW_RE = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
-LINK_RE = re.compile(r'href="/staff/requests/(\d+)"')
-
-
-def station_id(app: Flask, code: str) -> int:
-    with app.app_context():
-        return db.session().scalars(select(Station.id).where(Station.code == code)).one()
 
 
 @pytest.fixture
@@ -50,19 +42,18 @@ def send_at(app: Flask, time_machine: Any) -> Callable[..., int]:
         **fields: Any,
     ) -> int:
         time_machine.move_to(when, tick=False)
-        with app.app_context():
-            details = callbacks.RequestDetails(
-                phone_e164=fields.pop("phone", None) or next(PHONES),
-                call_language="fr",
-                page_language="fr",
-                urgent=urgent,
-                safe_windows=SAFE if windows is None else windows,
-                station_id=station_id(app, station) if station else None,
-                **fields,
-            )
-            submitted = callbacks.submit_request(details)
-            assert submitted.stored and submitted.request_id
-            return submitted.request_id
+        phone = fields.pop("phone", None)
+        if phone:
+            fields["phone_e164"] = phone
+        return new_request(
+            app,
+            station or None,
+            urgent=urgent,
+            safe_windows=SAFE if windows is None else windows,
+            name=None,
+            message=None,
+            **fields,
+        )
 
     return send
 
@@ -76,18 +67,6 @@ def look(app: Flask, time_machine: Any, login_as: Callable[..., Any]) -> Callabl
         return staff_client(app, login_as, account)
 
     return at
-
-
-def rows(page: str) -> list[tuple[int, str]]:
-    """The queue's rows in order: request id and the row's text."""
-    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    found = []
-    for row in ROW_RE.findall(body):
-        link = LINK_RE.search(row)
-        if link:
-            text = html.unescape(re.sub(r"<[^>]+>", " ", row))
-            found.append((int(link.group(1)), " ".join(text.split())))
-    return found
 
 
 def queue_ids(client: FlaskClient, query: str = "") -> list[int]:
@@ -275,15 +254,8 @@ def mixed_queue(
 
 def cancelled_by_its_author(app: Flask) -> int:
     """A request cancelled with the code its author was given, as on the public cancel page."""
+    submitted = store_request(app, safe_windows=SAFE, name=None, message=None)
     with app.app_context():
-        details = callbacks.RequestDetails(
-            phone_e164=next(PHONES),
-            call_language="fr",
-            page_language="fr",
-            safe_windows=SAFE,
-            station_id=station_id(app, "st-etienne"),
-        )
-        submitted = callbacks.submit_request(details)
         assert submitted.request_id and callbacks.cancel_request(submitted.cancel_code)
         db.session().commit()
         return submitted.request_id

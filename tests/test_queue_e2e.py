@@ -11,12 +11,11 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import StaffAccount, act, audit_actions, staff_client, state
+from helpers.web import rows, text_of
 from sqlalchemy import select
-from test_casework import act, audit_actions, staff_client, state, text_of
-from test_queue import rows
 
 from portal import db
 from portal.models import CallAttempt, CallbackRequest

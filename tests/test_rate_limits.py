@@ -4,7 +4,7 @@ emergency numbers, and nothing stored past the limit."""
 from __future__ import annotations
 
 import pytest
-from conftest import VALID_FORM, csrf_token
+from helpers.web import VALID_FORM, csrf_token
 
 from portal import db
 from portal.demo import create_demo_stations

@@ -7,40 +7,27 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import new_request, station_id
+from helpers.staff import (
+    NIGHT,
+    StaffAccount,
+    act,
+    audit_actions,
+    referral_form,
+    send_referral,
+    staff_client,
+)
+from helpers.web import csrf_of, rows, text_of
 from sqlalchemy import select
-from test_casework import act, audit_actions, csrf_of, new_request, staff_client, text_of
-from test_queue import rows, station_id
 
 from portal import db
 from portal.models import AuditEvent, CallbackRequest
 from portal.timezone import PARIS
 
-NIGHT = "22:00-08:00"
 # Monday 8 June 2026, 23:30 in Paris: only the night window is open.
 LATE_EVENING = dt.datetime(2026, 6, 8, 23, 30, tzinfo=PARIS)
-
-
-def referral_form(app: Flask, station: str = "st-etienne", **fields: Any) -> dict[str, Any]:
-    data = {
-        "phone": "06 71 22 33 44",
-        "name": "Leïla",
-        "windows": ["20:00-22:00", NIGHT],
-        "call_language": "ar",
-        "notes": "Plainte déposée ce soir, enfants présents",
-        "consent": "y",
-        "urgent": "y",
-        "station": str(station_id(app, station)),
-        **fields,
-    }
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def send_referral(client: FlaskClient, data: dict[str, Any]) -> Any:
-    page = client.get("/staff/referral").get_data(as_text=True)
-    return client.post("/staff/referral", data={**data, "csrf_token": csrf_of(page)})
 
 
 def all_requests(app: Flask) -> list[CallbackRequest]:

@@ -8,36 +8,30 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Clock, StaffAccount
 from flask import Flask
+from helpers.factories import store_request
+from helpers.staff import Clock, StaffAccount
 from sqlalchemy import select, update
 
 from portal import accounts, audit, casework, crypto, db
-from portal.callbacks import RequestDetails, cancel_request, submit_request
+from portal.callbacks import cancel_request
 from portal.demo import create_demo_stations
-from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser, Station
+from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser
 
 PERSONAL = ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_index", "cancel_hash")
 
 
 def new_request(app: Flask, phone: str, **fields: Any) -> tuple[int, str]:
     """Submit a request as the public form does; its id and cancel code."""
-    with app.app_context():
-        station = db.session().scalars(select(Station).where(Station.code == "st-etienne")).one()
-        details = RequestDetails(
-            phone_e164=phone,
-            call_language="fr",
-            page_language="fr",
-            safe_windows=["10:00-12:00"],
-            name="Sam",
-            message="Après 14 h",
-            cover_story="Une amie du club",
-            station_id=station.id,
-            **fields,
-        )
-        submitted = submit_request(details)
-        assert submitted.stored
-        return submitted.request_id, submitted.cancel_code
+    submitted = store_request(
+        app,
+        phone_e164=phone,
+        safe_windows=["10:00-12:00"],
+        message="Après 14 h",
+        cover_story="Une amie du club",
+        **fields,
+    )
+    return submitted.request_id, submitted.cancel_code
 
 
 def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import StaffAccount, csrf_token, staff_browser
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from helpers.staff import StaffAccount, staff_browser
+from helpers.web import csrf_token
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Rule
 

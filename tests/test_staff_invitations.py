@@ -9,9 +9,10 @@ from typing import Any
 
 import pyotp
 import pytest
-from conftest import Clock, csrf_token, post_login, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import Clock, post_login, staff_browser
+from helpers.web import csrf_token
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 

@@ -9,17 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import (
-    CSRF_RE,
-    Clock,
-    StaffAccount,
-    csrf_token,
-    log_out,
-    post_login,
-    staff_browser,
-)
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import Clock, StaffAccount, log_out, post_login, staff_browser
+from helpers.web import CSRF_RE, csrf_token
 
 from portal import accounts, db
 from portal.models import Role

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import Clock, StaffAccount, csrf_token, log_out, post_login, staff_browser
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import Clock, StaffAccount, log_out, post_login, staff_browser
+from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal import db

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from helpers.factories import station_id, store_request
+from helpers.staff import StaffAccount
 
 from portal import casework, db, reporting
-from portal.callbacks import RequestDetails, cancel_request, submit_request
+from portal.callbacks import cancel_request
 from portal.models import CallbackRequest, RequestSource, StaffUser, Station
 from portal.timezone import PARIS
 
@@ -28,26 +28,16 @@ DELAYS = [1, 2, 3, 4, 5, 30]  # hours to the first attempt of six requests in Ma
 EN = {"Accept-Language": "en"}
 
 
-def station_id(app: Flask, code: str) -> int:
-    with app.app_context():
-        return db.session().scalars(select(Station.id).where(Station.code == code)).one()
-
-
 def new_request(app: Flask, n: int, station: str, **fields: Any) -> tuple[int, str]:
-    with app.app_context():
-        details = RequestDetails(
-            phone_e164=f"+336123450{n:02d}",
-            call_language="fr",
-            page_language="fr",
-            safe_windows=["08:00-20:00"],
-            name="Sam",
-            message="Après 14 h",
-            station_id=station_id(app, station),
-            **fields,
-        )
-        submitted = submit_request(details)
-        assert submitted.stored
-        return submitted.request_id, submitted.cancel_code
+    submitted = store_request(
+        app,
+        station,
+        phone_e164=f"+336123450{n:02d}",
+        safe_windows=["08:00-20:00"],
+        message="Après 14 h",
+        **fields,
+    )
+    return submitted.request_id, submitted.cancel_code
 
 
 def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from conftest import VALID_FORM, app_config, csrf_token
 from flask import Flask
+from helpers.settings import app_config
+from helpers.web import VALID_FORM, csrf_token
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 

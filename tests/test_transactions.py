@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from conftest import Clock, StaffAccount, csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.staff import Clock, StaffAccount
+from helpers.web import csrf_token
 from sqlalchemy import create_engine, select, text
 
 from portal import callbacks, db

@@ -10,6 +10,7 @@ from wtforms import Field
 
 from .. import accounts, audit, db, notify, stations, transactions
 from ..access import Area
+from ..fields import add_error
 from ..models import StaffUser
 from .blueprint import area, bp
 from .forms import ROLE_POWERS, ConfirmForm, EditUserForm, UserForm
@@ -73,7 +74,7 @@ def new_user() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                form.username.data,
+                form.username.data or "",
                 form.role.data,
                 form.stations.data or [],
                 form.display_name.data or "",
@@ -81,7 +82,7 @@ def new_user() -> ResponseReturnValue:
                 email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            _error_field(form, exc.code, form.username).errors.append(ACCOUNT_ERRORS[exc.code]())
+            add_error(_error_field(form, exc.code, form.username), ACCOUNT_ERRORS[exc.code]())
         else:
             return _show_link(user, accounts.invitation_link(user, g.staff))
     return render_template("staff/user_new.html", form=form), 400 if form.is_submitted() else 200
@@ -109,7 +110,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                 email=form.email.data or None,
             )
         except accounts.AccountError as exc:
-            _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())
+            add_error(_error_field(form, exc.code, form.role), ACCOUNT_ERRORS[exc.code]())
         else:
             flash(_("Changes saved."))
             return redirect(url_for("staff.edit_user", user_id=user.id), 303)
@@ -123,7 +124,7 @@ def _confirm_role(form: EditUserForm, user: StaffUser) -> ResponseReturnValue | 
     try:
         change = accounts.role_change(user, form.role.data, form.stations.data or [], g.staff)
     except accounts.AccountError as exc:
-        _error_field(form, exc.code, form.role).errors.append(ACCOUNT_ERRORS[exc.code]())
+        add_error(_error_field(form, exc.code, form.role), ACCOUNT_ERRORS[exc.code]())
         return render_template(
             "staff/user_edit.html", form=form, user=user, confirm=ConfirmForm()
         ), 400

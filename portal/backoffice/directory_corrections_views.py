@@ -10,6 +10,7 @@ from .. import access, db
 from ..access import Area
 from ..directory import corrections, entries
 from ..directory.forms import CorrectionForm
+from ..fields import add_error
 from ..models import DirectoryCorrection, DirectoryEntry
 from .blueprint import area, bp
 from .forms import ConfirmForm
@@ -49,9 +50,9 @@ def directory_correction(entry_id: int) -> ResponseReturnValue:
         except entries.EntryInvalid as exc:
             for problem in exc.problems:
                 if problem.field in form:
-                    form[problem.field].errors.append(problem.message())
+                    add_error(form[problem.field], problem.message())
         except corrections.NothingChanged:
-            form.note.errors.append(_("Change a field or write a note."))
+            add_error(form.note, _("Change a field or write a note."))
         else:
             flash(_("Thank you: the coordinator will check your correction."))
             return redirect(url_for("staff.directory"), 303)

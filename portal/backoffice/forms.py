@@ -13,16 +13,15 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import HiddenInput
 
+from ..fields import EmailAddress, MultiCheckboxField
 from ..models import AttemptOutcome, KnownToServices, Outcome, Role
 
-EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Coordinator (administrator)"),
     Role.INTERVENANT.value: _l("Social worker"),
@@ -38,11 +37,6 @@ ROLE_POWERS = {
     Role.REFERRER.value: _l("Referring a person into their stations' queue; nothing else."),
     Role.PARTNER.value: _l("The professional directory only."),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):
@@ -85,7 +79,7 @@ class EditUserForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254),
-            Regexp(EMAIL_RE, message=_l("Enter an e-mail address like name@example.fr.")),
+            EmailAddress(_l("Enter an e-mail address like name@example.fr.")),
         ],
     )
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from .. import accounts, auth, crypto, db
 from ..access import Area
 from ..extensions import limiter
+from ..fields import add_error
 from .blueprint import area, bp
 from .forms import ConfirmForm, InvitationForm, LoginForm
 
@@ -24,11 +25,11 @@ ENROLMENT_MAX_AGE = 3600
 
 
 def _login_limits() -> str:
-    return current_app.config["LOGIN_LIMITS"]
+    return str(current_app.config["LOGIN_LIMITS"])
 
 
 def _login_user_limits() -> str:
-    return current_app.config["LOGIN_USER_LIMITS"]
+    return str(current_app.config["LOGIN_USER_LIMITS"])
 
 
 def _attempted_username() -> str:
@@ -47,7 +48,9 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("staff/login.html", form=form), 400 if form.is_submitted() else 200
-    result = accounts.attempt_login(form.username.data, form.password.data, form.code.data)
+    result = accounts.attempt_login(
+        form.username.data or "", form.password.data or "", form.code.data or ""
+    )
     if result.ok and result.user is not None:
         auth.start_session(result.user)
     if result.ok:
@@ -72,8 +75,9 @@ def _enrolment_secret() -> str:
     """The TOTP secret being enrolled, kept encrypted in the session between GET and POST."""
     sealed = session.get(ENROLMENT_KEY)
     data = crypto.unseal(sealed, ENROLMENT_MAX_AGE) if isinstance(sealed, str) else None
-    if data and isinstance(data.get("secret"), str):
-        return data["secret"]
+    kept = data.get("secret") if data else None
+    if isinstance(kept, str):
+        return kept
     secret = auth.new_totp_secret()
     session[ENROLMENT_KEY] = crypto.seal({"secret": secret})
     return secret
@@ -88,13 +92,13 @@ def invitation(token: str) -> ResponseReturnValue:
     secret = _enrolment_secret()
     form = InvitationForm()
     if form.validate_on_submit():
-        if not auth.accept_totp(user, form.code.data, secret=secret):
-            form.code.errors.append(_("This code is not right. Check the time on your phone."))
+        if not auth.accept_totp(user, form.code.data or "", secret=secret):
+            add_error(form.code, _("This code is not right. Check the time on your phone."))
         else:
             try:
-                accounts.complete_invitation(user, form.password.data, secret)
+                accounts.complete_invitation(user, form.password.data or "", secret)
             except auth.PasswordRejected as exc:
-                form.password.errors.append(PASSWORD_PROBLEMS[str(exc)]())
+                add_error(form.password, PASSWORD_PROBLEMS[str(exc)]())
             else:
                 session.pop(ENROLMENT_KEY, None)
                 flash(_("Your account is ready. Log in with your new password and a fresh code."))

@@ -133,6 +133,10 @@ def _request_or_404(request_id: int) -> CallbackRequest:
 
 def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedForm]:
     """The page's action forms; `refresh` gives each the current version, after a refusal."""
+    hand_over = HandOverForm(prefix="hand_over")
+    hand_over.colleague.choices = [
+        (p.id, p.display_name) for p in casework.colleagues_for(req, g.staff)
+    ]
     forms: dict[str, VersionedForm] = {
         "take": VersionedForm(prefix="take"),
         "release": VersionedForm(prefix="release"),
@@ -140,11 +144,8 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
         "attempt": AttemptForm(prefix="attempt"),
         "schedule": ScheduleForm(prefix="schedule"),
         "close": CloseForm(prefix="close"),
-        "hand_over": HandOverForm(prefix="hand_over"),
+        "hand_over": hand_over,
     }
-    forms["hand_over"].colleague.choices = [
-        (p.id, p.display_name) for p in casework.colleagues_for(req, g.staff)
-    ]
     for form in forms.values():
         # A form sent with a mistake keeps the version it saw; after a refusal, the page shows
         # the current state, so its forms act on that state.
@@ -205,20 +206,24 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
 
 def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> None:
     version = form.version.data
+    if version is None:  # InputRequired: a validated form always carries one
+        raise casework.CaseworkError("stale_page")
     if name == "take":
         casework.take(req, g.staff, version)
     elif name == "release":
         casework.release(req, g.staff, version)
     elif name == "reopen":
         casework.reopen(req, g.staff, version)
-    elif name == "attempt":
+    elif name == "attempt" and isinstance(form, AttemptForm):
         casework.log_attempt(req, g.staff, form.outcome.data, form.note.data or None, version)
-    elif name == "schedule":
+    elif name == "schedule" and isinstance(form, ScheduleForm):
+        if form.when.data is None:  # InputRequired: never, once validated
+            raise casework.CaseworkError("stale_page")
         when = form.when.data.replace(tzinfo=PARIS)
         casework.schedule(req, g.staff, when, version)
-    elif name == "close":
+    elif name == "close" and isinstance(form, CloseForm):
         casework.close(req, g.staff, form.outcome.data, form.known.data, version)
-    elif name == "hand_over":
+    elif name == "hand_over" and isinstance(form, HandOverForm):
         colleague = db.session().get(StaffUser, form.colleague.data)
         if colleague is None:
             raise casework.CaseworkError("bad_colleague")

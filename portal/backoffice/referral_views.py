@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import phonenumbers
 from flask import current_app, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from .. import audit, db
 from ..access import Area
 from ..callbacks import RequestDetails, StorageError, submit_request
+from ..fields import PhoneRefused, add_error, phone_e164
 from ..i18n import language_name
 from ..models import RequestSource
 from ..windows import SLOTS, window_label
@@ -29,13 +29,10 @@ def _referral_form() -> ReferralForm:
 
 def _normalised_phone(form: ReferralForm) -> str | None:
     try:
-        number = phonenumbers.parse(form.phone.data or "", "FR")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        form.phone.errors.append(_("This phone number does not look right."))
+        return phone_e164(form.phone.data or "")
+    except PhoneRefused:
+        add_error(form.phone, _("This phone number does not look right."))
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @bp.route("/referral", methods=["GET", "POST"])
@@ -45,7 +42,7 @@ def referral() -> ResponseReturnValue:
     if form.validate_on_submit():
         phone = _normalised_phone(form)
         if not form.windows.data:
-            form.windows.errors.append(_("Choose at least one time when it is safe to call."))
+            add_error(form.windows, _("Choose at least one time when it is safe to call."))
         if phone and form.windows.data:
             details = RequestDetails(
                 phone_e164=phone,

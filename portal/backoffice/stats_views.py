@@ -19,6 +19,7 @@ from wtforms.validators import Optional
 
 from .. import csv_safe, reporting, stations
 from ..access import Area
+from ..fields import add_error
 from ..i18n import language_name
 from ..models import RequestSource
 from ..reporting import FirstContactRule, Period, PublishedRow
@@ -111,14 +112,14 @@ def _selection(form: StatsFilterForm) -> Selection | None:
     first = reporting.month_start(form.since.data) if form.since.data else default.first
     last = reporting.month_start(form.until.data) if form.until.data else default.last
     if first > last:
-        form.until.errors.append(_("The end comes before the start."))
+        add_error(form.until, _("The end comes before the start."))
         return None
     quarterly = form.view.data == "quarter"
     period = Period(first, last)
     if quarterly:
         period = reporting.whole_quarters(period)
     if len(period.months()) > reporting.MAX_MONTHS:
-        form.until.errors.append(_("Choose at most %(count)d months.", count=reporting.MAX_MONTHS))
+        add_error(form.until, _("Choose at most %(count)d months.", count=reporting.MAX_MONTHS))
         return None
     station = form.station.data or ""
     label = dict(form.station.choices).get(station, "")  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from ..cards import card_link, current_batch
 from ..demo import create_demo_staff, create_demo_stations
 from ..directory.demo import create_demo_directory
 from ..schema import upgrade_database
+from ..urls import public_url
 
 
 def _refuse_demo_outside_sqlite(force: bool) -> None:
@@ -34,17 +35,18 @@ def demo_command(force: bool) -> None:
     staff = create_demo_staff()
     directory_count = len(create_demo_directory())
     db.session().commit()
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    click.echo(f"Public form: {base}/fr/")
+    click.echo(f"Public form: {public_url('public.request_form', lang='fr')}")
     click.echo("Demo stations and the links printed on their cards:")
     for code, batch in links:
         click.echo(f"  {code:12} {card_link(batch)}")
-    click.echo(f"Back office: {base}/staff/login  (demo accounts, never use them for real)")
+    login = public_url("staff.login")
+    click.echo(f"Back office: {login}  (demo accounts, never use them for real)")
     for user, password in staff:
         click.echo(f"  {user.role:12} username {user.username:14} password {password}")
     click.echo("  Code: `.venv/bin/flask --app portal demo-code USERNAME` prints the current one,")
     click.echo("  `demo-code --secret USERNAME` the key to add to an authenticator app.")
-    click.echo(f"Directory: {directory_count} demo entries, {base}/fr/directory")
+    directory = public_url("public.directory", lang="fr")
+    click.echo(f"Directory: {directory_count} demo entries, {directory}")
 
 
 @click.command("demo-code")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from babel.dates import get_day_names
 from flask import request
@@ -15,6 +16,8 @@ from ..i18n import language_name
 from ..models import DirectoryEntry
 from . import entries
 from . import vocabulary as voc
+
+T = TypeVar("T")
 
 PAGE_SIZE = 15
 _HOURS_TOKEN = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|off|closed|open)\b")
@@ -153,7 +156,7 @@ class Page:
     total: int
 
 
-def page_of(items: list, size: int = PAGE_SIZE) -> tuple[list, Page]:
+def page_of(items: list[T], size: int = PAGE_SIZE) -> tuple[list[T], Page]:
     """One page of the items, the page number coming from ?page= (anything odd means 1)."""
     raw = request.args.get("page", "1")
     number = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1

@@ -20,6 +20,7 @@ from phonenumbers import shortnumberinfo
 from sqlalchemy import select
 
 from .. import audit, db
+from ..fields import PhoneRefused, is_email, phone_e164
 from ..models import DirectoryEntry, StaffUser, utcnow
 from . import vocabulary as voc
 
@@ -121,10 +122,6 @@ class EntryInvalid(ValueError):
 
 # --- Validation of single values -------------------------------------------------------------
 
-EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
 UID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 POSTCODE_RE = re.compile(r"^\d{5}$")
 ZONE_RE = re.compile(voc.ZONE_RE)
@@ -152,15 +149,15 @@ def normalise_phone(raw: str) -> str:
     if not text:
         return ""
     try:
-        number = phonenumbers.parse(text, "FR")
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError("phone") from exc
-    if phonenumbers.is_valid_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    digits = re.sub(r"\D", "", text)
-    if shortnumberinfo.is_valid_short_number_for_region(number, "FR") and len(digits) <= 6:
+        return phone_e164(text)
+    except PhoneRefused as exc:
+        number = exc.number
+        digits = re.sub(r"\D", "", text)
+        if number is None or len(digits) > 6:
+            raise ValueError("phone") from exc
+        if not shortnumberinfo.is_valid_short_number_for_region(number, "FR"):
+            raise ValueError("phone") from exc
         return digits
-    raise ValueError("phone")
 
 
 def phone_display(stored: str) -> str:
@@ -266,8 +263,8 @@ def _check_choices(clean: dict[str, Any], problems: list[Problem]) -> None:
         "modes_accueil": voc.MODES_ACCUEIL,
         "mobilisable_par": voc.MOBILISABLE_PAR,
     }
-    for name, allowed in list_choices.items():
-        if any(item not in allowed for item in clean[name]):
+    for name, vocabulary in list_choices.items():
+        if any(item not in vocabulary for item in clean[name]):
             problems.append(Problem(name, "unknown_value"))
 
 
@@ -278,7 +275,7 @@ def _check_formats(clean: dict[str, Any], problems: list[Problem]) -> None:
         except ValueError:
             problems.append(Problem(name, "phone"))
     for name in ("email", "pro_email"):
-        if clean[name] and not EMAIL_RE.match(clean[name]):
+        if clean[name] and not is_email(clean[name]):
             problems.append(Problem(name, "email"))
     if clean["website"] and not valid_url(clean["website"]):
         problems.append(Problem("website", "url"))

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..fields import MultiCheckboxField
 from . import vocabulary as voc
 from .entries import EntryInvalid, clean_entry
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _choices(mapping: dict) -> list[tuple[str, Any]]:
+def _choices(mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return list(mapping.items())
 
 

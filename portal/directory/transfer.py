@@ -162,7 +162,9 @@ def _parse_bool(raw: Any) -> bool | None:
     return False if text in FALSE else None
 
 
-def _values_from_record(record: dict[str, Any], from_csv: bool) -> tuple[dict, list[Problem]]:
+def _values_from_record(
+    record: dict[str, Any], from_csv: bool
+) -> tuple[dict[str, Any], list[Problem]]:
     """The entry values of a row, and the problems found on the way (not the rules)."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
@@ -210,10 +212,12 @@ def read_json(text: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, item if isinstance(item, dict) else {}) for i, item in enumerate(data, 1)]
 
 
-def _check_rows(rows: list[tuple[int, dict[str, Any]]], from_csv: bool) -> list[tuple[dict, int]]:
+def _check_rows(
+    rows: list[tuple[int, dict[str, Any]]], from_csv: bool
+) -> list[tuple[dict[str, Any], int]]:
     """Every row validated; ImportRejected lists each bad one."""
     errors: list[RowError] = []
-    cleaned: list[tuple[dict, int]] = []
+    cleaned: list[tuple[dict[str, Any], int]] = []
     seen: set[str] = set()
     for line, record in rows:
         values, problems = _values_from_record(record, from_csv)

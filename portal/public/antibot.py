@@ -21,13 +21,14 @@ def seconds_since_form_loaded(csrf_token: str | None) -> float | None:
     """
     if not csrf_token:
         return None
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.config["SECRET_KEY"]
     serializer = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
     try:
         _raw, signed_at = serializer.loads(csrf_token, return_timestamp=True)
     except BadData:
         return None
-    return time.time() - signed_at.timestamp()
+    loaded_at: float = signed_at.timestamp()
+    return time.time() - loaded_at
 
 
 def looks_like_a_bot(honeypot: str | None, csrf_token: str | None) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,14 +12,13 @@ from wtforms import (
     DateField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..fields import MultiCheckboxField, PhoneRefused, phone_e164
 from ..timezone import paris_today
 from ..windows import PUBLIC_SLOTS
 
@@ -33,11 +31,6 @@ NO_STATION = "unknown"
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CallbackForm(FlaskForm):
@@ -134,12 +127,13 @@ class CallbackForm(FlaskForm):
 
     def validate_phone(self, field: StringField) -> None:
         try:
-            number = phonenumbers.parse(field.data or "", "FR")
-        except phonenumbers.NumberParseException as exc:
-            raise ValidationError(_l("Enter a phone number, like 06 12 34 56 78.")) from exc
-        if not phonenumbers.is_valid_number(number):
-            raise ValidationError(_l("This phone number does not look right. Check it, please."))
-        self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            self.phone_e164 = phone_e164(field.data or "")
+        except PhoneRefused as exc:
+            if exc.number is None:
+                raise ValidationError(_l("Enter a phone number, like 06 12 34 56 78.")) from exc
+            raise ValidationError(
+                _l("This phone number does not look right. Check it, please.")
+            ) from exc
 
     def validate_windows(self, field: MultiCheckboxField) -> None:
         if not field.data:

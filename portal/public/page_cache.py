@@ -22,7 +22,9 @@ MAX_ENTRIES = 256
 
 
 def _store() -> dict[tuple[str, ...], tuple[float, str]]:
-    return current_app.extensions.setdefault("portal_page_cache", {})
+    store: dict[tuple[str, ...], tuple[float, str]]
+    store = current_app.extensions.setdefault("portal_page_cache", {})
+    return store
 
 
 def cached_page(key: tuple[str, ...], render: Callable[[], str]) -> str:

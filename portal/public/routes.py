@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 import phonenumbers
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import text
+from werkzeug.wrappers import Response
 
 from .. import crypto, db, stations, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
@@ -44,21 +45,21 @@ ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 29)
 
 
 @bp.url_value_preprocessor
-def _check_language(_endpoint: str | None, values: dict | None) -> None:
+def _check_language(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and "lang" in values and values["lang"] not in public_languages():
         abort(404)
 
 
 def _submit_limits() -> str:
-    return current_app.config["SUBMIT_LIMITS"]
+    return str(current_app.config["SUBMIT_LIMITS"])
 
 
 def _global_limits() -> str:
-    return current_app.config["SUBMIT_GLOBAL_LIMITS"]
+    return str(current_app.config["SUBMIT_GLOBAL_LIMITS"])
 
 
 def _cancel_limits() -> str:
-    return current_app.config["CANCEL_LIMITS"]
+    return str(current_app.config["CANCEL_LIMITS"])
 
 
 # Shared by the plain form and the card form, so that switching between them gains nothing.

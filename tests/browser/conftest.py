@@ -7,20 +7,18 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from helpers.live_server import ARTIFACTS, LiveServer
 from playwright.sync_api import BrowserContext, Page, Request
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
-from portal import crypto, db
+from portal import db
 from portal.demo import create_demo_stations
-from portal.models import CallbackRequest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach the internet.
@@ -34,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 NEUTRAL_TITLE = "Weather"
 NEUTRAL_PAGE = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -92,41 +89,6 @@ def neutral_site() -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
-
-
-@dataclass
-class LiveServer:
-    """The portal served on a real loopback port."""
-
-    app: Flask
-    origin: str
-    exit_url: str
-    server: BaseWSGIServer = field(repr=False)
-
-    def url(self, path: str) -> str:
-        return self.origin + path
-
-    def is_portal(self, url: str) -> bool:
-        split = urlsplit(url)
-        return f"{split.scheme}://{split.netloc}" == self.origin
-
-    def foreign(self, urls: list[str], allowed: tuple[str, ...] = ()) -> list[str]:
-        """The URLs that went to another origin than the portal (data: URLs stay in the page)."""
-        return [
-            url
-            for url in urls
-            if not url.startswith(("data:", *allowed)) and not self.is_portal(url)
-        ]
-
-    def stored_requests(self) -> list[CallbackRequest]:
-        """The requests in the database, as the back office would find them."""
-        with self.app.app_context():
-            return list(db.session().query(CallbackRequest).order_by(CallbackRequest.id))
-
-    def code_hash(self, code: str) -> str:
-        """The hash the database keeps for a cancel code."""
-        with self.app.app_context():
-            return crypto.code_hash(code)
 
 
 def _listening_socket() -> socket.socket:

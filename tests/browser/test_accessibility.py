@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import StaffAccount
 from flask import Flask
+from helpers.live_server import ARTIFACTS, LiveServer
+from helpers.staff import StaffAccount
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from portal import accounts, db
@@ -23,8 +24,6 @@ from portal.config import DEFAULTS
 from portal.directory.demo import create_demo_directory
 from portal.models import StaffUser
 from portal.stations import station_by_code
-
-from .conftest import ARTIFACTS, LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"

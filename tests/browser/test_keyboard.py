@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers.live_server import LiveServer
 from playwright.sync_api import BrowserContext, Page, expect
 
 from portal import crypto
 from portal.stations import station_by_code
-
-from .conftest import LiveServer
 
 MAX_TABS = 60
 PAGES = ("", "help", "directory", "cancel", "privacy", "accessibility")

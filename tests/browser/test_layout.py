@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.live_server import LiveServer
 from playwright.sync_api import BrowserContext, Page, Playwright
-
-from .conftest import LiveServer
 
 LANGUAGES = ("fr", "en", "ar")
 PAGES = ("", "help", "directory", "cancel", "privacy", "accessibility", "sent")

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from helpers.live_server import LiveServer
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page
-
-from .conftest import LiveServer
 
 # Runs after the portal's own handlers for the same event (window, bubbling phase, added later)
 # and reports on the console what the page looked like then, before any navigation.

@@ -7,9 +7,8 @@ import re
 from collections.abc import Callable
 
 import pytest
+from helpers.live_server import LiveServer
 from playwright.sync_api import BrowserContext, Page, expect
-
-from .conftest import LiveServer
 
 FreshTab = Callable[[BrowserContext, str], Page]
 CODE = re.compile(r"^[A-Z0-9-]{6,}$")

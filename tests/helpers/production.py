@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+from .web import CSRF_RE
+
+ROOT = Path(__file__).resolve().parents[2]
 HTTP_TIMEOUT = 30.0
 WORKER_ID = re.compile(r'"GET /healthz" \d+ \S+ \S+ <(\d+)>')
 

@@ -1,0 +1,48 @@
+"""The one way tests store a callback request: through the domain function the public form uses."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from portal import callbacks, db
+from portal.models import Station
+
+# A fresh French mobile number for each request made without one.
+PHONES = (f"+3361234{n:04d}" for n in itertools.count(1000))
+
+
+def station_id(app: Flask, code: str) -> int:
+    with app.app_context():
+        return db.session().scalars(select(Station.id).where(Station.code == code)).one()
+
+
+def store_request(
+    app: Flask, station: str | None = "st-etienne", **fields: Any
+) -> callbacks.Submitted:
+    """Store a request as the public form would (a fresh number, two windows, a name and a
+    message unless given), and return what the form would have been told."""
+    with app.app_context():
+        details = {
+            "phone_e164": next(PHONES),
+            "call_language": "fr",
+            "page_language": "fr",
+            "safe_windows": ["10:00-12:00", "14:00-17:00"],
+            "name": "Sam",
+            "message": "Plutôt le matin",
+            "station_id": station_id(app, station) if station is not None else None,
+            **fields,
+        }
+        submitted = callbacks.submit_request(callbacks.RequestDetails(**details))
+        assert submitted.stored and submitted.request_id
+        return submitted
+
+
+def new_request(app: Flask, station: str | None = "st-etienne", **fields: Any) -> int:
+    """Store a request (see store_request) and return its id."""
+    submitted = store_request(app, station, **fields)
+    assert submitted.request_id
+    return submitted.request_id

@@ -1,0 +1,50 @@
+"""Where the tests run: the databases and Redis they were given, and each test app's settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from portal.config import new_keys
+
+TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+
+
+TEST_REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
+
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def needs_postgres() -> pytest.MarkDecorator:
+    """Skip without PostgreSQL, except in CI where these tests are required."""
+    on_pg = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+    return pytest.mark.skipif(
+        not on_pg and not IN_CI,
+        reason="set PORTAL_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/portal_test",
+    )
+
+
+def needs_redis() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        not TEST_REDIS_URL and not IN_CI,
+        reason="set PORTAL_TEST_REDIS_URL=redis://127.0.0.1:6379/15",
+    )
+
+
+KEYS = new_keys()
+
+
+def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    """The configuration every test app starts from."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "MIN_FILL_SECONDS": 0,
+        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
+        "PUBLIC_BASE_URL": "https://portal.example",
+        **KEYS,
+        **overrides,
+    }

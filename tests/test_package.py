@@ -1,0 +1,126 @@
+"""The wheel built from the repository runs on its own: installed into a fresh environment outside
+the checkout, it finds its templates, compiled catalogues, static files and migrations."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from babel.messages.pofile import read_po
+from markupsafe import escape
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a release archive holds: the build files and the folders the wheel is made of.
+SOURCE = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
+FOLDERS = ("portal", "templates", "translations", "staff_translations", "migrations")
+
+# Run inside the installed package: each path as a browser would open it, redirects followed.
+PROBE = """
+import json, sys
+import portal
+from portal import create_app
+
+client = create_app().test_client()
+pages = {}
+for path in sys.argv[1:]:
+    answer = client.get(path, headers={"Accept-Language": "fr"}, follow_redirects=True)
+    pages[path] = {"status": answer.status_code, "body": answer.get_data(as_text=True)}
+print(json.dumps({"package": portal.__file__, "pages": pages}))
+"""
+
+pytestmark = pytest.mark.package
+
+
+def translation(folder: str, lang: str, msgid: str) -> str:
+    """The catalogue's translation of msgid, as a template writes it out."""
+    path = ROOT / folder / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as po:
+        message = read_po(po).get(msgid)
+    assert message is not None and message.string, f"{msgid!r} untranslated in {path}"
+    return str(escape(message.string))
+
+
+def build_wheel(work: Path) -> Path:
+    """Build the wheel from a copy of the sources, so the checkout's build/ stays out of it."""
+    src = work / "src"
+    src.mkdir()
+    for name in SOURCE:
+        shutil.copy2(ROOT / name, src / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
+    for name in FOLDERS:
+        shutil.copytree(ROOT / name, src / name, ignore=skip)
+    dist = work / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["--wheel-dir", str(dist), str(src)],
+        check=True,
+        cwd=work,
+    )
+    [wheel] = dist.glob("*.whl")
+    return wheel
+
+
+def fresh_venv(work: Path, wheel: Path) -> Path:
+    """A new environment holding only the wheel; its dependencies come from the test's own."""
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps"]
+        + [str(wheel)],
+        check=True,
+        cwd=work,
+    )
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # A plain path line: the dependencies' folder joins sys.path after the venv's own, and its
+    # .pth files (among them the checkout's editable install) are not read.
+    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+def test_the_installed_wheel_serves_every_kind_of_page(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path)
+    python = fresh_venv(tmp_path, wheel)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "PYTHON"))}
+    env["PORTAL_DATABASE_URL"] = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [str(python), *args], cwd=elsewhere, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("-m", "flask", "--app", "portal", "init-db")
+    run("-m", "flask", "--app", "portal", "demo")
+    link = run("-m", "flask", "--app", "portal", "card-link", "firminy").strip()
+    card = urlsplit(link).path
+    assert card.startswith("/c/")
+
+    paths = ["/fr/", "/ar/", "/staff/login", card, "/static/portal.css"]
+    probe = json.loads(run("-c", PROBE, *paths))
+    assert Path(probe["package"]).is_relative_to(tmp_path / "venv")
+    pages = probe["pages"]
+    assert {path: page["status"] for path, page in pages.items()} == dict.fromkeys(paths, 200)
+    assert translation("translations", "fr", "Ask to be called back") in pages["/fr/"]["body"]
+    assert translation("translations", "ar", "Ask to be called back") in pages["/ar/"]["body"]
+    assert 'dir="rtl"' in pages["/ar/"]["body"]
+    assert translation("staff_translations", "fr", "Log in") in pages["/staff/login"]["body"]
+    assert translation("translations", "fr", "Ask to be called back") in pages[card]["body"]
+    assert 'name="station"' not in pages[card]["body"]
+    # Keys were generated into the installed package's instance folder, not into the checkout.
+    assert (tmp_path / "venv" / "var" / "portal-instance" / "keys.json").exists()
