@@ -49,8 +49,15 @@ IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 IPV6 = re.compile(r"(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:])")
 
 
+# A card's short address (`/K7M-2QX`, as typed): one segment at the root, other than a page.
+ROOT_CODE = re.compile(r"/[0-9A-Za-z][0-9A-Za-z \-]{0,23}")
+ROOT_PAGES = frozenset({"/exit", "/healthz", "/staff", "/static"})
+
+
 def redact_path(path: str) -> str:
     """The request path with its secret parts replaced, for the access log."""
+    if ROOT_CODE.fullmatch(path) and path not in ROOT_PAGES:
+        return "/…"
     return SECRET_SEGMENT.sub(lambda m: (m.group(1) or "/") + "…", path)
 
 

@@ -21,6 +21,7 @@ class Area(enum.StrEnum):
     QUEUE = "queue"
     REFERRAL = "referral"
     ACCOUNTS = "accounts"
+    STATIONS = "stations"  # stations and their card batches
     AUDIT = "audit"
     STATISTICS = "statistics"
     DIRECTORY = "directory"
@@ -39,6 +40,7 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.QUEUE: CASEWORKERS,
     Area.REFERRAL: frozenset({Role.REFERRER}),
     Area.ACCOUNTS: frozenset({Role.ADMIN}),
+    Area.STATIONS: frozenset({Role.ADMIN}),
     Area.AUDIT: frozenset({Role.ADMIN}),
     Area.STATISTICS: frozenset({Role.ADMIN}),
     Area.DIRECTORY: frozenset({Role.ADMIN, Role.INTERVENANT, Role.PARTNER}),

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "SUBMIT_LIMITS": "5 per minute;20 per hour",
     "SUBMIT_GLOBAL_LIMITS": "300 per hour",
     "CANCEL_LIMITS": "10 per hour",
+    # Card codes looked up (a card's address opened), per client address: guessing stays slow.
+    "CARD_CODE_LIMITS": "20 per minute;100 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
     # If Redis cannot be reached, count in each process's memory rather than refuse a request.
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -57,6 +59,11 @@ DEFAULTS: dict[str, Any] = {
     "CONTROLLER_CONTACT": "dpo@loire.fr",
     "COORDINATOR_PHONE": "+33465710000",  # a number reserved for fiction; set the real one
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Printed cards: a neutral name (nothing of violence or police), the language of their
+    # wording, and the languages of the line "ask for a call in your language" on the back.
+    "CARD_SERVICE_NAME": "Rappel Loire",
+    "CARD_LANGUAGE": "fr",
+    "CARD_LANGUAGES": ["en", "ar", "tr", "ru", "pt", "fa"],
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
     "SESSION_COOKIE_NAME": "s",

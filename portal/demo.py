@@ -25,6 +25,8 @@ DEMO_STATIONS = (
     ("gendarmerie", "Gendarmerie de la Loire", "brigade", "Saint-Étienne", "+33465710005"),
 )
 
+DEMO_CALLING_HOURS = "lun.–ven. 9 h–17 h"
+
 # username, role, stations, display name. Demo only: their passwords are printed.
 DEMO_STAFF: tuple[tuple[str, str, list[str], str], ...] = (
     ("coordinatrice", Role.ADMIN.value, [], "Claire Coordinatrice"),
@@ -37,17 +39,13 @@ DEMO_PASSWORD_SUFFIX = "-rappel-Loire-demo"  # noqa: S105  (published on purpose
 
 def create_demo_stations() -> list[Station]:
     """The demo stations, created once, then reused."""
-    session = db.session()
     made = []
     for code, name, kind, commune, number in DEMO_STATIONS:
         station = stations.find_by_code(code)
         if station is None:
-            station = Station(
-                code=code, name=name, kind=kind, commune=commune, callback_number=number
-            )
-            session.add(station)
+            details = stations.StationDetails(name, kind, commune, number, DEMO_CALLING_HOURS)
+            station = stations.add_station(code, details)
         made.append(station)
-    session.flush()
     return made
 
 

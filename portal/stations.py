@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from dataclasses import dataclass
+from typing import Any
 
-from . import access, coverage, db
-from .models import StaffUser, Station
+import phonenumbers
+from sqlalchemy import func, select
+
+from . import access, audit, coverage, db
+from .models import (
+    OPEN_STATUSES,
+    CallbackRequest,
+    StaffUser,
+    Station,
+    StationKind,
+)
 
 
 class UnknownStation(LookupError):
@@ -63,3 +74,144 @@ def active_stations() -> dict[str, tuple[int, str]]:
 def stations_without_social_worker() -> list[Station]:
     """Active stations that no social worker who has ever logged in covers."""
     return coverage.station_coverage().uncovered
+
+
+class StationError(ValueError):
+    """A refused change to a station; `code` names the reason, for a message next to the field."""
+
+    def __init__(self, code: str, field: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+
+
+CODE_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,31}")
+KINDS = tuple(kind.value for kind in StationKind)
+FIELD_LIMITS = {"name": 120, "commune": 80, "calling_hours": 120}
+
+
+def _text(value: str, field: str, required: bool = True) -> str:
+    value = " ".join((value or "").split())
+    if (required and not value) or len(value) > FIELD_LIMITS[field]:
+        raise StationError(f"bad_{field}", field)
+    return value
+
+
+def phone_number(raw: str) -> str:
+    """A French or international number in E.164 form; StationError when it is not one."""
+    try:
+        number = phonenumbers.parse(raw or "", "FR")
+    except phonenumbers.NumberParseException as exc:
+        raise StationError("bad_callback_number", "callback_number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise StationError("bad_callback_number", "callback_number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True)
+class StationDetails:
+    """What the coordinator sets for a station."""
+
+    name: str
+    kind: str
+    commune: str
+    callback_number: str
+    calling_hours: str = ""
+
+    def cleaned(self) -> dict[str, Any]:
+        if self.kind not in KINDS:
+            raise StationError("bad_kind", "kind")
+        return {
+            "name": _text(self.name, "name"),
+            "kind": self.kind,
+            "commune": _text(self.commune, "commune"),
+            "callback_number": phone_number(self.callback_number),
+            "calling_hours": _text(self.calling_hours, "calling_hours", required=False),
+        }
+
+
+def add_station(code: str, details: StationDetails, actor: StaffUser | None = None) -> Station:
+    """A new station, open at once; audited."""
+    code = (code or "").strip().lower()
+    if not CODE_PATTERN.fullmatch(code):
+        raise StationError("bad_code", "code")
+    if find_by_code(code) is not None:
+        raise StationError("code_taken", "code")
+    station = Station(code=code, active=True, **details.cleaned())
+    session = db.session()
+    session.add(station)
+    session.flush()
+    audit.record("station_create", actor, target=f"station:{code}")
+    return station
+
+
+def edit_station(station: Station, details: StationDetails, actor: StaffUser | None = None) -> None:
+    """Change a station's details; the audit event names the fields that changed."""
+    values = details.cleaned()
+    changed = sorted(k for k, v in values.items() if getattr(station, k) != v)
+    for key in changed:
+        setattr(station, key, values[key])
+    db.session().flush()
+    if changed:
+        audit.record("station_edit", actor, target=f"station:{station.code}", fields=changed)
+
+
+def close_station(station: Station, actor: StaffUser | None = None) -> int:
+    """Close a station: its open requests go to the coordinator's queue; returns how many.
+
+    Its cards keep working and reach the coordinator (see portal.cards).
+    """
+    if not station.active:
+        raise StationError("already_closed", "code")
+    station.active = False
+    waiting = db.session().scalars(
+        select(CallbackRequest).where(
+            CallbackRequest.station_id == station.id,
+            CallbackRequest.status.in_(OPEN_STATUSES),
+        )
+    )
+    moved = 0
+    for request in waiting:  # one by one, so each request's version moves on
+        request.station_id = None
+        moved += 1
+    db.session().flush()
+    audit.record("station_close", actor, target=f"station:{station.code}", moved=moved)
+    return moved
+
+
+def reopen_station(station: Station, actor: StaffUser | None = None) -> None:
+    """Open a closed station again; requests moved to the coordinator stay with her."""
+    if station.active:
+        raise StationError("already_open", "code")
+    station.active = True
+    db.session().flush()
+    audit.record("station_reopen", actor, target=f"station:{station.code}")
+
+
+def open_request_counts() -> dict[int, int]:
+    """Open requests per station id: counts only."""
+    rows = db.session().execute(
+        select(CallbackRequest.station_id, func.count())
+        .where(CallbackRequest.status.in_(OPEN_STATUSES), CallbackRequest.station_id.isnot(None))
+        .group_by(CallbackRequest.station_id)
+    )
+    return {station_id: count for station_id, count in rows if station_id is not None}
+
+
+def describe(station: Station) -> dict[str, Any]:
+    """A station as plain data for `station-list`; nothing personal in it."""
+    return {
+        "code": station.code,
+        "name": station.name,
+        "kind": station.kind,
+        "commune": station.commune,
+        "callback_number": station.callback_number,
+        "calling_hours": station.calling_hours,
+        "active": station.active,
+    }
+
+
+def open_station_id(station_id: int) -> int | None:
+    """The station a request goes to, or None (the coordinator) when the station is closed."""
+    station = db.session().get(Station, station_id)
+    return station.id if station is not None and station.active else None

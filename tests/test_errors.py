@@ -100,7 +100,9 @@ def test_post_on_a_read_only_page_gets_a_405_page(client):
     assert_clear_page(client.post("/en/help", data={"x": "y"}), 405, "en")
 
 
-@pytest.mark.parametrize("path", ["/xx/", "/de/help", "/FR/", "/fr/nowhere", "/nowhere", "/a/b/c"])
+@pytest.mark.parametrize(
+    "path", ["/xx/", "/de/help", "/FR/", "/fr/nowhere", "/nowhere.html", "/a/b/c"]
+)
 def test_unknown_page_or_language_gets_a_404_page(client, path):
     assert_clear_page(client.get(path, follow_redirects=True), 404)
 

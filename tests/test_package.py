@@ -109,7 +109,12 @@ def test_the_installed_wheel_serves_every_kind_of_page(tmp_path: Path) -> None:
     run("-m", "flask", "--app", "portal", "demo")
     link = run("-m", "flask", "--app", "portal", "card-link", "firminy").strip()
     card = urlsplit(link).path
-    assert card.startswith("/c/")
+    assert len(card) == len("/K7M-2QX") and card[4] == "-"  # the short address on the cards
+    pdf = tmp_path / "cards.pdf"
+    run(
+        "-m", "flask", "--app", "portal", "card-batch", "firminy", "--label", "x", "--pdf", str(pdf)
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")  # fonts and shaping come with the wheel's deps
 
     paths = ["/fr/", "/ar/", "/staff/login", card, "/static/portal.css"]
     probe = json.loads(run("-c", PROBE, *paths))

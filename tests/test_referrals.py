@@ -22,7 +22,7 @@ from helpers.staff import (
 from helpers.web import csrf_of, rows, text_of
 from sqlalchemy import select
 
-from portal import db
+from portal import db, stations
 from portal.models import AuditEvent, CallbackRequest
 from portal.timezone import PARIS
 
@@ -90,6 +90,17 @@ def test_a_referral_to_the_officers_second_station(app: Flask, officer: FlaskCli
     assert response.status_code == 303
     referral = all_requests(app)[-1]
     assert referral.station_id == station_id(app, "firminy") and not referral.urgent
+
+
+def test_a_referral_to_a_closed_station_reaches_the_coordinator(
+    app: Flask, officer: FlaskClient
+) -> None:
+    with app.app_context():
+        stations.close_station(stations.station_by_code("firminy"))
+        db.session().commit()
+    response = send_referral(officer, referral_form(app, station="firminy"))
+    assert response.status_code == 303
+    assert all_requests(app)[-1].station_id is None
 
 
 def test_every_referral_is_stored_even_past_the_per_number_cap(

@@ -17,7 +17,8 @@ from helpers.web import csrf_token
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Rule
 
-from portal import accounts, db
+from portal import accounts, db, stations
+from portal.cards import current_batch
 from portal.db import Base
 from portal.directory.demo import create_demo_directory
 from portal.models import DirectoryCorrection, Role
@@ -40,6 +41,15 @@ ACCESS: dict[str, set[str]] = {
     "staff.home": STAFF,
     "staff.logout": STAFF,
     "staff.users": ADMIN,
+    "staff.station_list": ADMIN,
+    "staff.new_station": ADMIN,
+    "staff.station_detail": ADMIN,
+    "staff.close_station": ADMIN,
+    "staff.reopen_station": ADMIN,
+    "staff.new_batch": ADMIN,
+    "staff.revoke_batch": ADMIN,
+    "staff.replace_batch": ADMIN,
+    "staff.batch_pdf": ADMIN,
     "staff.new_user": ADMIN,
     "staff.edit_user": ADMIN,
     "staff.deactivate_user": ADMIN,
@@ -91,6 +101,7 @@ class Samples:
     invitation_token: str
     request_id: int
     entry_id: int
+    batch_id: int
     correction_id: int
 
 
@@ -100,6 +111,8 @@ SAMPLES: dict[str, Callable[[Samples], Any]] = {
     "token": lambda s: s.invitation_token,
     "request_id": lambda s: s.request_id,
     "entry_id": lambda s: s.entry_id,
+    "code": lambda s: "roanne",
+    "batch_id": lambda s: s.batch_id,
     "correction_id": lambda s: s.correction_id,
 }
 
@@ -145,6 +158,7 @@ def samples(
         link = accounts.invitation_link(pending)
         db.session().commit()
         entry_id = create_demo_directory()[0].id
+        batch_id = current_batch(stations.station_by_code("roanne")).id
         correction = DirectoryCorrection(entry_id=entry_id, changes={"phone": "3919"})
         db.session().add(correction)
         db.session().commit()
@@ -155,6 +169,7 @@ def samples(
         invitation_token=token,
         request_id=request.id,
         entry_id=entry_id,
+        batch_id=batch_id,
         correction_id=correction_id,
     )
 

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     menu,
     queue_views,
     referral_views,
+    stations_views,
     stats_views,
 )
 from .blueprint import area, bp

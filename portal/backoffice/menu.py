@@ -18,6 +18,7 @@ MENU: tuple[tuple[str, LazyString, Area], ...] = (
     ("staff.home", _l("Queue"), Area.QUEUE),
     ("staff.referral", _l("Refer a person"), Area.REFERRAL),
     ("staff.users", _l("Accounts"), Area.ACCOUNTS),
+    ("staff.station_list", _l("Stations and cards"), Area.STATIONS),
     ("staff.audit_log", _l("Audit log"), Area.AUDIT),
     ("staff.stats", _l("Statistics"), Area.STATISTICS),
     ("staff.directory", _l("Directory"), Area.DIRECTORY),

@@ -6,7 +6,7 @@ from flask import current_app, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import audit, db
+from .. import audit, db, stations
 from ..access import Area
 from ..callbacks import RequestDetails, StorageError, submit_request
 from ..fields import PhoneRefused, add_error, phone_e164
@@ -52,7 +52,7 @@ def referral() -> ResponseReturnValue:
                 urgent=form.urgent.data,
                 name=form.name.data or None,
                 message=form.notes.data or None,
-                station_id=int(form.station.data),
+                station_id=stations.open_station_id(int(form.station.data)),
                 source=RequestSource.REFERRAL.value,
                 referrer_id=g.staff.id,
             )

@@ -8,10 +8,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, audit, cards, database, demo, directory, keys, reports, retention
+from . import (
+    accounts,
+    audit,
+    cards,
+    database,
+    demo,
+    directory,
+    keys,
+    reports,
+    retention,
+    stations,
+)
+
+MODULES = (database, demo, accounts, audit, stations, cards, reports, retention, keys, directory)
 
 
 def init_app(app: Flask) -> None:
-    for module in (database, demo, accounts, audit, cards, reports, retention, keys, directory):
+    for module in MODULES:
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -1,13 +1,16 @@
-"""The addresses printed on business cards."""
+"""Business cards: the address to print, batches, their PDF and their revocation."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import db, stations
-from ..cards import card_link, current_batch
+from .. import cards, db
+from ..card_print import card_pdf
+from .stations import station_or_fail
 
 
 @click.command("card-link")
@@ -16,16 +19,46 @@ from ..cards import card_link, current_batch
 @click.option("--lang", default=None, help="Language prefix for the link, e.g. fr.")
 @click.option("--new-batch", "label", default=None, help="Start a new card batch with this label.")
 def card_link_command(station_code: str, lang: str | None, label: str | None) -> None:
-    """Print the address to print on a station's business cards."""
+    """Print the address to print on a station's business cards (its current batch)."""
     if lang is not None and lang not in current_app.config["PUBLIC_LANGUAGES"]:
         raise click.ClickException(f"Unknown language {lang!r}.")
-    try:
-        station = stations.station_by_code(station_code)
-    except stations.UnknownStation as exc:
-        raise click.ClickException(f"No station with code {station_code!r}.") from exc
-    batch = current_batch(station, label)
+    batch = cards.current_batch(station_or_fail(station_code), label)
     db.session().commit()
-    click.echo(card_link(batch, lang))
+    click.echo(cards.card_link(batch, lang))
 
 
-COMMANDS = (card_link_command,)
+@click.command("card-batch")
+@with_appcontext
+@click.argument("station_code")
+@click.option("--label", required=True, help="What the batch is, e.g. the print run's date.")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path))
+def card_batch_command(station_code: str, label: str, pdf_path: Path | None) -> None:
+    """Make a new batch of cards for a station; print its short link, write its PDF."""
+    try:
+        batch = cards.new_batch(station_or_fail(station_code), label)
+    except cards.CardError as exc:
+        raise click.ClickException(f"Refused: {exc.code}.") from exc
+    document = card_pdf(batch) if pdf_path else None
+    db.session().commit()
+    if pdf_path and document:
+        pdf_path.write_bytes(document)
+    click.echo(cards.card_link(batch))
+
+
+@click.command("card-revoke")
+@with_appcontext
+@click.argument("code")
+def card_revoke_command(code: str) -> None:
+    """Revoke a batch by its printed code: its cards then reach the coordinator."""
+    batch = cards.batch_by_code(code)
+    if batch is None:
+        raise click.ClickException(f"No card batch with code {code!r}.")
+    try:
+        cards.revoke_batch(batch)
+    except cards.CardError as exc:
+        raise click.ClickException(f"Refused: {exc.code}.") from exc
+    db.session().commit()
+    click.echo(f"Revoked {cards.card_link(batch)}; its cards now reach the coordinator.")
+
+
+COMMANDS = (card_link_command, card_batch_command, card_revoke_command)

@@ -84,6 +84,12 @@ class CallbackForm(FlaskForm):
         _l("Where did you get our details?"),
         description=_l("If you do not know, a coordinator will pass on your request."),
     )
+    # Only on the plain form: for a person who typed the bare address and has a card in hand.
+    card_code = StringField(
+        _l("The code on your card (optional)"),
+        filters=[_strip],
+        description=_l("After the slash in the address on the card, like K7M-2QX."),
+    )
     sms_only = BooleanField(
         _l("Text messages only, please do not call"),
         description=_l("For example if you are deaf, or if you cannot speak safely."),
@@ -114,6 +120,7 @@ class CallbackForm(FlaskForm):
         window_choices: list[tuple[str, str]],
         language_choices: list[tuple[str, str]],
         station_choices: list[tuple[str, str]] | None,
+        with_card_code: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -123,6 +130,8 @@ class CallbackForm(FlaskForm):
             del self.station
         else:
             self.station.choices = station_choices
+        if not with_card_code:
+            del self.card_code
         self.phone_e164: str | None = None
 
     def validate_phone(self, field: StringField) -> None:

@@ -23,9 +23,9 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from .. import crypto, db, stations, transactions
+from .. import card_codes, crypto, db, stations, transactions
 from ..callbacks import RequestDetails, StorageError, cancel_request, submit_request
-from ..cards import Card, read_card
+from ..cards import Card, read_card, read_short_code
 from ..extensions import limiter
 from ..helplines import NATIONAL_NUMBERS, emergency_numbers
 from ..i18n import best_language, language_name, public_languages
@@ -62,12 +62,20 @@ def _cancel_limits() -> str:
     return str(current_app.config["CANCEL_LIMITS"])
 
 
+def _card_code_limits() -> str:
+    return str(current_app.config["CARD_CODE_LIMITS"])
+
+
 # Shared by the plain form and the card form, so that switching between them gains nothing.
 submit_limit = limiter.shared_limit(_submit_limits, scope="submissions", methods=["POST"])
 # One bucket for everybody, so a flood from many addresses is capped too.
 global_submit_limit = limiter.shared_limit(
     _global_limits, scope="all-submissions", key_func=lambda: "all", methods=["POST"]
 )
+
+
+# Every address that looks a card code up shares one count, so guessing codes is slow.
+card_code_limit = limiter.shared_limit(_card_code_limits, scope="card-codes", methods=["GET"])
 
 
 @bp.get("/")
@@ -80,6 +88,28 @@ def root() -> Response:
 @bp.get("/c/<path:code>")
 def card_without_language(code: str) -> Response:
     response = redirect(url_for(".card_form", lang=best_language(), code=code), 302)
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/<code>")
+@card_code_limit
+def short_card(code: str) -> Response:
+    """The address printed on a card: the form in the best language, routed by the code.
+
+    A code that names no card leads to the plain form, exactly as the bare address does.
+    """
+    if not card_codes.could_be_typed(code):
+        abort(404)
+    lang = best_language()
+    if code in public_languages():
+        target = url_for(".request_form", lang=code)
+    elif read_short_code(code) is not None:
+        normal = card_codes.normalise(code) or ""
+        target = url_for(".card_form", lang=lang, code=card_codes.printed(normal))
+    else:
+        target = url_for(".request_form", lang=lang)
+    response = redirect(target, 302)
     response.vary.add("Accept-Language")
     return response
 
@@ -115,6 +145,7 @@ def _build_form(card: Card | None, lang: str) -> CallbackForm:
         window_choices=list(_window_choices(str(get_locale()))),
         language_choices=_language_choices(),
         station_choices=None if card else _station_choices(),
+        with_card_code=card is None,
     )
     if request.method == "GET":
         if lang in current_app.config["CALL_LANGUAGES"]:
@@ -125,7 +156,13 @@ def _build_form(card: Card | None, lang: str) -> CallbackForm:
 
 
 def _routing(form: CallbackForm, card: Card | None) -> tuple[int | None, int | None]:
-    """(station id, card batch id) for the request; a revoked card goes to the coordinator."""
+    """(station id, card batch id) for the request; a revoked card goes to the coordinator.
+
+    A code typed into the form routes like the card's address; a code that names no card is
+    ignored, as if the field were empty.
+    """
+    if card is None and form.card_code is not None:
+        card = read_short_code(form.card_code.data)
     if card is not None:
         return (card.station.id if card.station else None), card.batch.id
     code = form.station.data if form.station is not None else NO_STATION
@@ -213,6 +250,7 @@ def request_form(lang: str) -> ResponseReturnValue:
 
 
 @bp.route("/<lang>/c/<path:code>", methods=["GET", "POST"])
+@card_code_limit
 @global_submit_limit
 @submit_limit
 def card_form(lang: str, code: str) -> ResponseReturnValue:

@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0005_coordinator'
-down_revision = '0004'
+down_revision = '0005_stations'
 branch_labels = None
 depends_on = None
 
