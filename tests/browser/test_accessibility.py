@@ -310,6 +310,8 @@ def test_back_office_pages_pass_axe(back_office: BackOffice, audit: AxeAudit) ->
         "/staff/directory",
         "/staff/directory/new",
         "/staff/directory/recheck",
+        "/staff/directory/corrections",
+        "/staff/stats?view=quarter",
     ]
     check_pages(page, live, admin_pages, audit)
     page.goto(live.url("/staff/users"))
