@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import func, select
 
 from . import access, audit, coverage, db
+from .fields import PhoneRefused, phone_e164
 from .models import (
     OPEN_STATUSES,
     CallbackRequest,
@@ -100,12 +100,9 @@ def _text(value: str, field: str, required: bool = True) -> str:
 def phone_number(raw: str) -> str:
     """A French or international number in E.164 form; StationError when it is not one."""
     try:
-        number = phonenumbers.parse(raw or "", "FR")
-    except phonenumbers.NumberParseException as exc:
+        return phone_e164(raw or "")
+    except PhoneRefused as exc:
         raise StationError("bad_callback_number", "callback_number") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise StationError("bad_callback_number", "callback_number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @dataclass(frozen=True)
