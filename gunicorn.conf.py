@@ -15,8 +15,8 @@ from gunicorn import util as gunicorn_util
 from gunicorn.glogging import Logger
 from gunicorn.http import wsgi as gunicorn_wsgi
 
-from portal import workers as counting
-from portal.security import POLICY_HEADERS
+from portal.core import worker_count as counting
+from portal.core.security import POLICY_HEADERS
 
 # Loopback by default: nginx, on the same host, is the only client.
 bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")

@@ -41,11 +41,11 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from bench.throughput import CSRF_RE, fetch, prepare_database, start_gunicorn  # noqa: E402
-from portal import crypto, db  # noqa: E402
-from portal.cards import card_code, current_batch  # noqa: E402
-from portal.config import new_keys  # noqa: E402
+from portal.core import crypto, db  # noqa: E402
+from portal.core.config import new_keys  # noqa: E402
 from portal.models import CallbackRequest  # noqa: E402
-from portal.stations import station_by_code  # noqa: E402
+from portal.stations.cards import card_code, current_batch  # noqa: E402
+from portal.stations.registry import station_by_code  # noqa: E402
 
 KINDS = ("caught bot", "look-alike bot", "person", "person with a card", "person with the proof")
 PROOF_RE = re.compile(r'data-proof="([^"]+)"')

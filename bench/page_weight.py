@@ -157,10 +157,11 @@ def public_pages(client: Any, card_code: str, lang: str) -> Iterator[tuple[str, 
 
 
 def _bench_app(folder: Path) -> Any:
-    from portal import create_app, db
-    from portal.config import new_keys
-    from portal.demo import create_demo_stations
-    from portal.schema import upgrade_database
+    from portal import create_app
+    from portal.cli.demo_data import create_demo_stations
+    from portal.core import db
+    from portal.core.config import new_keys
+    from portal.core.schema import upgrade_database
 
     app = create_app(
         {
@@ -180,9 +181,9 @@ def _bench_app(folder: Path) -> Any:
 
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from portal import db
-    from portal.cards import card_code, current_batch
-    from portal.stations import station_by_code
+    from portal.core import db
+    from portal.stations.cards import card_code, current_batch
+    from portal.stations.registry import station_by_code
 
     with tempfile.TemporaryDirectory() as folder:
         app = _bench_app(Path(folder))

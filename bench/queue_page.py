@@ -39,12 +39,14 @@ from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 
-from portal import accounts, auth, create_app, crypto, db  # noqa: E402
-from portal.config import new_keys  # noqa: E402
-from portal.demo import create_demo_stations  # noqa: E402
+from portal import create_app
+from portal.casework.windows import SLOTS, window_mask  # noqa: E402
+from portal.cli.demo_data import create_demo_stations  # noqa: E402
+from portal.core import crypto, db  # noqa: E402
+from portal.core.config import new_keys  # noqa: E402
+from portal.core.schema import upgrade_database  # noqa: E402
 from portal.models import CallbackRequest, Station, utcnow  # noqa: E402
-from portal.schema import upgrade_database  # noqa: E402
-from portal.windows import SLOTS, window_mask  # noqa: E402
+from portal.staff import accounts, auth
 
 BUDGET = 2.0
 SIZES = (1_000, 100_000)

@@ -36,11 +36,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import reference_app  # noqa: E402
-from portal import create_app, db  # noqa: E402
-from portal.config import new_keys  # noqa: E402
-from portal.demo import create_demo_stations  # noqa: E402
+from portal import create_app
+from portal.cli.demo_data import create_demo_stations  # noqa: E402
+from portal.core import db  # noqa: E402
+from portal.core.config import new_keys  # noqa: E402
+from portal.core.schema import upgrade_database  # noqa: E402
 from portal.models import CallbackRequest  # noqa: E402
-from portal.schema import upgrade_database  # noqa: E402
 
 BUDGET_PAGE = 0.4
 BUDGET_SUBMIT = 0.2

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from portal import models  # noqa: F401  (registers the tables)
-from portal.db import Base
+from portal.core.db import Base
 
 config = context.config
 target_metadata = Base.metadata

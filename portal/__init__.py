@@ -7,9 +7,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import cli, db, errors, i18n, phone_numbers, security, sessions, transactions
-from .extensions import csrf, limiter
-from .resources import resource
+from portal import cli
+from portal.core import db, errors, i18n, phone_numbers, security, transactions
+from portal.core.extensions import csrf, limiter
+from portal.core.resources import resource
+from portal.staff import sessions
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -21,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(resource("templates")),
     )
-    from .config import load_config
+    from portal.core.config import load_config
 
     load_config(app, test_config)
     app.logger.name = "portal"
@@ -35,9 +37,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
-    from . import health
-    from .backoffice import bp as staff_bp
-    from .public.routes import bp as public_bp
+    from portal.backoffice import bp as staff_bp
+    from portal.core import health
+    from portal.public.routes import bp as public_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public_bp)

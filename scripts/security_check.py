@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from portal.security import POLICY_HEADERS  # noqa: E402
+from portal.core.security import POLICY_HEADERS  # noqa: E402
 
 DEPLOY_CHECK = ROOT / "build" / "deploy-check"
 SITE_NAME = "rappel.example.fr"
@@ -119,10 +119,12 @@ def check_every_route(workdir: Path) -> int:
     """Each rule of the URL map, with sample values, as a visitor and as a logged-in admin."""
     import pyotp
 
-    from portal import accounts, auth, create_app, crypto, db
-    from portal.config import new_keys
-    from portal.demo import create_demo_stations
-    from portal.schema import upgrade_database
+    from portal import create_app
+    from portal.cli.demo_data import create_demo_stations
+    from portal.core import crypto, db
+    from portal.core.config import new_keys
+    from portal.core.schema import upgrade_database
+    from portal.staff import accounts, auth
 
     app = create_app(
         {
@@ -250,7 +252,7 @@ def check_stack(workdir: Path, testssl: bool) -> None:
     if not (DEPLOY_CHECK / "site.conf").exists():
         fail("build/deploy-check/site.conf is missing: run `make deploy-check` first")
         return
-    from portal.config import new_keys
+    from portal.core.config import new_keys
 
     http_port, https_port, app_port = free_port(), free_port(), free_port()
     nginx_dir = workdir / "nginx"

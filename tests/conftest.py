@@ -24,12 +24,14 @@ from helpers.web import VALID_FORM, csrf_token
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import joinedload
 
-from portal import accounts, auth, create_app, crypto, db
-from portal.db import Base
-from portal.demo import create_demo_stations
-from portal.extensions import limiter
+from portal import create_app
+from portal.cli.demo_data import create_demo_stations
+from portal.core import crypto, db
+from portal.core.db import Base
+from portal.core.extensions import limiter
+from portal.core.schema import upgrade_database
 from portal.models import CallbackRequest, Station, utcnow
-from portal.schema import upgrade_database
+from portal.staff import accounts, auth
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,12 @@ from flask.testing import FlaskClient
 from helpers.staff import StaffAccount
 from sqlalchemy import select
 
-from portal import access, callbacks, casework, db
+from portal.casework import transitions
+from portal.casework.windows import next_safe_start
+from portal.core import db
+from portal.intake import callbacks
 from portal.models import CallbackRequest, StaffUser, Station, utcnow
-from portal.windows import next_safe_start
+from portal.staff import access
 
 PHONES = (f"+3367000{n:04d}" for n in itertools.count(1000))
 WINDOWS = ["10:00-12:00", "14:00-17:00"]
@@ -83,23 +86,23 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
     """Try one action through the domain, with the version the person saw."""
     version = request.version
     if action == "take":
-        casework.take(request, actor, version)
+        transitions.take(request, actor, version)
     elif action == "release":
-        casework.release(request, actor, version)
+        transitions.release(request, actor, version)
     elif action == "hand_over":
-        casework.hand_over(request, actor, other, version)
+        transitions.hand_over(request, actor, other, version)
     elif action == "attempt":
-        casework.log_attempt(request, actor, "reached", None, version)
+        transitions.log_attempt(request, actor, "reached", None, version)
     elif action == "schedule":
         opening = next_safe_start(WINDOWS, dt.datetime.now(dt.UTC))
         assert opening is not None
-        casework.schedule(request, actor, opening + dt.timedelta(minutes=5), version)
+        transitions.schedule(request, actor, opening + dt.timedelta(minutes=5), version)
     elif action == "close":
-        casework.close(request, actor, "accompanied", "yes", version)
+        transitions.close(request, actor, "accompanied", "yes", version)
     elif action == "reopen":
-        casework.reopen(request, actor, version)
+        transitions.reopen(request, actor, version)
     elif action == "clear_risk":
-        casework.clear_risk(request, actor, version)
+        transitions.clear_risk(request, actor, version)
     else:
         raise AssertionError(action)
 
@@ -153,9 +156,9 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
                 if action in allowed:
                     run(action, request, actor, other)  # accepted: raises nothing
                 else:
-                    with pytest.raises(casework.CaseworkError) as refused:
+                    with pytest.raises(transitions.CaseworkError) as refused:
                         run(action, request, actor, other)
-                    assert not isinstance(refused.value, casework.Conflict), situation
+                    assert not isinstance(refused.value, transitions.Conflict), situation
                     assert refused.value.code == access.refusal(request, actor, action)
                 session.rollback()
     if who == "coordinator":

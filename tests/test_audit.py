@@ -23,9 +23,11 @@ from helpers.staff import Clock, StaffAccount, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select, text
 
-from portal import audit, casework, db
-from portal.callbacks import RequestDetails, submit_request
+from portal.casework import transitions
+from portal.core import db
+from portal.intake.callbacks import RequestDetails, submit_request
 from portal.models import AuditEvent, CallbackRequest, StaffUser, Station
+from portal.staff import audit
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW_RE = re.compile(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>")
@@ -278,11 +280,11 @@ def test_a_request_history_in_plain_words_linked_from_the_request_and_exported(
         for ident in (request_id, other_id):
             request = db.session().get(CallbackRequest, ident)
             actor = db.session().get(StaffUser, worker_id)
-            casework.take(request, actor, version=request.version)
-            casework.commit_action()
+            transitions.take(request, actor, version=request.version)
+            transitions.commit_action()
         request = db.session().get(CallbackRequest, request_id)
-        casework.log_attempt(request, actor, "someone_else", "", version=request.version)
-        casework.commit_action()
+        transitions.log_attempt(request, actor, "someone_else", "", version=request.version)
+        transitions.commit_action()
         reference = request.reference
     page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     link = f'href="/staff/audit?reference={reference}"'

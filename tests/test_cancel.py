@@ -8,7 +8,7 @@ import re
 import pytest
 from helpers.web import csrf_token
 
-from portal import crypto
+from portal.core import crypto
 
 CODE_RE = re.compile(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>')
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"')
@@ -171,7 +171,7 @@ def test_used_code_gets_the_wrong_code_answer_and_changes_nothing(client, submit
 
 
 def test_closed_request_cannot_be_cancelled(app, client, submit, stored_requests):
-    from portal import db
+    from portal.core import db
     from portal.models import CallbackRequest
 
     code = cancel_code(client, submit)

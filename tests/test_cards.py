@@ -8,9 +8,9 @@ from urllib.parse import quote
 import pytest
 from helpers.web import VALID_FORM, csrf_token
 
-from portal import db
-from portal.cards import card_code, current_batch
+from portal.core import db
 from portal.models import CardBatch, Station, utcnow
+from portal.stations.cards import card_code, current_batch
 
 
 @pytest.fixture

@@ -20,7 +20,10 @@ from helpers.staff import StaffAccount, act, audit_actions, in_english, staff_cl
 from helpers.web import hidden_value, text_of
 from sqlalchemy import select
 
-from portal import callbacks, casework, db
+from portal.casework import transitions
+from portal.core import db
+from portal.core.timezone import PARIS
+from portal.intake import callbacks
 from portal.models import (
     AttemptOutcome,
     CallAttempt,
@@ -29,7 +32,6 @@ from portal.models import (
     Outcome,
     StaffUser,
 )
-from portal.timezone import PARIS
 
 
 @pytest.fixture
@@ -448,9 +450,9 @@ def test_the_last_day_is_a_paris_day_whatever_the_zone_of_the_time(
         request = db.session().get(CallbackRequest, request_id)
         actor = db.session().get(StaffUser, account.id)
         assert request is not None and actor is not None
-        with pytest.raises(casework.CaseworkError) as refused:
-            casework.schedule(request, actor, late, request.version)
+        with pytest.raises(transitions.CaseworkError) as refused:
+            transitions.schedule(request, actor, late, request.version)
         assert refused.value.code == "after_last_day"
-        casework.schedule(request, actor, late - dt.timedelta(hours=1), request.version)
-        casework.commit_action()
+        transitions.schedule(request, actor, late - dt.timedelta(hours=1), request.version)
+        transitions.commit_action()
     assert state(app, request_id)["next_attempt_at"] == dt.datetime(2026, 6, 15, 21, 30)

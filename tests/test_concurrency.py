@@ -19,7 +19,8 @@ from helpers.staff import StaffAccount, act, staff_client, state
 from helpers.web import hidden_value, text_of
 from sqlalchemy import select
 
-from portal import casework, db
+from portal.casework import transitions
+from portal.core import db
 from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser
 
 Browsers = tuple[FlaskClient, FlaskClient, StaffAccount, StaffAccount]
@@ -133,9 +134,9 @@ def run_together(app: Flask, request_id: int, actions: list[Callable[..., None]]
             barrier.wait()
             try:
                 action(request, actor, version)
-                casework.commit_action()
+                transitions.commit_action()
                 results[index] = "done"
-            except casework.Conflict:
+            except transitions.Conflict:
                 results[index] = "conflict"
             except Exception as exc:  # reported, so that the test says what went wrong
                 session.rollback()
@@ -150,15 +151,15 @@ def run_together(app: Flask, request_id: int, actions: list[Callable[..., None]]
 
 
 def take(request: CallbackRequest, actor: StaffUser, version: int) -> None:
-    casework.take(request, actor, version)
+    transitions.take(request, actor, version)
 
 
 def attempt(request: CallbackRequest, actor: StaffUser, version: int) -> None:
-    casework.log_attempt(request, actor, "reached", "Rappel convenu", version)
+    transitions.log_attempt(request, actor, "reached", "Rappel convenu", version)
 
 
 def close(request: CallbackRequest, actor: StaffUser, version: int) -> None:
-    casework.close(request, actor, "unreachable", "unknown", version)
+    transitions.close(request, actor, "unreachable", "unknown", version)
 
 
 @needs_postgres()

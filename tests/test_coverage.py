@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from helpers.staff import StaffAccount, staff_browser
 
-from portal import db
+from portal.core import db
 from portal.models import StaffUser
 
 

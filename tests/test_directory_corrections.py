@@ -15,7 +15,7 @@ from helpers.staff import StaffAccount, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 
-from portal import db
+from portal.core import db
 from portal.directory import entries
 from portal.directory.corrections import CORRECTABLE
 from portal.directory.demo import create_demo_directory

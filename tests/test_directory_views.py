@@ -16,7 +16,8 @@ from helpers.staff import StaffAccount, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 
-from portal import create_app, db
+from portal import create_app
+from portal.core import db
 from portal.directory import entries
 from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryEntry

@@ -141,8 +141,8 @@ def test_a_number_past_the_bound_writes_over_its_newest_request(
 ) -> None:
     from helpers.web import VALID_FORM, csrf_token
 
-    from portal import crypto, db
-    from portal.demo import create_demo_stations
+    from portal.cli.demo_data import create_demo_stations
+    from portal.core import crypto, db
 
     app = make_app(MAX_OPEN_PER_PHONE=2)
     with app.app_context():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 
-from portal.i18n import VARIANTS
+from portal.core.i18n import VARIANTS
 
 EASY = "fr-falc"
 

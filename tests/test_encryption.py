@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import text
 
-from portal import crypto, db
+from portal.core import crypto, db
 
 PHONE_DIGITS = ("0698765432", "33698765432", "698765432")
 NAME = "Samira-Héloïse"

@@ -12,11 +12,11 @@ from flask.testing import FlaskClient
 from helpers.staff import Clock
 from helpers.web import VALID_FORM, csrf_token
 
-from portal import db
-from portal.cards import card_code, current_batch
-from portal.demo import create_demo_stations
+from portal.cli.demo_data import create_demo_stations
+from portal.core import db
 from portal.models import CallbackRequest
-from portal.stations import station_by_code
+from portal.stations.cards import card_code, current_batch
+from portal.stations.registry import station_by_code
 
 
 def post(client: FlaskClient, path: str, token: str, address: str, **fields: str) -> int:

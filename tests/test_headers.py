@@ -9,9 +9,10 @@ from helpers.settings import app_config
 from helpers.web import csrf_token
 from werkzeug.routing import Rule
 
-from portal import create_app, db
-from portal.cards import card_code, current_batch
+from portal import create_app
+from portal.core import db
 from portal.models import Station
+from portal.stations.cards import card_code, current_batch
 
 # Every rule of the app, read once at collection time; the tests use a fresh app.
 RULES = sorted(

@@ -8,7 +8,7 @@ from pathlib import Path
 from helpers.settings import app_config
 
 from portal import create_app
-from portal.config import read_or_create_keys
+from portal.core.config import read_or_create_keys
 
 
 def _mode(path: Path) -> int:

@@ -14,10 +14,12 @@ from flask import Flask
 from helpers.factories import store_request
 from sqlalchemy import select
 
-from portal import accounts, casework, crypto, db, keyring
-from portal.config import KEYS_FILE
-from portal.demo import create_demo_stations
+from portal.casework import transitions
+from portal.cli.demo_data import create_demo_stations
+from portal.core import crypto, db, keyring
+from portal.core.config import KEYS_FILE
 from portal.models import AuditEvent, CallbackRequest
+from portal.staff import accounts
 
 # Every encrypted column, as "table.column".
 COLUMNS = sorted(
@@ -60,10 +62,10 @@ def populate(app: Flask) -> None:
                 cover_story=f"Le club de lecture {n}",
             )
             request = db.session().get(CallbackRequest, submitted.request_id)
-            casework.log_attempt(request, admin, "no_answer", f"Note {n}", request.version)
-            casework.commit_action()
-            casework.close(request, admin, "oriented", "no", request.version, f"Fin {n}")
-            casework.commit_action()
+            transitions.log_attempt(request, admin, "no_answer", f"Note {n}", request.version)
+            transitions.commit_action()
+            transitions.close(request, admin, "oriented", "no", request.version, f"Fin {n}")
+            transitions.commit_action()
 
 
 def tokens(app: Flask) -> dict[str, list[str]]:

@@ -23,11 +23,13 @@ from helpers.settings import TEST_DATABASE_URL
 from helpers.staff import staff_password_hash
 from sqlalchemy import create_engine, select
 
-from portal import accounts, create_app, crypto, db
-from portal.config import KEYS_FILE
-from portal.demo import create_demo_stations
+from portal import create_app
+from portal.cli.demo_data import create_demo_stations
+from portal.core import crypto, db
+from portal.core.config import KEYS_FILE
+from portal.core.schema import upgrade_database
 from portal.models import CallbackRequest
-from portal.schema import upgrade_database
+from portal.staff import accounts
 
 PASSWORD = "une phrase calme pour le bureau"
 NAMES = {"before": "Avant", "during": "Pendant", "after": "Après"}

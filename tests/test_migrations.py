@@ -23,12 +23,13 @@ from helpers.factories import store_request
 from helpers.settings import TEST_DATABASE_URL, app_config
 from sqlalchemy import select, text
 
-from portal import create_app, crypto, db
-from portal.db import Base
-from portal.demo import create_demo_stations
+from portal import create_app
+from portal.casework.windows import window_mask
+from portal.cli.demo_data import create_demo_stations
+from portal.core import crypto, db
+from portal.core.db import Base
+from portal.core.schema import alembic_config, upgrade_database
 from portal.models import CallbackRequest
-from portal.schema import alembic_config, upgrade_database
-from portal.windows import window_mask
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from flask import Flask
 from helpers.staff import StaffAccount, referral_form, send_referral
 from sqlalchemy import select
 
-from portal import db
+from portal.core import db
 from portal.models import CallbackRequest, StaffUser
 
 NAME = "Samira Benali"

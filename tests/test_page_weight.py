@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from helpers.settings import app_config
 
-from portal import create_app, db
-from portal.cards import card_code, current_batch
-from portal.i18n import locale_of
-from portal.stations import station_by_code
+from portal import create_app
+from portal.core import db
+from portal.core.i18n import locale_of
+from portal.stations.cards import card_code, current_batch
+from portal.stations.registry import station_by_code
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "page_weight.py"
 _spec = importlib.util.spec_from_file_location("page_weight", BENCH)

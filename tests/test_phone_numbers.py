@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.phone_numbers import display_phone, phone_in_text, phone_text
+from portal.core.phone_numbers import display_phone, phone_in_text, phone_text
 
 NBSP = "\u00a0"
 

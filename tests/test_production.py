@@ -34,12 +34,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from werkzeug.test import TestResponse
 
-from portal import accounts, auth, create_app, crypto, db
-from portal.config import new_keys
-from portal.demo import create_demo_stations
+from portal import create_app
+from portal.cli.demo_data import create_demo_stations
+from portal.core import crypto, db
+from portal.core.config import new_keys
+from portal.core.schema import upgrade_database
+from portal.core.security import POLICY_HEADERS
 from portal.models import CallbackRequest
-from portal.schema import upgrade_database
-from portal.security import POLICY_HEADERS
+from portal.staff import accounts, auth
 
 CLIENTS = 240
 CONCURRENCY = 24

@@ -17,8 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers.web import VALID_FORM, csrf_token
 
-from portal import db
-from portal.demo import create_demo_stations
+from portal.cli.demo_data import create_demo_stations
+from portal.core import db
 from portal.models import CallbackRequest
 
 PROOF_RE = re.compile(r'data-proof="([^"]+)"')

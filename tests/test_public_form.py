@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from helpers.web import VALID_FORM, csrf_token
 
-from portal.timezone import paris_today
+from portal.core.timezone import paris_today
 
 SUMMARY_LINK = re.compile(r'<div class="error-summary".*?</div>', re.S)
 CODE_RE = re.compile(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>')
@@ -97,7 +97,7 @@ def test_valid_request_is_stored_and_confirmed(submit, stored_requests):
     ],
 )
 def test_phone_numbers_are_accepted_and_normalised(app, submit, stored_requests, phone, e164):
-    from portal import crypto
+    from portal.core import crypto
 
     response = submit(phone=phone)
     assert response.status_code == 303
@@ -223,7 +223,7 @@ def test_station_i_dont_know_stores_no_station(submit, stored_requests):
 
 
 def test_inactive_station_is_not_offered(app, client, submit, stored_requests):
-    from portal import db
+    from portal.core import db
     from portal.models import Station
 
     with app.app_context():
@@ -347,8 +347,8 @@ def test_honeypot_shows_the_form_again_and_nothing_is_stored(client, submit, sto
 
 
 def test_time_trap_shows_the_form_again_then_stores_after_a_pause(make_app):
-    from portal import db
-    from portal.demo import create_demo_stations
+    from portal.cli.demo_data import create_demo_stations
+    from portal.core import db
     from portal.models import CallbackRequest
 
     app = make_app(MIN_FILL_SECONDS=2)
@@ -391,7 +391,7 @@ def test_every_request_from_one_number_is_stored_and_confirmed(client, submit, s
 
 
 def test_a_closed_request_does_not_head_the_next(app, submit, stored_requests):
-    from portal import db
+    from portal.core import db
     from portal.models import CallbackRequest
 
     for _ in range(3):
@@ -413,8 +413,8 @@ def test_another_number_is_another_entry(submit, stored_requests):
 
 
 def test_person_fixing_an_error_quickly_is_not_taken_for_a_bot(make_app):
-    from portal import db
-    from portal.demo import create_demo_stations
+    from portal.cli.demo_data import create_demo_stations
+    from portal.core import db
     from portal.models import CallbackRequest
 
     app = make_app(MIN_FILL_SECONDS=2)

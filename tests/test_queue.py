@@ -20,8 +20,10 @@ from helpers.factories import new_request, station_id, store_request
 from helpers.staff import StaffAccount, act, staff_client, state
 from helpers.web import csrf_of, rows
 
-from portal import callback_queue, callbacks, db
-from portal.timezone import PARIS
+from portal.casework import callback_queue
+from portal.core import db
+from portal.core.timezone import PARIS
+from portal.intake import callbacks
 
 PHONES = (f"+3361200{n:04d}" for n in itertools.count(1000))
 SAFE = ["10:00-12:00"]

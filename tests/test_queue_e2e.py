@@ -17,9 +17,9 @@ from helpers.staff import StaffAccount, act, audit_actions, staff_client, state
 from helpers.web import rows, text_of
 from sqlalchemy import select
 
-from portal import db
+from portal.core import db
+from portal.core.timezone import PARIS
 from portal.models import CallAttempt, CallbackRequest
-from portal.timezone import PARIS
 
 # Monday 8 June 2026, 09:30 in Paris; the person chose 10:00-12:00 and 14:00-17:00.
 MONDAY = dt.datetime(2026, 6, 8, 9, 30, tzinfo=PARIS)

@@ -23,10 +23,12 @@ from helpers.staff import (
 from helpers.web import csrf_of, rows, text_of
 from test_queue import LOOK_AT, look, send_at  # noqa: F401  (fixtures)
 
-from portal import callbacks, db, references, working_hours
+from portal.casework import working_hours
+from portal.core import db
+from portal.core.phone_numbers import display_phone, parse_phone, tel_uri
+from portal.core.timezone import PARIS
+from portal.intake import callbacks, references
 from portal.models import CallbackRequest
-from portal.phone_numbers import display_phone, parse_phone, tel_uri
-from portal.timezone import PARIS
 
 NUMBER = "+33758112233"
 
@@ -294,9 +296,10 @@ def test_the_overdue_count_skips_the_weekend_and_the_holiday(
 @pytest.fixture
 def make_staff_in(time_machine: Any, login_as: Callable[..., Any]) -> Callable[[Flask], Any]:
     """Requests and a logged-in social worker for an app of the test's own configuration."""
-    from portal import accounts, auth, crypto
-    from portal.demo import create_demo_stations
+    from portal.cli.demo_data import create_demo_stations
+    from portal.core import crypto
     from portal.models import Station
+    from portal.staff import accounts, auth
 
     def build(app: Flask) -> Any:
         with app.app_context():

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from helpers.web import VALID_FORM, csrf_token
 
-from portal import db
-from portal.demo import create_demo_stations
+from portal.cli.demo_data import create_demo_stations
+from portal.core import db
 from portal.models import CallbackRequest
 
 
@@ -116,8 +116,8 @@ def test_a_flood_from_many_addresses_closes_the_form_to_nobody(limited):
 
 
 def test_a_card_keeps_its_place_in_the_queue_during_a_flood(limited):
-    from portal.cards import card_code, current_batch
-    from portal.stations import station_by_code
+    from portal.stations.cards import card_code, current_batch
+    from portal.stations.registry import station_by_code
 
     app = limited(SUBMIT_LIMITS="100 per minute", UNKNOWN_RATE="1 per minute")
     with app.app_context():

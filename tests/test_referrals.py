@@ -23,9 +23,10 @@ from helpers.staff import (
 from helpers.web import csrf_of, rows, text_of
 from sqlalchemy import select
 
-from portal import db, stations
+from portal.core import db
+from portal.core.timezone import PARIS
 from portal.models import AuditEvent, CallbackRequest
-from portal.timezone import PARIS
+from portal.stations import registry
 
 # Monday 8 June 2026, 23:30 in Paris: only the night window is open.
 LATE_EVENING = dt.datetime(2026, 6, 8, 23, 30, tzinfo=PARIS)
@@ -102,7 +103,7 @@ def test_a_referral_to_a_closed_station_reaches_the_coordinator(
     app: Flask, officer: FlaskClient
 ) -> None:
     with app.app_context():
-        stations.close_station(stations.station_by_code("firminy"))
+        registry.close_station(registry.station_by_code("firminy"))
         db.session().commit()
     response = send_referral(officer, referral_form(app, station="firminy"))
     assert response.status_code == 303

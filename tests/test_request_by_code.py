@@ -12,9 +12,9 @@ from typing import Any
 from helpers.web import csrf_token
 from sqlalchemy import select
 
-from portal import db
+from portal.casework.windows import window_mask
+from portal.core import db
 from portal.models import AuditEvent, CallbackRequest
-from portal.windows import window_mask
 
 CODE_RE = re.compile(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>')
 

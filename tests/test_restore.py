@@ -19,12 +19,15 @@ from helpers.settings import TEST_DATABASE_URL, needs_postgres
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from portal import accounts, audit, casework, create_app, crypto, db
-from portal.callbacks import RequestDetails, submit_request
-from portal.config import new_keys
-from portal.demo import create_demo_stations
+from portal import create_app
+from portal.casework import transitions
+from portal.cli.demo_data import create_demo_stations
+from portal.core import crypto, db
+from portal.core.config import new_keys
+from portal.core.schema import upgrade_database
+from portal.intake.callbacks import RequestDetails, submit_request
 from portal.models import AuditEvent, CallbackRequest, StaffUser
-from portal.schema import upgrade_database
+from portal.staff import accounts, audit
 
 PEOPLE = [
     {"phone": f"+3361234560{n}", "name": f"Prénom {n}", "message": f"Après {n + 14} h"}
@@ -85,10 +88,10 @@ def live_service(app: Flask) -> None:
                 station_id=worker.stations[0].id,
             )
             request = db.session().get(CallbackRequest, submit_request(details).request_id)
-            casework.open_case_file(request, worker)
+            transitions.open_case_file(request, worker)
             note = f"Note {person['name']}"
-            casework.log_attempt(request, worker, "no_answer", note, request.version)
-            casework.commit_action()
+            transitions.log_attempt(request, worker, "no_answer", note, request.version)
+            transitions.commit_action()
         db.engine().dispose()
 
 
@@ -146,8 +149,8 @@ def test_a_dump_restored_with_the_keys_from_their_own_place_reads_back_whole(
         upgrade_database()  # the release that made the dump, or a later one: init-db keeps data
         worker = db.session().scalars(select(StaffUser)).one()
         requests = list(db.session().scalars(select(CallbackRequest).order_by(CallbackRequest.id)))
-        files = [casework.open_case_file(request, worker) for request in requests]
-        casework.commit_action()
+        files = [transitions.open_case_file(request, worker) for request in requests]
+        transitions.commit_action()
         assert [(f.phone, f.name, f.message) for f in files] == [
             (p["phone"], p["name"], p["message"]) for p in PEOPLE
         ]

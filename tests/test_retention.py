@@ -13,10 +13,12 @@ from helpers.factories import store_request
 from helpers.staff import Clock, StaffAccount
 from sqlalchemy import select, update
 
-from portal import accounts, audit, casework, crypto, db
-from portal.callbacks import cancel_request
-from portal.demo import create_demo_stations
+from portal.casework import transitions
+from portal.cli.demo_data import create_demo_stations
+from portal.core import crypto, db
+from portal.intake.callbacks import cancel_request
 from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser
+from portal.staff import accounts, audit
 
 PERSONAL = ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_index", "cancel_hash")
 
@@ -39,8 +41,8 @@ def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: An
     with app.app_context():
         actor = db.session().get(StaffUser, staff.id)
         request = db.session().get(CallbackRequest, request_id)
-        getattr(casework, action)(request, actor, *args, version=request.version)
-        casework.commit_action()
+        getattr(transitions, action)(request, actor, *args, version=request.version)
+        transitions.commit_action()
 
 
 def load(app: Flask, request_id: int) -> CallbackRequest:

@@ -13,10 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import callback_queue, callbacks, casework, db
-from portal.models import CallbackRequest, StaffUser, Station
-from portal.timezone import PARIS
-from portal.windows import (
+from portal.casework import callback_queue, transitions
+from portal.casework.windows import (
     WEEKDAYS,
     is_safe_now,
     next_safe_start,
@@ -24,6 +22,10 @@ from portal.windows import (
     slot_bit,
     window_mask,
 )
+from portal.core import db
+from portal.core.timezone import PARIS
+from portal.intake import callbacks
+from portal.models import CallbackRequest, StaffUser, Station
 
 MORNING = "10:00-12:00"
 NIGHT = "22:00-08:00"
@@ -154,9 +156,9 @@ def test_queue_and_scheduling_follow_the_days(app: Flask, make_staff: Any, time_
         assert [r.id for r in saturday.requests] == [any_day, request_id]
         monday = callback_queue.open_queue(user, paris(2026, 6, 15, 10, 30))
         assert [r.id for r in monday.requests] == [request_id, any_day]
-        with pytest.raises(casework.CaseworkError) as refused:
-            casework.schedule(request, user, paris(2026, 6, 13, 10, 30), request.version)
+        with pytest.raises(transitions.CaseworkError) as refused:
+            transitions.schedule(request, user, paris(2026, 6, 13, 10, 30), request.version)
         assert refused.value.code == "outside_windows"
-        casework.schedule(request, user, paris(2026, 6, 15, 10, 30), request.version)
+        transitions.schedule(request, user, paris(2026, 6, 15, 10, 30), request.version)
         db.session().commit()
         assert request.next_attempt_at == dt.datetime(2026, 6, 15, 8, 30)

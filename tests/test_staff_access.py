@@ -17,11 +17,13 @@ from helpers.web import csrf_token
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Rule
 
-from portal import accounts, db, stations
-from portal.cards import current_batch
-from portal.db import Base
+from portal.core import db
+from portal.core.db import Base
 from portal.directory.demo import create_demo_directory
 from portal.models import DirectoryCorrection, Role
+from portal.staff import accounts
+from portal.stations import registry
+from portal.stations.cards import current_batch
 
 ANONYMOUS = "anonymous"
 ADMIN = {Role.ADMIN.value}
@@ -164,7 +166,7 @@ def samples(
         link = accounts.invitation_link(pending)
         db.session().commit()
         entry_id = create_demo_directory()[0].id
-        batch_id = current_batch(stations.station_by_code("roanne")).id
+        batch_id = current_batch(registry.station_by_code("roanne")).id
         correction = DirectoryCorrection(entry_id=entry_id, changes={"phone": "3919"})
         db.session().add(correction)
         db.session().commit()

@@ -18,7 +18,7 @@ from helpers.web import csrf_token
 from sqlalchemy import select
 from test_notifications import Inbox, body_of, free_port
 
-from portal import db
+from portal.core import db
 from portal.models import AuditEvent, StaffUser
 
 LINK_RE = re.compile(r"https://portal\.example(/staff/invitation/[\w.-]+)")

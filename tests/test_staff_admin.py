@@ -14,7 +14,7 @@ from helpers.staff import Clock, StaffAccount, post_login, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 
-from portal import db
+from portal.core import db
 from portal.models import AuditEvent, StaffUser
 
 LINK_RE = re.compile(r"https://portal\.example(/staff/invitation/[\w.-]+)")

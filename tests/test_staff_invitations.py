@@ -16,8 +16,9 @@ from helpers.web import csrf_token
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from portal import accounts, db
+from portal.core import db
 from portal.models import AuditEvent, Role, StaffUser
+from portal.staff import accounts
 
 INVALID = "This link cannot be used"
 SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')

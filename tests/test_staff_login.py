@@ -15,8 +15,9 @@ from helpers.staff import Clock, StaffAccount, log_out, post_login, staff_browse
 from helpers.web import CSRF_RE, csrf_token
 from sqlalchemy import func, select
 
-from portal import accounts, db
+from portal.core import db
 from portal.models import LoginThrottle, Role
+from portal.staff import accounts
 
 FAILED = "The username, password or code is not right."
 TOO_MANY = "Too many attempts"

@@ -13,7 +13,7 @@ from helpers.staff import Clock, StaffAccount, log_out, post_login, staff_browse
 from helpers.web import csrf_token
 from sqlalchemy import select
 
-from portal import db
+from portal.core import db
 from portal.models import StaffSession
 
 COOKIE = "staff"

@@ -15,9 +15,11 @@ import zxingcpp
 from helpers.staff import STAFF_PASSWORD, StaffAccount, staff_browser, staff_password_hash
 from helpers.web import VALID_FORM, csrf_token
 
-from portal import accounts, auth, card_codes, crypto, db
-from portal.cards import current_batch, signed_card_link
+from portal.core import crypto, db
+from portal.intake import card_codes
 from portal.models import AuditEvent, CallbackRequest, CardBatch, Station
+from portal.staff import accounts, auth
+from portal.stations.cards import current_batch, signed_card_link
 
 MM = 72 / 25.4
 ADD_ROANNE = [
@@ -116,7 +118,7 @@ def test_the_pdf_has_a4_sheets_and_card_pages_with_the_cards_text(empty_app, tmp
 
 
 def test_crop_marks_sit_in_the_margins_of_the_sheet(app):
-    from portal.card_print import card_pdf
+    from portal.stations.card_print import card_pdf
 
     with app.app_context():
         batch = current_batch(db.session().query(Station).filter_by(code="roanne").one())

@@ -15,10 +15,12 @@ from flask.testing import FlaskClient
 from helpers.factories import station_id, store_request
 from helpers.staff import StaffAccount
 
-from portal import casework, db, reporting
-from portal.callbacks import cancel_request
+from portal.casework import transitions
+from portal.core import db
+from portal.core.timezone import PARIS
+from portal.intake.callbacks import cancel_request
 from portal.models import CallbackRequest, RequestSource, StaffUser, Station
-from portal.timezone import PARIS
+from portal.reporting import statistics
 
 MARCH = dt.datetime(2026, 3, 10, 9, 0, tzinfo=PARIS)
 # Just after midnight in Paris on 1 April, still 31 March in UTC.
@@ -44,8 +46,8 @@ def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: An
     with app.app_context():
         actor = db.session().get(StaffUser, staff.id)
         request = db.session().get(CallbackRequest, request_id)
-        getattr(casework, action)(request, actor, *args, version=request.version)
-        casework.commit_action()
+        getattr(transitions, action)(request, actor, *args, version=request.version)
+        transitions.commit_action()
 
 
 @pytest.fixture
@@ -100,13 +102,13 @@ def admin_client(
     return client
 
 
-def figures(app: Flask, first: dt.date, last: dt.date) -> dict[str, reporting.Breakdown]:
+def figures(app: Flask, first: dt.date, last: dt.date) -> dict[str, statistics.Breakdown]:
     with app.app_context():
-        rule = reporting.FirstContactRule.from_config(app.config)
-        facts = reporting.request_facts(
-            reporting.Period(first, last), None, TODAY.astimezone(dt.UTC), rule
+        rule = statistics.FirstContactRule.from_config(app.config)
+        facts = statistics.request_facts(
+            statistics.Period(first, last), None, TODAY.astimezone(dt.UTC), rule
         )
-        found, _total = reporting.breakdowns(facts, {})
+        found, _total = statistics.breakdowns(facts, {})
     return {b.dimension: b for b in found}
 
 
@@ -263,7 +265,7 @@ def test_first_contact_counts_working_hours_over_a_weekend_and_a_holiday(
     [april] = by["period"].groups.values()
     assert sorted(round(h, 3) for h in april.hours) == [2, 2, 2, 9, 9]
     assert april.counts["overdue"] == 2
-    [row], _total = reporting.publish(by["period"], april)
+    [row], _total = statistics.publish(by["period"], april)
     assert row.median_hours == 2.0 and row.counts["overdue"] is None  # 2 is withheld
 
 

@@ -14,7 +14,8 @@ from helpers.web import VALID_FORM, csrf_token
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from portal import create_app, db
+from portal import create_app
+from portal.core import db
 from portal.models import CallbackRequest
 
 CODE_RE = re.compile(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>')

@@ -15,7 +15,8 @@ from helpers.staff import Clock, StaffAccount
 from helpers.web import csrf_token
 from sqlalchemy import create_engine, select, text
 
-from portal import callbacks, db
+from portal.core import db
+from portal.intake import callbacks
 from portal.models import AuditEvent, CallbackRequest, StaffSession, Station
 
 PHONES = (f"+3367111{n:04d}" for n in itertools.count(1000))

@@ -11,8 +11,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from portal.config import DEFAULTS
-from portal.i18n import catalogue_of, locale_of
+from portal.core.config import DEFAULTS
+from portal.core.i18n import catalogue_of, locale_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")

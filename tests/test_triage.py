@@ -18,8 +18,8 @@ from helpers.production import free_port
 from helpers.staff import StaffAccount, referral_form, send_referral, staff_client
 from helpers.web import VALID_FORM, csrf_token, rows, text_of
 
-from portal import db
-from portal.demo import create_demo_stations
+from portal.cli.demo_data import create_demo_stations
+from portal.core import db
 from portal.models import AuditEvent, CallbackRequest, StaffUser
 
 SPAM = "Gagnez un iPhone maintenant"

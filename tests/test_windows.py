@@ -10,8 +10,7 @@ import datetime as dt
 
 import pytest
 
-from portal.timezone import PARIS
-from portal.windows import (
+from portal.casework.windows import (
     SLOTS,
     is_safe_now,
     next_safe_start,
@@ -19,6 +18,7 @@ from portal.windows import (
     slot_bit,
     window_mask,
 )
+from portal.core.timezone import PARIS
 
 NIGHT = "22:00-08:00"
 MORNING = "08:00-10:00"

@@ -18,7 +18,7 @@ down_revision = '0004'
 branch_labels = None
 depends_on = None
 
-# The same alphabet and length as portal.card_codes, written out: a migration never changes.
+# The same alphabet and length as portal.intake.card_codes, written out: a migration never changes.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 6
 

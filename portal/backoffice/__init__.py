@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import (  # noqa: F401
+from portal.backoffice import (  # noqa: F401
     accounts_views,
     audit_views,
     directory_corrections_views,
@@ -15,6 +15,6 @@ from . import (  # noqa: F401
     stats_views,
     triage_views,
 )
-from .blueprint import area, bp
+from portal.backoffice.blueprint import area, bp
 
 __all__ = ["area", "bp"]

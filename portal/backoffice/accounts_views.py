@@ -8,12 +8,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import Field
 
-from .. import accounts, audit, db, notify, stations, transactions
-from ..access import Area
-from ..fields import add_error
-from ..models import StaffUser
-from .blueprint import area, bp
-from .forms import ROLE_POWERS, ConfirmForm, EditUserForm, UserForm
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import ROLE_POWERS, ConfirmForm, EditUserForm, UserForm
+from portal.core import db, transactions
+from portal.core.fields import add_error
+from portal.models import StaffUser
+from portal.reporting import notify
+from portal.staff import accounts, audit
+from portal.staff.access import Area
+from portal.stations import registry
 
 ACCOUNT_ERRORS = {
     "bad_username": lambda: _(
@@ -36,7 +39,7 @@ def _error_field(form: UserForm | EditUserForm, code: str, default: Field) -> Fi
 
 
 def _station_choices() -> list[tuple[str, str]]:
-    return [(s.code, s.name) for s in stations.all_stations()]
+    return [(s.code, s.name) for s in registry.all_stations()]
 
 
 def _is_post() -> bool:

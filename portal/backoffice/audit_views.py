@@ -8,12 +8,19 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import audit, csv_safe
-from ..access import Area
-from ..audit import EventFilter, ReadableEvent
-from ..timezone import paris_today
-from .blueprint import area, bp
-from .forms import ATTEMPT_LABELS, KNOWN_LABELS, OUTCOME_LABELS, ROLE_LABELS, AuditFilterForm
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import (
+    ATTEMPT_LABELS,
+    KNOWN_LABELS,
+    OUTCOME_LABELS,
+    ROLE_LABELS,
+    AuditFilterForm,
+)
+from portal.core import csv_safe
+from portal.core.timezone import paris_today
+from portal.staff import audit
+from portal.staff.access import Area
+from portal.staff.audit import EventFilter, ReadableEvent
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 10_000

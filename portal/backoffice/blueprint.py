@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import access, auth
+from portal.staff import access, auth
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 

@@ -6,14 +6,15 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import access, db
-from ..access import Area
-from ..directory import corrections, entries
-from ..directory.forms import CorrectionForm
-from ..fields import add_error
-from ..models import DirectoryCorrection, DirectoryEntry
-from .blueprint import area, bp
-from .forms import ConfirmForm
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import ConfirmForm
+from portal.core import db
+from portal.core.fields import add_error
+from portal.directory import corrections, entries
+from portal.directory.forms import CorrectionForm
+from portal.models import DirectoryCorrection, DirectoryEntry
+from portal.staff import access
+from portal.staff.access import Area
 
 # A shelter's address is never shown to those who propose, so it cannot be corrected by them.
 ADDRESS_FIELDS = ("address", "postcode", "commune")

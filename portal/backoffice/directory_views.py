@@ -9,15 +9,16 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import access, audit, db
-from ..access import Area
-from ..directory import entries, transfer
-from ..directory import vocabulary as voc
-from ..directory.cards import Phone, PublicCard, filter_choices, page_of, public_card
-from ..directory.forms import EntryForm
-from ..models import DirectoryEntry, utcnow
-from .blueprint import area, bp
-from .forms import ConfirmForm
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import ConfirmForm
+from portal.core import db
+from portal.directory import entries, transfer
+from portal.directory import vocabulary as voc
+from portal.directory.cards import Phone, PublicCard, filter_choices, page_of, public_card
+from portal.directory.forms import EntryForm
+from portal.models import DirectoryEntry, utcnow
+from portal.staff import access, audit
+from portal.staff.access import Area
 
 STAFF_PAGE_SIZE = 30
 

@@ -19,8 +19,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
-from ..fields import EmailAddress, MultiCheckboxField
-from ..models import AttemptOutcome, KnownToServices, Outcome, Role
+from portal.core.fields import EmailAddress, MultiCheckboxField
+from portal.models import AttemptOutcome, KnownToServices, Outcome, Role
 
 ROLE_LABELS = {
     Role.ADMIN.value: _l("Coordinator (administrator)"),

@@ -7,12 +7,13 @@ from flask import current_app, flash, g, redirect, render_template, session, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import accounts, auth, crypto, db
-from ..access import Area
-from ..extensions import limiter
-from ..fields import add_error
-from .blueprint import area, bp
-from .forms import ConfirmForm, InvitationForm, LoginForm
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import ConfirmForm, InvitationForm, LoginForm
+from portal.core import crypto, db
+from portal.core.extensions import limiter
+from portal.core.fields import add_error
+from portal.staff import accounts, auth
+from portal.staff.access import Area
 
 PASSWORD_PROBLEMS = {
     "short": lambda: _("Use at least 12 characters."),

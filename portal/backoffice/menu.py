@@ -8,10 +8,10 @@ from flask import g, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from .. import access
-from ..access import Area
-from .blueprint import bp
-from .forms import ROLE_LABELS
+from portal.backoffice.blueprint import bp
+from portal.backoffice.forms import ROLE_LABELS
+from portal.staff import access
+from portal.staff.access import Area
 
 # Each entry shows to the roles of its area (`access.AREA_ROLES`), the same that open the view.
 MENU: tuple[tuple[str, LazyString, Area], ...] = (

@@ -11,13 +11,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_babel import gettext as _
 
-from .. import access, callback_queue, casework, coverage, db, stations, working_hours
-from ..access import Area
-from ..models import CallbackRequest, StaffUser, utcnow
-from ..timezone import PARIS
-from ..windows import day_label, is_safe_now, next_safe_start, safe_until, window_label
-from .blueprint import area, bp
-from .forms import (
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import (
     ATTEMPT_LABELS,
     KNOWN_LABELS,
     OUTCOME_LABELS,
@@ -28,6 +23,20 @@ from .forms import (
     SearchForm,
     VersionedForm,
 )
+from portal.casework import callback_queue, transitions, working_hours
+from portal.casework.windows import (
+    day_label,
+    is_safe_now,
+    next_safe_start,
+    safe_until,
+    window_label,
+)
+from portal.core import db
+from portal.core.timezone import PARIS
+from portal.models import CallbackRequest, StaffUser, utcnow
+from portal.staff import access
+from portal.staff.access import Area
+from portal.stations import coverage, registry
 
 CASEWORK_ERRORS = {
     "conflict": lambda: _(
@@ -208,7 +217,7 @@ def _queue_page(search: str = "", status_code: int = 200) -> ResponseReturnValue
         sort_labels={key: label() for key, label in SORT_LABELS.items()},
         attempt_labels=ATTEMPT_LABELS,
         station_id=station_id,
-        stations=stations.visible_stations(g.staff),
+        stations=registry.visible_stations(g.staff),
         counts=callback_queue.status_counts(g.staff, station_id, now),
         count_cap=callback_queue.COUNT_CAP,
         recent_days=callback_queue.RECENT_DAYS,
@@ -253,7 +262,7 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
     """The page's action forms; `refresh` gives each the current version, after a refusal."""
     hand_over = HandOverForm(prefix="hand_over")
     hand_over.colleague.choices = [
-        (p.id, p.display_name) for p in casework.colleagues_for(req, g.staff)
+        (p.id, p.display_name) for p in transitions.colleagues_for(req, g.staff)
     ]
     forms: dict[str, VersionedForm] = {
         "take": VersionedForm(prefix="take"),
@@ -295,7 +304,7 @@ def _suggest_next_attempt(req: CallbackRequest, form: VersionedForm) -> None:
 def _show(
     req: CallbackRequest, forms: dict[str, VersionedForm] | None = None, status: int = 200
 ) -> ResponseReturnValue:
-    case_file = casework.open_case_file(req, g.staff)
+    case_file = transitions.open_case_file(req, g.staff)
     return render_template(
         "staff/request.html",
         req=req,
@@ -336,7 +345,7 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
         )
     try:
         done = _apply(name, req, form)
-    except casework.CaseworkError as exc:
+    except transitions.CaseworkError as exc:
         # A refused action changed nothing; read the request again, as others may have. What
         # the request did before (the session's activity) is written first, not forgotten.
         db.session().flush()
@@ -361,42 +370,42 @@ def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
     """Run the action and say, in words, what changed."""
     version = form.version.data
     if version is None:  # InputRequired: a validated form always carries one
-        raise casework.CaseworkError("stale_page")
+        raise transitions.CaseworkError("stale_page")
     if name == "take":
-        casework.take(req, g.staff, version)
+        transitions.take(req, g.staff, version)
         return _("You now hold request %(ref)s.", ref=req.reference)
     if name == "release":
-        casework.release(req, g.staff, version)
+        transitions.release(req, g.staff, version)
         return _("Request %(ref)s is back in the station's pool.", ref=req.reference)
     if name == "reopen":
-        casework.reopen(req, g.staff, version)
+        transitions.reopen(req, g.staff, version)
         return _("Request %(ref)s is open again.", ref=req.reference)
     if name == "attempt" and isinstance(form, AttemptForm):
-        casework.log_attempt(req, g.staff, form.outcome.data, form.note.data or None, version)
+        transitions.log_attempt(req, g.staff, form.outcome.data, form.note.data or None, version)
         return _attempt_words(req, form.outcome.data)
     if name == "schedule" and isinstance(form, ScheduleForm):
         if form.when.data is None:  # InputRequired: never, once validated
-            raise casework.CaseworkError("stale_page")
+            raise transitions.CaseworkError("stale_page")
         when = form.when.data.replace(tzinfo=PARIS)
-        casework.schedule(req, g.staff, when, version)
+        transitions.schedule(req, g.staff, when, version)
         return _("Next call planned: %(when)s.", when=_moment_words(when, dt.datetime.now(dt.UTC)))
     if name == "close" and isinstance(form, CloseForm):
         outcome = form.outcome.data
-        casework.close(req, g.staff, outcome, form.known.data, version, form.note.data or None)
+        transitions.close(req, g.staff, outcome, form.known.data, version, form.note.data or None)
         return _(
             "Request %(ref)s closed: %(outcome)s.",
             ref=req.reference,
             outcome=str(OUTCOME_LABELS[outcome]).lower(),
         )
     if name == "clear_risk":
-        casework.clear_risk(req, g.staff, version)
+        transitions.clear_risk(req, g.staff, version)
         return _("Risk flag cleared on request %(ref)s.", ref=req.reference)
     if not isinstance(form, HandOverForm):
-        raise casework.CaseworkError("stale_page")
+        raise transitions.CaseworkError("stale_page")
     colleague = db.session().get(StaffUser, form.colleague.data)
     if colleague is None:
-        raise casework.CaseworkError("bad_colleague")
-    casework.hand_over(req, g.staff, colleague, version)
+        raise transitions.CaseworkError("bad_colleague")
+    transitions.hand_over(req, g.staff, colleague, version)
     return _(
         "Request %(ref)s handed over to %(name)s.", ref=req.reference, name=colleague.display_name
     )

@@ -8,16 +8,19 @@ from flask import current_app, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import audit, db, referrals, stations
-from ..access import Area
-from ..callbacks import RequestDetails, StorageError, submit_request
-from ..fields import PhoneRefused, add_error, phone_e164
-from ..i18n import language_name
-from ..models import RequestSource
-from ..timezone import paris_today
-from ..windows import SLOTS, window_label
-from .blueprint import area, bp
-from .forms import ReferralForm
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import ReferralForm
+from portal.casework import referrals
+from portal.casework.windows import SLOTS, window_label
+from portal.core import db
+from portal.core.fields import PhoneRefused, add_error, phone_e164
+from portal.core.i18n import language_name
+from portal.core.timezone import paris_today
+from portal.intake.callbacks import RequestDetails, StorageError, submit_request
+from portal.models import RequestSource
+from portal.staff import audit
+from portal.staff.access import Area
+from portal.stations import registry
 
 
 def _referral_form() -> ReferralForm:
@@ -75,7 +78,7 @@ def referral() -> ResponseReturnValue:
                 sms_only=form.sms_only.data,
                 cover_story=(form.if_someone_else.data or "").strip() or None,
                 do_not_call_after=form.no_call_after.data,
-                station_id=stations.open_station_id(int(form.station.data)),
+                station_id=registry.open_station_id(int(form.station.data)),
                 source=RequestSource.REFERRAL.value,
                 referrer_id=g.staff.id,
             )

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
-from ..models import StationKind
+from portal.models import StationKind
 
 KIND_LABELS = {
     StationKind.COMMISSARIAT.value: _l("Police station (commissariat)"),

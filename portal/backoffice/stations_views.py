@@ -6,14 +6,14 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from .. import cards, stations
-from ..access import Area
-from ..card_print import card_pdf
-from ..fields import add_error
-from ..models import CardBatch, Station
-from .blueprint import area, bp
-from .forms import ConfirmForm
-from .station_forms import KIND_LABELS, BatchForm, NewStationForm, StationForm
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import ConfirmForm
+from portal.backoffice.station_forms import KIND_LABELS, BatchForm, NewStationForm, StationForm
+from portal.core.fields import add_error
+from portal.models import CardBatch, Station
+from portal.staff.access import Area
+from portal.stations import cards, registry
+from portal.stations.card_print import card_pdf
 
 STATION_ERRORS = {
     "bad_code": lambda: _("Use 2 to 32 lower-case letters, digits or dashes."),
@@ -27,7 +27,7 @@ STATION_ERRORS = {
 
 
 def _station_or_404(code: str) -> Station:
-    station = stations.find_by_code(code)
+    station = registry.find_by_code(code)
     if station is None:
         abort(404)
     return station
@@ -40,8 +40,8 @@ def _batch_or_404(batch_id: int) -> CardBatch:
     return batch
 
 
-def _details(form: StationForm) -> stations.StationDetails:
-    return stations.StationDetails(
+def _details(form: StationForm) -> registry.StationDetails:
+    return registry.StationDetails(
         form.name.data or "",
         form.kind.data or "",
         form.commune.data or "",
@@ -50,7 +50,7 @@ def _details(form: StationForm) -> stations.StationDetails:
     )
 
 
-def _show_refusal(form: StationForm, exc: stations.StationError) -> None:
+def _show_refusal(form: StationForm, exc: registry.StationError) -> None:
     add_error(getattr(form, exc.field, form.name), STATION_ERRORS[exc.code]())
 
 
@@ -64,8 +64,8 @@ def station_kind_label(kind: str) -> str:
 def station_list() -> ResponseReturnValue:
     page = render_template(
         "staff/stations.html",
-        stations=stations.all_stations(),
-        open_counts=stations.open_request_counts(),
+        stations=registry.all_stations(),
+        open_counts=registry.open_request_counts(),
     )
     return page
 
@@ -76,8 +76,8 @@ def new_station() -> ResponseReturnValue:
     form = NewStationForm()
     if form.validate_on_submit():
         try:
-            station = stations.add_station(form.code.data or "", _details(form), g.staff)
-        except stations.StationError as exc:
+            station = registry.add_station(form.code.data or "", _details(form), g.staff)
+        except registry.StationError as exc:
             _show_refusal(form, exc)
         else:
             flash(_("Station created."))
@@ -93,8 +93,8 @@ def station_detail(code: str) -> ResponseReturnValue:
     form = StationForm(obj=None if request.method == "POST" else station)
     if form.validate_on_submit():
         try:
-            stations.edit_station(station, _details(form), g.staff)
-        except stations.StationError as exc:
+            registry.edit_station(station, _details(form), g.staff)
+        except registry.StationError as exc:
             _show_refusal(form, exc)
         else:
             flash(_("Changes saved."))
@@ -124,8 +124,8 @@ def close_station(code: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        moved = stations.close_station(station, g.staff)
-    except stations.StationError:
+        moved = registry.close_station(station, g.staff)
+    except registry.StationError:
         flash(_("This station is already closed."), "error")
     else:
         flash(_("Station closed; %(count)d open request(s) moved to your queue.", count=moved))
@@ -139,8 +139,8 @@ def reopen_station(code: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        stations.reopen_station(station, g.staff)
-    except stations.StationError:
+        registry.reopen_station(station, g.staff)
+    except registry.StationError:
         pass  # already open: the page shows it
     else:
         flash(_("Station reopened."))

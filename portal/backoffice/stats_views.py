@@ -17,15 +17,17 @@ from flask_wtf import FlaskForm
 from wtforms import MonthField, SelectField
 from wtforms.validators import Optional
 
-from .. import csv_safe, reporting, stations
-from ..access import Area
-from ..fields import add_error
-from ..i18n import language_name
-from ..models import RequestSource
-from ..reporting import FirstContactRule, Period, PublishedRow
-from ..timezone import paris_today
-from .blueprint import area, bp
-from .forms import OUTCOME_LABELS
+from portal.backoffice.blueprint import area, bp
+from portal.backoffice.forms import OUTCOME_LABELS
+from portal.core import csv_safe
+from portal.core.fields import add_error
+from portal.core.i18n import language_name
+from portal.core.timezone import paris_today
+from portal.models import RequestSource
+from portal.reporting import statistics
+from portal.reporting.statistics import FirstContactRule, Period, PublishedRow
+from portal.staff.access import Area
+from portal.stations import registry
 
 # The counted columns, in the order of the page and of the CSV; "overdue" is named with its limit.
 COUNT_HEADERS = {
@@ -98,8 +100,8 @@ def _filter_form() -> StatsFilterForm:
     form = StatsFilterForm(request.args)
     form.station.choices = [
         ("", _("All stations")),
-        *((str(s.id), s.name) for s in stations.all_stations()),
-        (str(reporting.NO_STATION), _("No station")),
+        *((str(s.id), s.name) for s in registry.all_stations()),
+        (str(statistics.NO_STATION), _("No station")),
     ]
     return form
 
@@ -109,17 +111,17 @@ def _selection(form: StatsFilterForm) -> Selection | None:
     if not form.validate():
         return None
     default = Period.last_months(paris_today())
-    first = reporting.month_start(form.since.data) if form.since.data else default.first
-    last = reporting.month_start(form.until.data) if form.until.data else default.last
+    first = statistics.month_start(form.since.data) if form.since.data else default.first
+    last = statistics.month_start(form.until.data) if form.until.data else default.last
     if first > last:
         add_error(form.until, _("The end comes before the start."))
         return None
     quarterly = form.view.data == "quarter"
     period = Period(first, last)
     if quarterly:
-        period = reporting.whole_quarters(period)
-    if len(period.months()) > reporting.MAX_MONTHS:
-        add_error(form.until, _("Choose at most %(count)d months.", count=reporting.MAX_MONTHS))
+        period = statistics.whole_quarters(period)
+    if len(period.months()) > statistics.MAX_MONTHS:
+        add_error(form.until, _("Choose at most %(count)d months.", count=statistics.MAX_MONTHS))
         return None
     station = form.station.data or ""
     label = dict(form.station.choices).get(station, "")  # type: ignore[arg-type]
@@ -156,21 +158,21 @@ def _rule() -> FirstContactRule:
 
 def _tables(selection: Selection, for_csv: bool = False) -> list[Table]:
     """Every breakdown of the selection, published, with its labels."""
-    facts = reporting.request_facts(
+    facts = statistics.request_facts(
         selection.period, selection.station_id, dt.datetime.now(dt.UTC), _rule()
     )
     expected: dict[str, list[Any]] = {
-        "station": reporting.station_order(selection.station_id),
-        "period": reporting.period_groups(selection.period, selection.quarterly),
+        "station": statistics.station_order(selection.station_id),
+        "period": statistics.period_groups(selection.period, selection.quarterly),
         "source": [s.value for s in RequestSource],
         "call_language": list(current_app.config["CALL_LANGUAGES"]),
-        "outcome": list(reporting.OUTCOME_KEYS),
+        "outcome": list(statistics.OUTCOME_KEYS),
     }
-    breakdowns, total = reporting.breakdowns(facts, expected, selection.quarterly)
-    names = reporting.station_names(_("No station"))
+    breakdowns, total = statistics.breakdowns(facts, expected, selection.quarterly)
+    names = statistics.station_names(_("No station"))
     tables = []
     for breakdown in breakdowns:
-        rows, total_row = reporting.publish(breakdown, total)
+        rows, total_row = statistics.publish(breakdown, total)
         caption = CAPTIONS[breakdown.dimension]
         if breakdown.dimension == "period" and selection.quarterly:
             caption = _l("By quarter")
@@ -204,7 +206,7 @@ def _total_label(selection: Selection) -> str:
     return _("Département total") if selection.station_id is None else _("Total")
 
 
-def _chart(tables: list[Table], selection: Selection) -> reporting.Chart:
+def _chart(tables: list[Table], selection: Selection) -> statistics.Chart:
     periods = next(t for t in tables if t.dimension == "period")
     totals = []
     for label, row in periods.rows:
@@ -217,7 +219,7 @@ def _chart(tables: list[Table], selection: Selection) -> reporting.Chart:
             )
         )
         totals.append((first, second, row.counts["requests"]))
-    return reporting.bar_chart(totals)
+    return statistics.bar_chart(totals)
 
 
 def _chart_description(selection: Selection) -> str:
@@ -227,14 +229,14 @@ def _chart_description(selection: Selection) -> str:
         first=format_date(selection.period.first, "MMMM yyyy"),
         last=format_date(selection.period.last, "MMMM yyyy"),
         station=selection.station_label,
-        below=reporting.SMALL_COUNT - 1,
+        below=statistics.SMALL_COUNT - 1,
     )
 
 
 def _refused(form: StatsFilterForm) -> ResponseReturnValue:
     """The page with the filter's errors and no figures: never a 500 for what was typed."""
     page = render_template(
-        "staff/stats.html", form=form, selection=None, small=reporting.SMALL_COUNT
+        "staff/stats.html", form=form, selection=None, small=statistics.SMALL_COUNT
     )
     return page, 400
 
@@ -260,7 +262,7 @@ def stats() -> ResponseReturnValue:
         chart=chart,
         label_every=math.ceil(len(chart.bars) / 24) or 1,
         chart_description=_chart_description(selection),
-        small=reporting.SMALL_COUNT,
+        small=statistics.SMALL_COUNT,
         csv_args={k: v for k, v in request.args.items() if k in form.data},
     )
 

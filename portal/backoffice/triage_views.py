@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from .. import triage
-from ..access import Area
-from .blueprint import area, bp
+from portal.backoffice.blueprint import area, bp
+from portal.casework import triage
+from portal.staff.access import Area
 
 GROUPING_LABELS = {
     "time": lambda: _("Time of arrival (10 minutes)"),

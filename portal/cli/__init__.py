@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import (
+from portal.cli import (
     accounts,
     audit,
     cards,

@@ -6,8 +6,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import accounts, db
-from ..models import Role
+from portal.core import db
+from portal.models import Role
+from portal.staff import accounts
 
 
 @click.command("create-user")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .. import audit
+from portal.staff import audit
 
 
 @click.command("audit-verify")

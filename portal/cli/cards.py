@@ -8,9 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import cards, db
-from ..card_print import card_pdf
-from .stations import station_or_fail
+from portal.cli.stations import station_or_fail
+from portal.core import db
+from portal.stations import cards
+from portal.stations.card_print import card_pdf
 
 
 @click.command("card-link")

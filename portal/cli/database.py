@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..schema import upgrade_database
+from portal.core.schema import upgrade_database
 
 
 @click.command("init-db")

@@ -7,12 +7,13 @@ import pyotp
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import accounts, auth, db
-from ..cards import card_link, current_batch
-from ..demo import create_demo_staff, create_demo_stations
-from ..directory.demo import create_demo_directory
-from ..schema import upgrade_database
-from ..urls import public_url
+from portal.cli.demo_data import create_demo_staff, create_demo_stations
+from portal.core import db
+from portal.core.schema import upgrade_database
+from portal.core.urls import public_url
+from portal.directory.demo import create_demo_directory
+from portal.staff import accounts, auth
+from portal.stations.cards import card_link, current_batch
 
 
 def _refuse_demo_outside_sqlite(force: bool) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from .. import db
-from ..directory import entries, transfer
+from portal.core import db
+from portal.directory import entries, transfer
 
 
 @click.command("directory-import")

@@ -6,8 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .. import db
-from ..keyring import (
+from portal.core import db
+from portal.core.keyring import (
     ENV_VARIABLE,
     Rotation,
     fingerprint,

@@ -7,14 +7,14 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from .. import reporting
+from portal.reporting import statistics
 
 
 @click.command("stats")
 @with_appcontext
 def stats_command() -> None:
     """Print requests per station and status as JSON, with no personal data."""
-    per_station = reporting.requests_per_station_and_status()
+    per_station = statistics.requests_per_station_and_status()
     total = sum(sum(by_status.values()) for by_status in per_station.values())
     click.echo(json.dumps({"total": total, "stations": per_station}, indent=2, sort_keys=True))
 

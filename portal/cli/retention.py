@@ -7,8 +7,9 @@ import datetime as dt
 import click
 from flask.cli import with_appcontext
 
-from .. import auth, db
-from ..retention import purge_expired
+from portal.core import db
+from portal.reporting.retention import purge_expired
+from portal.staff import auth
 
 
 @click.command("purge")

@@ -7,21 +7,22 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from .. import db, stations
-from ..models import Station
+from portal.core import db
+from portal.models import Station
+from portal.stations import registry
 
-KIND = click.Choice(stations.KINDS)
+KIND = click.Choice(registry.KINDS)
 
 
 def station_or_fail(code: str) -> Station:
     """The station with this code, or a plain error for the operator."""
     try:
-        return stations.station_by_code(code)
-    except stations.UnknownStation as exc:
+        return registry.station_by_code(code)
+    except registry.UnknownStation as exc:
         raise click.ClickException(f"No station with code {code!r}.") from exc
 
 
-def _refused(exc: stations.StationError) -> click.ClickException:
+def _refused(exc: registry.StationError) -> click.ClickException:
     return click.ClickException(f"Refused: {exc.code} (field {exc.field}).")
 
 
@@ -37,13 +38,13 @@ def station_add_command(
     code: str, name: str, kind: str, commune: str, callback_number: str, calling_hours: str
 ) -> None:
     """Add a station, open at once."""
-    details = stations.StationDetails(name, kind, commune, callback_number, calling_hours)
+    details = registry.StationDetails(name, kind, commune, callback_number, calling_hours)
     try:
-        station = stations.add_station(code, details)
-    except stations.StationError as exc:
+        station = registry.add_station(code, details)
+    except registry.StationError as exc:
         raise _refused(exc) from exc
     db.session().commit()
-    click.echo(json.dumps(stations.describe(station), ensure_ascii=False))
+    click.echo(json.dumps(registry.describe(station), ensure_ascii=False))
 
 
 @click.command("station-edit")
@@ -58,16 +59,16 @@ def station_add_command(
 def station_edit_command(code: str, reopen: bool, **changes: str | None) -> None:
     """Change a station's details; options left out keep their value."""
     station = station_or_fail(code)
-    current = stations.describe(station)
+    current = registry.describe(station)
     values = {key: current[key] if value is None else value for key, value in changes.items()}
     try:
-        stations.edit_station(station, stations.StationDetails(**values))
+        registry.edit_station(station, registry.StationDetails(**values))
         if reopen:
-            stations.reopen_station(station)
-    except stations.StationError as exc:
+            registry.reopen_station(station)
+    except registry.StationError as exc:
         raise _refused(exc) from exc
     db.session().commit()
-    click.echo(json.dumps(stations.describe(station), ensure_ascii=False))
+    click.echo(json.dumps(registry.describe(station), ensure_ascii=False))
 
 
 @click.command("station-close")
@@ -77,8 +78,8 @@ def station_close_command(code: str) -> None:
     """Close a station: its open requests go to the coordinator; its cards reach her."""
     station = station_or_fail(code)
     try:
-        moved = stations.close_station(station)
-    except stations.StationError as exc:
+        moved = registry.close_station(station)
+    except registry.StationError as exc:
         raise _refused(exc) from exc
     db.session().commit()
     click.echo(f"Closed {station.code}; {moved} open request(s) moved to the coordinator.")
@@ -88,7 +89,7 @@ def station_close_command(code: str) -> None:
 @with_appcontext
 def station_list_command() -> None:
     """Every station as JSON (no personal data), open ones first."""
-    listing = [stations.describe(station) for station in stations.all_stations()]
+    listing = [registry.describe(station) for station in registry.all_stations()]
     click.echo(json.dumps(listing, ensure_ascii=False, indent=2))
 
 

@@ -12,10 +12,10 @@ from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..i18n import language_name
-from ..models import DirectoryEntry
-from . import entries
-from . import vocabulary as voc
+from portal.core.i18n import language_name
+from portal.directory import entries
+from portal.directory import vocabulary as voc
+from portal.models import DirectoryEntry
 
 T = TypeVar("T")
 

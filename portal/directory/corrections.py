@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import audit, db
-from ..models import DirectoryCorrection, DirectoryEntry, StaffUser, utcnow
-from . import entries
+from portal.core import db
+from portal.directory import entries
+from portal.models import DirectoryCorrection, DirectoryEntry, StaffUser, utcnow
+from portal.staff import audit
 
 # What a professional may propose to change: contacts, hours, place and how to refer.
 CORRECTABLE = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import DirectoryEntry, utcnow
-from . import entries
+from portal.directory import entries
+from portal.models import DirectoryEntry, utcnow
 
 NATIONAL_AREA: dict[str, Any] = {
     "zone_eligibilite": ["france"],

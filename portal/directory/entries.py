@@ -19,10 +19,11 @@ from flask_babel import lazy_gettext as _l
 from phonenumbers import shortnumberinfo
 from sqlalchemy import select
 
-from .. import audit, db
-from ..fields import PhoneRefused, is_email, phone_e164
-from ..models import DirectoryEntry, StaffUser, utcnow
-from . import vocabulary as voc
+from portal.core import db
+from portal.core.fields import PhoneRefused, is_email, phone_e164
+from portal.directory import vocabulary as voc
+from portal.models import DirectoryEntry, StaffUser, utcnow
+from portal.staff import audit
 
 TEXT_LIMITS = {
     "uid": 64,

@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ..fields import MultiCheckboxField
-from . import vocabulary as voc
-from .entries import EntryInvalid, clean_entry
+from portal.core.fields import MultiCheckboxField
+from portal.directory import vocabulary as voc
+from portal.directory.entries import EntryInvalid, clean_entry
 
 
 def _choices(mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:

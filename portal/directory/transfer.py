@@ -9,9 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import audit, csv_safe, db
-from ..models import DirectoryEntry, StaffUser, utcnow
-from .entries import (
+from portal.core import csv_safe, db
+from portal.directory.entries import (
     BOOL_FIELDS,
     DATE_FIELDS,
     LIST_FIELDS,
@@ -21,6 +20,8 @@ from .entries import (
     entry_by_uid,
     new_uid,
 )
+from portal.models import DirectoryEntry, StaffUser, utcnow
+from portal.staff import audit
 
 SOURCE = "portail-rappel-loire"
 # (column, attribute): data·inclusion names first, then ours, prefixed with x_.

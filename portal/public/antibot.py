@@ -14,7 +14,7 @@ from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse_many
 
-from ..extensions import client_address, limiter
+from portal.core.extensions import client_address, limiter
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ import logging
 from flask import render_template
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import db
-from ..directory import entries
-from ..directory.cards import filter_choices, page_of, public_card
-from ..helplines import NATIONAL_NUMBERS
-from ..models import DirectoryEntry
+from portal.core import db
+from portal.core.helplines import NATIONAL_NUMBERS
+from portal.directory import entries
+from portal.directory.cards import filter_choices, page_of, public_card
+from portal.models import DirectoryEntry
 
 log = logging.getLogger(__name__)
 

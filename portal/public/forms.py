@@ -18,10 +18,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..fields import MultiCheckboxField, PhoneRefused, phone_e164
-from ..phone_numbers import phone_in_text
-from ..timezone import paris_today
-from ..windows import EVERY_DAY, PUBLIC_SLOTS
+from portal.casework.windows import EVERY_DAY, PUBLIC_SLOTS
+from portal.core.fields import MultiCheckboxField, PhoneRefused, phone_e164
+from portal.core.phone_numbers import phone_in_text
+from portal.core.timezone import paris_today
 
 MESSAGE_MAX = 500
 NAME_MAX = 60

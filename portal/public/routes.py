@@ -24,18 +24,20 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from .. import card_codes, crypto, db, lanes, proof_of_work, self_service, stations, transactions
-from ..callbacks import RequestDetails, StorageError, submit_request
-from ..cards import Card, read_card, read_short_code
-from ..extensions import limiter
-from ..helplines import NATIONAL_NUMBERS, emergency_numbers
-from ..i18n import best_language, language_name, locale_of, public_languages
-from ..models import CallbackRequest
-from ..windows import EVERY_DAY, PUBLIC_SLOTS, day_label, window_label
-from .antibot import keep_first_token, looks_like_a_bot, within_submit_limit
-from .directory import directory_page
-from .forms import NO_STATION, CallbackForm, CancelForm, SafeTimesForm, aria_attributes
-from .page_cache import cached_page, cached_value
+from portal.casework.windows import EVERY_DAY, PUBLIC_SLOTS, day_label, window_label
+from portal.core import crypto, db, transactions
+from portal.core.extensions import limiter
+from portal.core.helplines import NATIONAL_NUMBERS, emergency_numbers
+from portal.core.i18n import best_language, language_name, locale_of, public_languages
+from portal.intake import card_codes, lanes, proof_of_work, self_service
+from portal.intake.callbacks import RequestDetails, StorageError, submit_request
+from portal.models import CallbackRequest
+from portal.public.antibot import keep_first_token, looks_like_a_bot, within_submit_limit
+from portal.public.directory import directory_page
+from portal.public.forms import NO_STATION, CallbackForm, CancelForm, SafeTimesForm, aria_attributes
+from portal.public.page_cache import cached_page, cached_value
+from portal.stations import registry
+from portal.stations.cards import Card, read_card, read_short_code
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_global(aria_attributes)
@@ -107,7 +109,7 @@ def short_card(code: str) -> Response:
 def _active_stations() -> dict[str, tuple[int, str]]:
     """Active stations by code: (id, name), in name order; kept a few seconds per process."""
 
-    return cached_value("active-stations", stations.active_stations)
+    return cached_value("active-stations", registry.active_stations)
 
 
 def _station_choices() -> list[tuple[str, str]]:
@@ -285,7 +287,7 @@ def card_form(lang: str, code: str) -> ResponseReturnValue:
 
 
 def _callback_number(station_id: int | None) -> str:
-    station = stations.station_by_id(station_id)
+    station = registry.station_by_id(station_id)
     return (station.callback_number if station else None) or current_app.config["COORDINATOR_PHONE"]
 
 

@@ -17,8 +17,8 @@ from helpers.live_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer
 from playwright.sync_api import BrowserContext, Page, Request
 from werkzeug.serving import make_server
 
-from portal import db
-from portal.demo import create_demo_stations
+from portal.cli.demo_data import create_demo_stations
+from portal.core import db
 
 NEUTRAL_TITLE = "Weather"
 NEUTRAL_PAGE = (

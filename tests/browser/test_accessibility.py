@@ -18,12 +18,13 @@ from helpers.live_server import ARTIFACTS, LiveServer
 from helpers.staff import StaffAccount
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from portal import accounts, db
-from portal.cards import card_link, current_batch
-from portal.config import DEFAULTS
+from portal.core import db
+from portal.core.config import DEFAULTS
 from portal.directory.demo import create_demo_directory
 from portal.models import StaffUser
-from portal.stations import station_by_code
+from portal.staff import accounts
+from portal.stations.cards import card_link, current_batch
+from portal.stations.registry import station_by_code
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -10,8 +10,8 @@ import pytest
 from helpers.live_server import LiveServer
 from playwright.sync_api import BrowserContext, Page, expect
 
-from portal import crypto
-from portal.stations import station_by_code
+from portal.core import crypto
+from portal.stations.registry import station_by_code
 
 MAX_TABS = 60
 PAGES = ("", "help", "directory", "cancel", "privacy", "accessibility")

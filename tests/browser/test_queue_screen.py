@@ -10,7 +10,9 @@ from helpers.live_server import LiveServer
 from helpers.staff import StaffAccount
 from playwright.sync_api import Browser, Page
 
-from portal import callbacks, casework, db
+from portal.casework import transitions
+from portal.core import db
+from portal.intake import callbacks
 from portal.models import CallbackRequest, StaffUser, Station
 
 LAPTOP = {"width": 1366, "height": 768}
@@ -39,8 +41,8 @@ def fill_queue(live: LiveServer, worker: StaffAccount, count: int = 30) -> dict[
                 found["number"] = request.reference
             if n in (3, 12, 20):
                 user = db.session().get(StaffUser, worker.id)
-                casework.take(request, user, request.version)
-                casework.commit_action()
+                transitions.take(request, user, request.version)
+                transitions.commit_action()
                 found.setdefault("mine", "")
                 found["mine"] += request.reference + " "
     return found

@@ -10,7 +10,7 @@ from helpers.live_server import LiveServer
 from helpers.staff import StaffAccount
 from playwright.sync_api import Page, expect
 
-from portal import db
+from portal.core import db
 from portal.models import AuditEvent, CardBatch, Station
 
 MAX_TABS = 80

@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from portal import callbacks, db
+from portal.core import db
+from portal.intake import callbacks
 from portal.models import Station
 
 # A fresh French mobile number for each request made without one.

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer
 
-from portal import crypto, db
+from portal.core import crypto, db
 from portal.models import CallbackRequest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

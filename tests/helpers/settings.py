@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from portal.config import new_keys
+from portal.core.config import new_keys
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 

@@ -13,8 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal import auth, db
+from portal.core import db
 from portal.models import AuditEvent, CallbackRequest
+from portal.staff import auth
 
 from .factories import station_id
 from .web import csrf_of, csrf_token, hidden_value

@@ -1,0 +1,338 @@
+"""Creating and cancelling callback requests: the one place where they are written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from portal.casework.windows import window_mask
+from portal.core import crypto, db, transactions
+from portal.intake import lanes, references
+from portal.models import OPEN_STATUSES, CallbackRequest, Lane, RequestSource, RequestStatus, utcnow
+from portal.reporting import notify
+
+
+class StorageError(Exception):
+    """The request could not be stored; the person must be told, never shown a confirmation."""
+
+
+@dataclass
+class RequestDetails:
+    phone_e164: str
+    call_language: str
+    page_language: str
+    safe_windows: list[str]
+    urgent: bool = False
+    safe_days: list[int] | None = None
+    name: str | None = None
+    message: str | None = None
+    voicemail_ok: bool = False
+    sms_ok: bool = False
+    sms_only: bool = False
+    cover_story: str | None = None
+    do_not_call_after: dt.date | None = None
+    station_id: int | None = None
+    card_batch_id: int | None = None
+    source: str = RequestSource.SELF.value
+    referrer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the confirmation page may tell: never the person's own data."""
+
+    cancel_code: str
+    stored: bool
+    request_id: int | None = None
+
+
+_requests = db.table_of(CallbackRequest)
+# Built once: they run on every submission.
+_OPEN_SIBLINGS = (
+    select(
+        _requests.c.id,
+        _requests.c.lane,
+        _requests.c.name_enc,
+        _requests.c.cover_story_enc,
+        _requests.c.safe_windows,
+    )
+    .where(
+        _requests.c.phone_index == bindparam("phone_index"),
+        _requests.c.status.in_(OPEN_STATUSES),
+    )
+    .order_by(_requests.c.id)
+)
+_INSERT_REQUEST = insert(_requests)
+_UPDATE_REQUEST = update(_requests).where(_requests.c.id == bindparam("target"))
+
+
+@dataclass(frozen=True)
+class _Sibling:
+    """An open request from the same number, as the fold needs it (personal fields encrypted)."""
+
+    id: int
+    lane: str
+    name_enc: str | None
+    cover_story_enc: str | None
+    safe_windows: list[str]
+
+
+def _open_siblings(connection: Connection, phone_index: str) -> list[_Sibling]:
+    """The open requests from the same number, oldest first: the first one heads the entry."""
+    rows = connection.execute(_OPEN_SIBLINGS, {"phone_index": phone_index})
+    return [_Sibling(*row) for row in rows]
+
+
+def _folded(text: str | None) -> str:
+    return (text or "").strip().casefold()
+
+
+def _details_differ(details: RequestDetails, siblings: list[_Sibling]) -> bool:
+    """Another name, other windows or another cover story for one number may mean that someone
+    else uses it: the social worker is warned before calling."""
+    for other in siblings:
+        if sorted(other.safe_windows or []) != sorted(details.safe_windows):
+            return True
+        pairs = ((details.name, other.name_enc), (details.cover_story, other.cover_story_enc))
+        for mine, token in pairs:
+            theirs = crypto.decrypt(token) if token and mine else None
+            if mine and theirs and _folded(mine) != _folded(theirs):
+                return True
+    return False
+
+
+# A new reference that happens to be taken already is drawn again, this many times at most.
+REFERENCE_DRAWS = 3
+
+
+def _insert(connection: Connection, values: Mapping[str, object]) -> int:
+    """Insert the request under a fresh reference, drawing another if that one is taken.
+
+    Inside a page's transaction each try is a savepoint, so a clash does not spoil the rest.
+    """
+    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    for draw in range(REFERENCE_DRAWS):
+        row = {**values, "reference": references.new_reference()}
+        try:
+            if autocommit:
+                result = connection.execute(_INSERT_REQUEST, row)
+            else:
+                with connection.begin_nested():
+                    result = connection.execute(_INSERT_REQUEST, row)
+        except IntegrityError:
+            if draw == REFERENCE_DRAWS - 1:
+                raise
+            continue
+        key = result.inserted_primary_key  # a row for an INSERT of one row
+        if key is None:
+            raise SQLAlchemyError("the insert returned no primary key")
+        return int(key[0])
+    raise AssertionError("unreachable")
+
+
+def _lane(details: RequestDetails, trust: str, siblings: list[_Sibling]) -> str:
+    """Trusted requests, and those joining an entry already in the queue, go to the queue."""
+    if trust != lanes.Trust.NONE or details.source == RequestSource.REFERRAL.value:
+        return Lane.QUEUE.value
+    if siblings and siblings[0].lane == Lane.QUEUE.value:
+        return Lane.QUEUE.value
+    return lanes.lane_for_unknown()
+
+
+def _values(details: RequestDetails, trust: str, lane: str, cancel_code: str) -> dict[str, Any]:
+    """The stored columns of one request."""
+    checking = lane == Lane.CHECK.value
+    return {
+        "station_id": details.station_id,
+        "card_batch_id": details.card_batch_id,
+        "source": details.source,
+        "urgent": details.urgent,
+        "safe_windows": list(details.safe_windows),
+        "safe_days": sorted(details.safe_days) if details.safe_days else None,
+        "voicemail_ok": details.voicemail_ok,
+        "sms_ok": details.sms_ok or details.sms_only,
+        "sms_only": details.sms_only,
+        "call_language": details.call_language,
+        "page_language": details.page_language,
+        "do_not_call_after": details.do_not_call_after,
+        "phone_enc": crypto.encrypt(details.phone_e164),
+        "name_enc": crypto.encrypt(details.name),
+        "message_enc": crypto.encrypt(details.message),
+        "cover_story_enc": crypto.encrypt(details.cover_story),
+        "cancel_hash": crypto.code_hash(cancel_code),
+        "window_mask": window_mask(details.safe_windows, details.safe_days),
+        "referrer_id": details.referrer_id,
+        "lane": lane,
+        "trust": trust,
+        "network_label": lanes.network_label() if checking else None,
+        "text_label": lanes.text_label(details.name, details.message) if checking else None,
+    }
+
+
+_PROMOTE_ENTRY = (
+    update(_requests)
+    .where(
+        _requests.c.phone_index == bindparam("number_index"),
+        _requests.c.status.in_(OPEN_STATUSES),
+        _requests.c.lane == Lane.CHECK.value,
+    )
+    .values(
+        lane=Lane.QUEUE.value,
+        network_label=None,
+        text_label=None,
+        version=_requests.c.version + 1,
+    )
+)
+
+
+def _update_head(
+    connection: Connection,
+    head: _Sibling,
+    details: RequestDetails,
+    lane: str,
+    differ: bool,
+    phone_index: str,
+) -> None:
+    """The entry takes what the newcomer brings: urgency, the warning, a trusted lane."""
+    changes: dict[str, Any] = {}
+    if details.urgent:
+        changes["urgent"] = True
+    if differ:
+        changes["name_conflict"] = True
+    if changes:
+        # The version moves on, so that a social worker acting on the old state is told.
+        statement = _UPDATE_REQUEST.values(version=_requests.c.version + 1, **changes)
+        connection.execute(statement, {"target": head.id})
+    if lane == Lane.QUEUE.value and head.lane != lane:
+        connection.execute(_PROMOTE_ENTRY, {"number_index": phone_index})
+
+
+def submit_request(
+    details: RequestDetails,
+    trust: str = lanes.Trust.NONE.value,
+    connection: Connection | None = None,
+) -> Submitted:
+    """Store a request; raise StorageError if that fails.
+
+    From the public form (no `connection`), when this returns the request is committed: it is
+    written on a connection of its own in autocommit mode, which the database makes durable
+    before it answers; BEGIN and COMMIT cost no round trips on the public side's busiest write.
+    This is the one write that does not wait for the request's commit (see `transactions`): the
+    confirmation depends on it alone.
+
+    A staff page passes its own session's connection instead: the request is then written in
+    that page's transaction, with its audit event, and committed with it; the station hears of
+    it once that commit is done.
+
+    Every request is stored. Requests from one number form one entry in the queue, headed by
+    the oldest open one. Once a number has MAX_OPEN_PER_PHONE open requests, a new one is written
+    over the newest of them (its count kept in folded_count): one number's storage is bounded,
+    and the newest details are always the ones shown. An officer's referral is always added.
+    """
+    if details.source == RequestSource.REFERRAL.value:
+        trust = lanes.Trust.REFERRAL.value
+    cancel_code = crypto.new_code(8)
+    phone_index = crypto.blind_index(details.phone_e164)
+    try:
+        if connection is not None:
+            request_id = _store(connection, details, trust, cancel_code, phone_index)
+        else:
+            with db.engine().connect() as plain:
+                autocommit = plain.execution_options(isolation_level="AUTOCOMMIT")
+                request_id = _store(autocommit, details, trust, cancel_code, phone_index)
+    except SQLAlchemyError as exc:
+        raise StorageError from exc
+    if connection is not None:
+        transactions.after_commit(lambda: notify.new_request(details.station_id, details.urgent))
+    else:
+        notify.new_request(details.station_id, details.urgent)
+    return Submitted(cancel_code=cancel_code, stored=True, request_id=request_id)
+
+
+def _store(
+    connection: Connection,
+    details: RequestDetails,
+    trust: str,
+    cancel_code: str,
+    phone_index: str,
+) -> int:
+    """Write the request into its number's entry; returns its id."""
+    siblings = _open_siblings(connection, phone_index)
+    lane = _lane(details, trust, siblings)
+    differ = _details_differ(details, siblings)
+    values = _values(details, trust, lane, cancel_code)
+    values["name_conflict"] = differ
+    bound = max(1, int(current_app.config["MAX_OPEN_PER_PHONE"]))
+    # An officer's referral is never written over: the bound is for the public side.
+    if len(siblings) >= bound and trust != lanes.Trust.REFERRAL:
+        request_id = _fold_over_newest(connection, siblings, values)
+    else:
+        values.update(
+            phone_index=phone_index,
+            duplicate_of_id=siblings[0].id if siblings else None,
+        )
+        request_id = _insert(connection, values)
+    if siblings:
+        _update_head(connection, siblings[0], details, lane, differ, phone_index)
+    return request_id
+
+
+def _fold_over_newest(
+    connection: Connection, siblings: list[_Sibling], values: dict[str, Any]
+) -> int:
+    """Write the request over the newest one of its number: the bound on what one number stores."""
+    newest = siblings[-1]
+    if newest.id != siblings[0].id:
+        values["created_at"] = utcnow()
+    else:  # the head keeps its place in the queue and its lane; _update_head may promote it
+        values.pop("lane")
+    statement = _UPDATE_REQUEST.values(
+        folded_count=_requests.c.folded_count + 1, version=_requests.c.version + 1, **values
+    )
+    connection.execute(statement, {"target": newest.id})
+    return newest.id
+
+
+def erase_personal_data(request: CallbackRequest) -> None:
+    """Blank every personal field of a request, keeping the anonymous ones for statistics."""
+    request.phone_enc = None
+    request.name_enc = None
+    request.message_enc = None
+    request.cover_story_enc = None
+    request.close_note_enc = None
+    request.phone_index = None
+    request.cancel_hash = None
+    request.purged_at = utcnow()
+
+
+def cancel_request(code: str) -> bool:
+    """Cancel the open request this code belongs to and erase its personal data at once.
+
+    Returns whether a request matched; callers must not show that to the person. Raises
+    StorageError if the change cannot be written.
+    """
+    session = db.session()
+    target = crypto.code_hash(code)
+    found = session.scalars(
+        select(CallbackRequest).where(
+            CallbackRequest.cancel_hash == target, CallbackRequest.status.in_(OPEN_STATUSES)
+        )
+    ).first()
+    if found is None:
+        return False
+    found.status = RequestStatus.CANCELLED.value
+    found.closed_at = utcnow()
+    erase_personal_data(found)
+    try:
+        # Written now, so that a refusal is known here; the request's end commits it.
+        session.flush()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise StorageError from exc
+    return True

@@ -1,0 +1,80 @@
+"""Lanes instead of a global refusal: trust decides where a request waits, never whether it is kept.
+
+A request with a valid card, an officer's referral or a solved proof of work goes to the queue at
+any volume. Unknown requests go to the queue too, up to a set rate (UNKNOWN_RATE, counted in the
+rate-limit storage and so shared between processes); beyond it they are still stored and confirmed,
+in the "to check" lane the coordinator clears. The first overflow of a period sends her a notice.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+
+from flask import current_app
+from limits import parse
+
+from portal.core import crypto
+from portal.core.extensions import client_address, limiter
+from portal.models import Lane
+from portal.reporting import notify
+from portal.stations.cards import Card
+
+log = logging.getLogger(__name__)
+
+
+class Trust(enum.StrEnum):
+    """What earns a request its place in the queue whatever the volume."""
+
+    CARD = "card"
+    REFERRAL = "referral"
+    PROOF = "proof"
+    NONE = "none"
+
+
+def trust_of(card: Card | None, proof_solved: bool = False) -> str:
+    """A valid card (one cards.py reads and routes to a station) or a solved proof earns trust."""
+    if card is not None and card.station is not None:
+        return Trust.CARD.value
+    if proof_solved:
+        return Trust.PROOF.value
+    return Trust.NONE.value
+
+
+def _within_rate(key: str, rate: str) -> bool:
+    """Count one hit; True while under the rate. A counter that cannot be reached says yes."""
+    try:
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+        return bool(limiter.limiter.hit(parse(rate), prefix, "lanes", key))
+    except Exception:  # the request is stored either way: a dead counter must not refuse it
+        log.warning("lane counter unavailable")
+        return True
+
+
+def lane_for_unknown() -> str:
+    """The queue while unknown requests come at a person's pace, "to check" beyond UNKNOWN_RATE."""
+    if _within_rate("unknown", current_app.config["UNKNOWN_RATE"]):
+        return Lane.QUEUE.value
+    if _within_rate("flood-notice", current_app.config["FLOOD_NOTICE_EVERY"]):
+        notify.flood_started()
+    return Lane.CHECK.value
+
+
+def network_label() -> str:
+    """A keyed hash of the sender's network (IPv4 /24, IPv6 /64): groups a flood, names nobody."""
+    client = client_address()
+    if "." in client and ":" not in client:
+        client = client.rsplit(".", 1)[0] + ".0/24"
+    return crypto.blind_index(client, purpose="network")[:16]
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def text_label(*texts: str | None) -> str | None:
+    """A keyed hash of the free text, so that identical messages group without being read."""
+    joined = " ".join(_SPACES.sub(" ", t).strip().casefold() for t in texts if t)
+    if not joined:
+        return None
+    return crypto.blind_index(joined, purpose="text")[:16]

@@ -1,0 +1,54 @@
+"""The tables, one module per domain, re-exported here so that `from portal.models import X` reads
+the same everywhere."""
+
+from __future__ import annotations
+
+from portal.models.common import Base, utcnow
+from portal.models.directory import DirectoryCorrection, DirectoryEntry
+from portal.models.requests import (
+    OPEN_STATUSES,
+    AttemptOutcome,
+    CallAttempt,
+    CallbackRequest,
+    KnownToServices,
+    Lane,
+    Outcome,
+    RequestSource,
+    RequestStatus,
+)
+from portal.models.staff import (
+    AuditEvent,
+    AuditHead,
+    LoginThrottle,
+    Role,
+    StaffSession,
+    StaffUser,
+    staff_station,
+)
+from portal.models.stations import CardBatch, Station, StationKind
+
+__all__ = [
+    "Base",
+    "utcnow",
+    "StationKind",
+    "Station",
+    "CardBatch",
+    "Lane",
+    "RequestStatus",
+    "OPEN_STATUSES",
+    "Outcome",
+    "AttemptOutcome",
+    "KnownToServices",
+    "RequestSource",
+    "CallbackRequest",
+    "CallAttempt",
+    "Role",
+    "staff_station",
+    "StaffUser",
+    "StaffSession",
+    "LoginThrottle",
+    "AuditHead",
+    "AuditEvent",
+    "DirectoryEntry",
+    "DirectoryCorrection",
+]

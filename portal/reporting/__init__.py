@@ -1,0 +1,1 @@
+"""Anonymous statistics, retention and purge, and notices to staff."""

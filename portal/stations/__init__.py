@@ -1,0 +1,1 @@
+"""Stations, their printed cards, the card PDF and whether each station is covered."""
