@@ -9,12 +9,17 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn import util as gunicorn_util
 from gunicorn.glogging import Logger
 from gunicorn.http import wsgi as gunicorn_wsgi
 
+from portal.core import config as portal_config
+from portal.core import production
 from portal.core import worker_count as counting
 from portal.core.security import POLICY_HEADERS
 
@@ -58,7 +63,7 @@ IPV6 = re.compile(r"(?<![\w:])[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}(?![\w:]
 
 # A card's short address (`/K7M-2QX`, as typed): one segment at the root, other than a page.
 ROOT_CODE = re.compile(r"/[0-9A-Za-z][0-9A-Za-z \-]{0,23}")
-ROOT_PAGES = frozenset({"/exit", "/healthz", "/staff", "/static"})
+ROOT_PAGES = frozenset({"/exit", "/healthz", "/livez", "/metrics", "/staff", "/static"})
 
 
 def redact_path(path: str) -> str:
@@ -130,9 +135,40 @@ gunicorn_wsgi.Response.default_headers = _headers_without_server  # type: ignore
 gunicorn_util.write_error = write_error
 
 
+# Counters /metrics sums over the workers (failed submissions, notices not sent): one small file
+# per worker in this folder, emptied at each start. Set before any worker imports the app.
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+_metrics_dir_made = not os.environ.get(METRICS_DIR_VARIABLE)
+if _metrics_dir_made:
+    os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="portal-metrics-")
+
+
+def _empty_metrics_dir() -> None:
+    """Counts from an earlier run of the server are not this run's."""
+    for stale in Path(os.environ[METRICS_DIR_VARIABLE]).glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
 def on_starting(server: Any) -> None:
-    """Refuse several workers on per-process counters, with the reason and the fixes."""
-    problem = counting.refusal(server.cfg.workers, _settings)
+    """Refuse a production set-up on fictional defaults, and several workers on per-process
+    counters, with the reason and the fixes."""
+    settings = portal_config.settings_without_keys()
+    problem = production.refusal(settings, portal_config.DEFAULTS) or counting.refusal(
+        server.cfg.workers, _settings
+    )
     if problem:
         server.log.error(problem)
         raise SystemExit(problem)
+    _empty_metrics_dir()
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker that ended keeps its counts; only its live gauges are dropped."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server: Any) -> None:
+    if _metrics_dir_made:
+        shutil.rmtree(os.environ[METRICS_DIR_VARIABLE], ignore_errors=True)

@@ -40,8 +40,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.backoffice import bp as staff_bp
     from portal.core import health
     from portal.public.routes import bp as public_bp
+    from portal.reporting import counters, metrics
 
+    counters.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp)
     transactions.init_app(app)

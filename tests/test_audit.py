@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.settings import production_env
 from helpers.staff import Clock, StaffAccount, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select, text
@@ -148,6 +149,7 @@ def test_the_command_line_reports_tampering(app: Flask, logged_events: list[int]
         **{f"PORTAL_{name}": app.config[name] for name in keys},
         "PORTAL_DATA_KEYS": json.dumps(app.config["DATA_KEYS"]),
         "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
+        **production_env(),
     }
     middle = logged_events[len(logged_events) // 2]
     tamper(app, "UPDATE audit_event SET target = 'user:999' WHERE id = :id", id=middle)

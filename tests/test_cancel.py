@@ -98,7 +98,7 @@ def test_confirmation_cookie_is_sealed(client, submit):
 
 def test_without_station_the_coordinator_number_is_given(client, submit):
     body = sent_page(client, submit, station="unknown")
-    assert "04 65 71 00 00" in body
+    assert "04 65 71 00 90" in body  # PORTAL_COORDINATOR_PHONE of the test apps
 
 
 def test_danger_marks_the_request_urgent_and_puts_emergency_numbers_first(

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers.settings import KEYS
+from helpers.settings import KEYS, production_env
 from helpers.web import VALID_FORM, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,11 +102,12 @@ def test_the_real_flask_command_prints_a_working_link(app, client, migrated_data
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": migrated_database,
-        "PORTAL_PUBLIC_BASE_URL": "https://cards.example",
         "PORTAL_SECRET_KEY": KEYS["SECRET_KEY"],
         "PORTAL_CARD_KEY": KEYS["CARD_KEY"],
         "PORTAL_BLIND_INDEX_KEY": KEYS["BLIND_INDEX_KEY"],
         "PORTAL_DATA_KEYS": json.dumps(KEYS["DATA_KEYS"]),
+        **production_env(),
+        "PORTAL_PUBLIC_BASE_URL": "https://cards.example",
     }
     flask = [sys.executable, "-m", "flask", "--app", "portal"]
     done = subprocess.run(

@@ -66,6 +66,8 @@ def populate(app: Flask) -> None:
             transitions.commit_action()
             transitions.close(request, admin, "oriented", "no", request.version, f"Fin {n}")
             transitions.commit_action()
+    # The readiness check writes its canary, which a rotation rewrites like any field.
+    assert app.test_client().get("/healthz").status_code == 200
 
 
 def tokens(app: Flask) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from helpers.production import CSRF_RE, ROOT, FormVisitor, Gunicorn, confirmed, scratch_postgres
-from helpers.settings import TEST_DATABASE_URL
+from helpers.settings import PRODUCTION_SETTINGS, TEST_DATABASE_URL, production_env
 from helpers.staff import staff_password_hash
 from sqlalchemy import create_engine, select
 
@@ -57,6 +57,7 @@ def server_env(database: str, instance: Path) -> dict[str, str]:
         "PORTAL_PAGE_CACHE_SECONDS": "0",
         # This run tests keys, not limits: its workers may count apart.
         "PORTAL_ALLOW_PER_PROCESS_LIMITS": "true",
+        **production_env(),
     }
 
 
@@ -65,7 +66,7 @@ def prepare(database: str, instance: Path, env: dict[str, str]) -> str:
     old = os.environ.get("PORTAL_INSTANCE_PATH")
     os.environ["PORTAL_INSTANCE_PATH"] = str(instance)
     try:
-        app = create_app({"DATABASE_URL": database})
+        app = create_app({"DATABASE_URL": database, **PRODUCTION_SETTINGS})
     finally:
         if old is None:
             del os.environ["PORTAL_INSTANCE_PATH"]

@@ -20,7 +20,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from helpers.factories import store_request
-from helpers.settings import TEST_DATABASE_URL, app_config
+from helpers.settings import TEST_DATABASE_URL, app_config, production_env
 from sqlalchemy import select, text
 
 from portal import create_app
@@ -139,6 +139,7 @@ def run_init_db(database_url: str) -> subprocess.CompletedProcess[str]:
         "PORTAL_CARD_KEY": config["CARD_KEY"],
         "PORTAL_BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"],
         "PORTAL_DATA_KEYS": ",".join(config["DATA_KEYS"]),
+        **production_env(),
     }
     args = [sys.executable, "-m", "flask", "--app", "portal", "init-db"]
     return subprocess.run(  # noqa: S603

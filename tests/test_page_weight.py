@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.settings import app_config
+from helpers.settings import PRODUCTION_SETTINGS, app_config
 
 from portal import create_app
 from portal.core import db
@@ -31,7 +31,7 @@ MARKERS = {
     "cancel": 'name="code"',
     "help": 'href="tel:3919"',
     "directory": 'href="tel:116006"',
-    "privacy": "dpo@loire.fr",
+    "privacy": PRODUCTION_SETTINGS["CONTROLLER_CONTACT"],
     "accessibility": "RGAA",
     "not found": 'href="tel:17"',
     "form with every error": "error-summary",

@@ -27,7 +27,14 @@ from helpers.production import (
     request,
     scratch_postgres,
 )
-from helpers.settings import TEST_DATABASE_URL, TEST_REDIS_URL, needs_postgres, needs_redis
+from helpers.settings import (
+    PRODUCTION_SETTINGS,
+    TEST_DATABASE_URL,
+    TEST_REDIS_URL,
+    needs_postgres,
+    needs_redis,
+    production_env,
+)
 from helpers.web import CSRF_RE, VALID_FORM, csrf_token
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -60,13 +67,14 @@ def server_env(database_url: str, keys: dict, **settings: str) -> dict[str, str]
         "PORTAL_SUBMIT_LIMITS": "100000 per minute",
         # These runs test storage, not limits: several workers may count apart.
         "PORTAL_ALLOW_PER_PROCESS_LIMITS": "true",
+        **production_env(),
         **settings,
     }
 
 
 def prepared_app(database_url: str, keys: dict) -> Flask:
     """The app as the server will see it, on a database at the latest schema with stations."""
-    app = create_app({"DATABASE_URL": database_url, **keys})
+    app = create_app({"DATABASE_URL": database_url, **PRODUCTION_SETTINGS, **keys})
     with app.app_context():
         upgrade_database()
         create_demo_stations()
@@ -294,7 +302,9 @@ def test_connections_the_server_dropped_are_replaced_after_a_pause(
     # first, so that a dead one is replaced before anybody's request depends on it.
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", idle_seconds)
     prepared_app(pg_database, keys)
-    app = create_app({"DATABASE_URL": pg_database, **keys, "MIN_FILL_SECONDS": 0})
+    app = create_app(
+        {"DATABASE_URL": pg_database, **PRODUCTION_SETTINGS, **keys, "MIN_FILL_SECONDS": 0}
+    )
     client = app.test_client()
     assert _send_form(client, "06 12 34 56 01").status_code == 303
     _drop_other_connections(pg_database)

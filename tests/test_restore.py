@@ -15,7 +15,12 @@ import pytest
 from cryptography.fernet import InvalidToken
 from flask import Flask
 from helpers.production import scratch_postgres
-from helpers.settings import TEST_DATABASE_URL, needs_postgres
+from helpers.settings import (
+    PRODUCTION_SETTINGS,
+    TEST_DATABASE_URL,
+    needs_postgres,
+    production_env,
+)
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -67,7 +72,7 @@ def read_keys_file(path: Path) -> dict[str, str]:
 
 def app_on(database_url: str, keys_env: dict[str, str]) -> Flask:
     config = {name.removeprefix("PORTAL_"): value for name, value in keys_env.items()}
-    return create_app({"DATABASE_URL": database_url, **config})
+    return create_app({"DATABASE_URL": database_url, **PRODUCTION_SETTINGS, **config})
 
 
 def live_service(app: Flask) -> None:
@@ -102,7 +107,12 @@ def postgres_args(database_url: str) -> list[str]:
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(  # noqa: S603
-        args, capture_output=True, text=True, timeout=120, env={**os.environ, **env}, check=False
+        args,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **production_env(), **env},
+        check=False,
     )
     assert done.returncode == 0, f"{args[0]} failed: {done.stderr[-1500:]}"
     return done
@@ -172,7 +182,7 @@ def test_a_dump_restored_with_the_keys_from_their_own_place_reads_back_whole(
     assert "Audit log intact." in verified.stdout
 
     # Without the keys, the same dump is ciphertext: a thief of the backups reads nothing.
-    stranger = create_app({"DATABASE_URL": restored_url, **new_keys()})
+    stranger = create_app({"DATABASE_URL": restored_url, **PRODUCTION_SETTINGS, **new_keys()})
     with stranger.app_context():
         token = db.session().scalars(select(CallbackRequest.phone_enc)).first()
         with pytest.raises(InvalidToken):

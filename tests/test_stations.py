@@ -103,7 +103,13 @@ def test_the_pdf_has_a4_sheets_and_card_pages_with_the_cards_text(empty_app, tmp
         (round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1))
         for p in reader.pages
     ]
-    assert sizes == [(595.3, 841.9), (595.3, 841.9), (240.9, 155.9), (240.9, 155.9)]
+    # The single card's pages carry 3 mm of bleed around its 85 × 55 mm (its TrimBox).
+    assert sizes == [(595.3, 841.9), (595.3, 841.9), (257.9, 172.9), (257.9, 172.9)]
+    trims = [
+        (round(float(p.trimbox.width), 1), round(float(p.trimbox.height), 1))
+        for p in reader.pages[2:]
+    ]
+    assert trims == [(240.9, 155.9), (240.9, 155.9)]
     front, back = reader.pages[2].extract_text(), reader.pages[3].extract_text()
     assert link.split("://")[1] in front
     assert "Rappel Loire" in front

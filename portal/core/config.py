@@ -10,7 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from flask import Flask
+from flask import Config, Flask
+
+from portal.core import production
 
 DEFAULTS: dict[str, Any] = {
     # Languages of the public site, the first is the default; "fr-falc" is easy-to-read French.
@@ -95,7 +97,9 @@ DEFAULTS: dict[str, Any] = {
     # wording, and the languages of the line "ask for a call in your language" on the back.
     "CARD_SERVICE_NAME": "Rappel Loire",
     "CARD_LANGUAGE": "fr",
-    "CARD_LANGUAGES": ["en", "ar", "tr", "ru", "pt", "fa"],
+    "CARD_LANGUAGES": ["en", "ar", "tr", "ru", "uk", "pt", "fa"],
+    # The national helplines on the back; a coordinator may print cards without them.
+    "CARD_HELPLINES": True,
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,
     # The public and the back-office session cookies (`__Host-` prefixed under HTTPS).
@@ -111,6 +115,13 @@ DEFAULTS: dict[str, Any] = {
     # Exact: a lock of 15 minutes ends after 15 minutes. (The cheaper sliding-window counter
     # weighs the previous window in, and kept staff locked out for longer than they are told.)
     "RATELIMIT_STRATEGY": "moving-window",
+    # /healthz waits this long for its checks before answering 503.
+    "READINESS_SECONDS": 3.0,
+    # /metrics answers these addresses or networks only (a list, or separated by commas).
+    "METRICS_ALLOW": ["127.0.0.0/8", "::1"],
+    # A file the backup job writes after each good backup (a time, or its own modification
+    # time); /metrics shows it as portal_last_backup_timestamp_seconds.
+    "BACKUP_STAMP": "",
 }
 
 KEYS_FILE = "keys.json"
@@ -125,10 +136,26 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     app.config.from_prefixed_env("PORTAL")
     if not app.config.get("DATABASE_URL"):
-        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
+        database = Path(app.instance_path) / "portal.sqlite3"
+        if not database.exists():
+            production.refuse_unnamed_instance(app.instance_path, "the database file")
+        app.config["DATABASE_URL"] = f"sqlite:///{database}"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    production.check(app.config, DEFAULTS)
     _load_keys(app)
+
+
+def settings_without_keys() -> Config:
+    """The configuration as the app will read it (defaults, instance/config.py, the PORTAL_*
+    environment) without touching keys: for gunicorn.conf.py, before any worker starts."""
+    named = os.environ.get("PORTAL_INSTANCE_PATH")
+    instance = named or Flask("portal", instance_relative_config=True).instance_path
+    config = Config(os.path.abspath(instance))
+    config.from_mapping(DEFAULTS)
+    config.from_pyfile("config.py", silent=True)
+    config.from_prefixed_env("PORTAL")
+    return config
 
 
 # Names of this machine itself: health checks and the dev server are asked for by them.
@@ -152,6 +179,8 @@ def _load_keys(app: Flask) -> None:
         _normalise_data_keys(app)
         return
     path = Path(app.instance_path) / KEYS_FILE
+    if not path.exists():
+        production.refuse_unnamed_instance(app.instance_path, "new keys")
     stored = read_or_create_keys(path)
     if not app.config.get("DATA_KEYS"):
         # Data keys from the file are watched: a rotation reaches running processes.

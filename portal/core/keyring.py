@@ -21,7 +21,7 @@ from sqlalchemy import CursorResult, select, update
 from portal.core import db
 from portal.core.config import KEYS_FILE, write_keys
 from portal.core.db import Base
-from portal.models import CallAttempt, CallbackRequest, StaffUser
+from portal.models import CallAttempt, CallbackRequest, ReadinessCanary, StaffUser
 from portal.staff import audit
 
 ENV_VARIABLE = "PORTAL_DATA_KEYS"
@@ -37,6 +37,8 @@ ENCRYPTED_FIELDS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     ),
     (CallAttempt, ("note_enc",)),
     (StaffUser, ("totp_secret_enc",)),
+    # Not personal: the readiness check's canary, which must open under the keys in use.
+    (ReadinessCanary, ("token_enc",)),
 )
 
 

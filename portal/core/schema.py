@@ -1,22 +1,29 @@
-"""The database schema: Alembic migrations applied to the current app's database."""
+"""The database schema: Alembic migrations applied to the current app's database.
+
+Alembic (with Mako and Pygments behind it) is imported when a migration runs, not when the app
+starts: every `flask --app portal …` command would pay for it."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
 from flask import current_app
 from sqlalchemy import make_url
 
 from portal.core.resources import resource
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = resource("migrations")
 
 
 def alembic_config() -> AlembicConfig:
     """Alembic set up for the current app's database."""
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["database_url"] = current_app.config["DATABASE_URL"]
@@ -25,6 +32,8 @@ def alembic_config() -> AlembicConfig:
 
 def upgrade_database() -> None:
     """Bring the schema to the latest migration; data already there is kept."""
+    from alembic import command as alembic_command
+
     alembic_command.upgrade(alembic_config(), "head")
     _restrict_sqlite_file(current_app.config["DATABASE_URL"])
 

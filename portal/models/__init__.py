@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from portal.models.common import Base, utcnow
 from portal.models.directory import DirectoryCorrection, DirectoryEntry
+from portal.models.operations import ReadinessCanary
 from portal.models.requests import (
     OPEN_STATUSES,
     AttemptOutcome,
@@ -28,6 +29,7 @@ from portal.models.staff import (
 from portal.models.stations import CardBatch, Station, StationKind
 
 __all__ = [
+    "ReadinessCanary",
     "Base",
     "utcnow",
     "StationKind",

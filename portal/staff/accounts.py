@@ -30,6 +30,13 @@ class AccountError(ValueError):
         self.code = code
 
 
+def normalised_email(address: str | None) -> str | None:
+    """An account's e-mail as stored: trimmed and lower-case, so that the same mailbox written
+    two ways (and an identity provider's claim) finds the same account; None when empty."""
+    cleaned = (address or "").strip().lower()
+    return cleaned or None
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="staff-invitation")
 
@@ -81,7 +88,7 @@ def create_user(
         display_name=display_name.strip() or username,
         role=role,
         stations=stations,
-        email=email or None,
+        email=normalised_email(email),
     )
     db.session().add(user)
     db.session().flush()
@@ -159,8 +166,9 @@ def update_user(
     user.role = role
     user.stations = stations
     user.display_name = display_name.strip() or user.display_name
-    noted = {"notification_email": "changed"} if (email or None) != user.email else {}
-    user.email = email or None
+    email = normalised_email(email)
+    noted = {"notification_email": "changed"} if email != user.email else {}
+    user.email = email
     after = {"role": role, "stations": sorted(station_codes)}
     audit.record(
         "user.update", actor, target=f"user:{user.id}", before=before, after=after, **noted

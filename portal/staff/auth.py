@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import time
@@ -16,7 +17,6 @@ from flask import current_app, session
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
-from zxcvbn import zxcvbn
 
 from portal.core import crypto, db
 from portal.models import LoginThrottle, StaffSession, StaffUser, utcnow
@@ -25,8 +25,13 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 SESSION_KEY = "staff"
 _hasher = PasswordHasher()  # Argon2id with the library's recommended parameters
-# Checked when the username is unknown, so that the answer takes as long as for a known one.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so that the answer takes as long as for a known
+    one. Made on first use, not at import: every command would pay for it."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class PasswordRejected(ValueError):
@@ -45,6 +50,8 @@ def password_problem(password: str, username: str) -> str | None:
         return "long"
     if username and username.lower() in password.lower():
         return "username"
+    from zxcvbn import zxcvbn  # its word lists take a while to load: only when asked
+
     if zxcvbn(password[:100], user_inputs=[username, "loire", "portal"])["score"] < 3:
         return "common"
     return None
@@ -52,7 +59,7 @@ def password_problem(password: str, username: str) -> str | None:
 
 def check_password(user: StaffUser | None, password: str) -> bool:
     """Verify a password in about the same time whether or not the user exists."""
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user and user.password_hash else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -1,27 +1,34 @@
-"""Print-ready business cards for a batch: an A4 sheet for a print shop and a single card.
+"""Print-ready business cards for a batch, as a print shop takes them: an A4 sheet and a card.
 
 Pages, in order: an A4 sheet of fronts and one of backs (85 × 55 mm cards with 3 mm of bleed and
-crop marks; the backs mirrored for long-edge duplex), then one card's front and back at their
-trim size. Fonts ship in wheels (Noto Sans, Noto Sans Arabic) and harfbuzz shapes the Arabic and
-Persian lines, so nothing is installed on the system.
+crop marks; the backs mirrored for long-edge duplex), then one card's front and back with their
+own bleed. Every page names its TrimBox and BleedBox; text is in pure black (grey 0, which a press
+prints with the black plate alone) and never under 7 pt (8 pt for Arabic script). Fonts ship in
+wheels (Noto Sans, Noto Sans Arabic) and harfbuzz shapes the Arabic and Persian lines, so nothing
+is installed on the system. fpdf and pypdf are imported only when a PDF is made: commands start
+fast.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 import phonenumbers
 import segno
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
 
-from portal.core.i18n import is_rtl
+from portal.core.i18n import is_rtl, locale_of
 from portal.models import CardBatch
 from portal.stations.cards import card_link
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 CARD_W, CARD_H = 85.0, 55.0
 BLEED = 3.0
@@ -30,9 +37,21 @@ COLUMNS, ROWS = 2, 4
 MARK_GAP, MARK_LENGTH = 2.0, 5.0
 BAND = 5.0  # the coloured band along the front's left edge, printed into the bleed
 BAND_COLOUR = (47, 111, 115)
-INK = (25, 25, 25)
+BLACK = 0  # grey 0: the black plate alone, never four-colour black
+# The smallest type a print shop reads back without trouble; Arabic script needs a point more.
+MIN_SIZE, MIN_SIZE_ARABIC = 7.0, 8.0
+ARABIC_SCRIPT = ("ar", "fa", "ur", "ps")
+MM = 72 / 25.4
 SANS = files("fontpkg_noto_sans") / "files" / "NotoSans[wdth,wght].ttf"
 ARABIC = files("fontpkg_noto_sans_arabic") / "files" / "NotoSansArabic[wdth,wght].ttf"
+# The back's lines, top to bottom (mm from the card's top edge), and the space they share.
+MARGIN = 4.0
+LANGUAGES_TOP = 22.5
+EMERGENCY_TOP = CARD_H - MARGIN - 3.2
+
+
+class CardLayoutError(ValueError):
+    """The configured wording does not fit on the card at a readable size."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +66,31 @@ class CardText:
     number: str
     save_hint: str
     hours: str
-    language_lines: list[tuple[str, bool]]
+    language_lines: list[tuple[str, bool, float]]
     emergency: str
+
+
+@dataclass(frozen=True)
+class Box:
+    """A page box in millimetres from the page's top-left corner."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    def inset(self, by: float) -> Box:
+        return Box(self.left + by, self.top + by, self.width - 2 * by, self.height - 2 * by)
+
+    def in_points(self, page_height: float) -> tuple[float, float, float, float]:
+        """The box as PDF writes it: points, from the bottom-left corner."""
+        bottom = page_height - self.top - self.height
+        return (
+            self.left * MM,
+            bottom * MM,
+            (self.left + self.width) * MM,
+            (bottom + self.height) * MM,
+        )
 
 
 def _national(number: str | None) -> str:
@@ -60,19 +102,35 @@ def _national(number: str | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-def _language_line(lang: str) -> tuple[str, bool]:
-    with force_locale(lang):
-        return _("Ask for a call in your language."), is_rtl(lang)
+def card_languages(config: dict[str, object]) -> list[str]:
+    """The languages of the back's line "ask for a call in your language" (PORTAL_CARD_LANGUAGES:
+    a JSON list or names separated by commas)."""
+    value = config["CARD_LANGUAGES"]
+    names = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    return [str(name).strip() for name in names if str(name).strip()]
 
 
-def card_text(batch: CardBatch) -> CardText:
-    """The wording of a batch's cards, in the configured card language."""
+def _min_size(lang: str) -> float:
+    return MIN_SIZE_ARABIC if lang.split("-")[0] in ARABIC_SCRIPT else MIN_SIZE
+
+
+def _language_line(lang: str) -> tuple[str, bool, float]:
+    with force_locale(locale_of(lang)):
+        return _("Ask for a call in your language."), is_rtl(lang), _min_size(lang)
+
+
+def card_text(batch: CardBatch, helplines: bool | None = None) -> CardText:
+    """The wording of a batch's cards, in the configured card language; without the national
+    helplines on the back when the coordinator chose so (PORTAL_CARD_HELPLINES or per batch)."""
+    config = current_app.config
+    if helplines is None:
+        helplines = bool(config["CARD_HELPLINES"])
     link = card_link(batch)
     station = batch.station
-    with force_locale(current_app.config["CARD_LANGUAGE"]):
+    with force_locale(config["CARD_LANGUAGE"]):
         hours = station.calling_hours
         return CardText(
-            service=current_app.config["CARD_SERVICE_NAME"],
+            service=config["CARD_SERVICE_NAME"],
             tagline=_("A call back, when it suits you."),
             address=link.split("://", 1)[-1],
             link=link,
@@ -80,12 +138,16 @@ def card_text(batch: CardBatch) -> CardText:
             number=_national(station.callback_number),
             save_hint=_("Save it under any name you like."),
             hours=_("We usually call: %(hours)s", hours=hours) if hours else "",
-            language_lines=[_language_line(lang) for lang in current_app.config["CARD_LANGUAGES"]],
-            emergency=_("Danger now: 17 or 112 · text message 114 · listening 3919"),
+            language_lines=[_language_line(lang) for lang in card_languages(config)],
+            emergency=(
+                _("Danger now: 17 or 112 · text message 114 · listening 3919") if helplines else ""
+            ),
         )
 
 
 def _new_document() -> FPDF:
+    from fpdf import FPDF  # a second and more to import: only when cards are printed
+
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
@@ -93,17 +155,22 @@ def _new_document() -> FPDF:
     pdf.add_font("arabic", "", str(ARABIC))
     pdf.set_fallback_fonts(["arabic"])
     pdf.set_text_shaping(True)
-    pdf.set_text_color(*INK)
+    pdf.set_text_color(BLACK)
     return pdf
 
 
-def _fitted_size(pdf: FPDF, text: str, width: float, largest: float) -> float:
+def _fits(pdf: FPDF, text: str, width: float, size: float) -> bool:
+    pdf.set_font("sans", size=size)
+    return pdf.get_string_width(text) <= width
+
+
+def _fitted_size(pdf: FPDF, text: str, width: float, largest: float, smallest: float) -> float:
+    """The largest size from `largest` down to `smallest` at which the text fits the width."""
     size = largest
-    while size > 6:
-        pdf.set_font("sans", size=size)
-        if pdf.get_string_width(text) <= width:
-            break
+    while size > smallest and not _fits(pdf, text, width, size):
         size -= 0.5
+    if not _fits(pdf, text, width, size):
+        raise CardLayoutError(f"a line is too long for the card at {smallest:g} pt: {text!r}")
     return size
 
 
@@ -119,7 +186,7 @@ def _qr(pdf: FPDF, link: str, x: float, y: float, size: float) -> None:
     """The QR code as vector squares, one run of dark modules at a time."""
     matrix = [list(row) for row in segno.make(link, error="m").matrix_iter(border=0)]
     module = size / len(matrix)
-    pdf.set_fill_color(*INK)
+    pdf.set_fill_color(BLACK)
     for r, row in enumerate(matrix):
         c = 0
         while c < len(row):
@@ -137,34 +204,66 @@ def draw_front(pdf: FPDF, text: CardText, x: float, y: float) -> None:
     pdf.set_fill_color(*BAND_COLOUR)
     pdf.rect(x - BLEED, y - BLEED, BAND + BLEED, CARD_H + 2 * BLEED, style="F")
     left = x + BAND + 5
-    _line(pdf, left, y + 8, 44, text.service, 12)
-    _line(pdf, left, y + 15, 44, text.tagline, 7)
+    _line(pdf, left, y + 8, 44, text.service, _fitted_size(pdf, text.service, 44, 12, MIN_SIZE))
+    _line(pdf, left, y + 15, 44, text.tagline, _fitted_size(pdf, text.tagline, 44, 8, MIN_SIZE))
     _qr(pdf, text.link, x + CARD_W - 26, y + 5, 21)
     width = CARD_W - BAND - 10
-    _line(pdf, left, y + 38, width, text.address, _fitted_size(pdf, text.address, width, 15))
+    _line(pdf, left, y + 38, width, text.address, _fitted_size(pdf, text.address, width, 15, 9))
+
+
+Row = list[tuple[str, bool, float]]
+
+
+def _language_rows(pdf: FPDF, lines: list[tuple[str, bool, float]], half: float) -> list[Row]:
+    """Two lines side by side where both fit half the width at their size, else one a row."""
+    rows: list[Row] = []
+    waiting: tuple[str, bool, float] | None = None
+    for line in lines:
+        if not _fits(pdf, line[0], half, line[2]):
+            rows.append([line])
+        elif waiting is None:
+            waiting = line
+        else:
+            rows.append([waiting, line])
+            waiting = None
+    if waiting is not None:
+        rows.append([waiting])
+    return rows
+
+
+def _draw_languages(pdf: FPDF, text: CardText, left: float, card_top: float, width: float) -> None:
+    half = width / 2 - 1
+    rows = _language_rows(pdf, text.language_lines, half)
+    room = (EMERGENCY_TOP - 0.8 if text.emergency else CARD_H - MARGIN) - LANGUAGES_TOP
+    pitch = [max(size for _t, _r, size in row) * 0.42 + 0.6 for row in rows]
+    if sum(pitch) > room:
+        raise CardLayoutError("too many languages for the back of the card")
+    y = card_top + LANGUAGES_TOP
+    for row, step in zip(rows, pitch, strict=True):
+        cell = width if len(row) == 1 else half
+        for i, (line, rtl, size) in enumerate(row):
+            fitted = _fitted_size(pdf, line, cell, size, size)
+            _line(pdf, left + i * (half + 2), y, cell, line, fitted, align="R" if rtl else "L")
+        y += step
 
 
 def draw_back(pdf: FPDF, text: CardText, x: float, y: float) -> None:
     """The useful side: the number the call comes from, calling hours, languages, help numbers."""
     left, width = x + 6, CARD_W - 12
-    _line(pdf, left, y + 5, width, text.number_label, 7)
-    _line(pdf, left, y + 9.5, width, text.number, 14)
-    _line(pdf, left, y + 17, width, text.save_hint, 6.5)
+    _line(pdf, left, y + MARGIN, width, text.number_label, MIN_SIZE)
+    _line(pdf, left, y + 8.5, width, text.number, 14)
+    _line(pdf, left, y + 15, width, text.save_hint, _fitted_size(pdf, text.save_hint, width, 7, 7))
     if text.hours:
-        _line(pdf, left, y + 21.5, width, text.hours, 6.5)
-    column = width / 2
-    for i, (line, rtl) in enumerate(text.language_lines):
-        cx = left + (i % 2) * column
-        cy = y + 27 + (i // 2) * 4
-        size = _fitted_size(pdf, line, column - 2, 6.5)
-        _line(pdf, cx, cy, column - 2, line, size, align="R" if rtl else "L")
-    emergency_size = _fitted_size(pdf, text.emergency, width, 6.5)
-    _line(pdf, left, y + CARD_H - 7, width, text.emergency, emergency_size)
+        _line(pdf, left, y + 18.5, width, text.hours, _fitted_size(pdf, text.hours, width, 7, 7))
+    _draw_languages(pdf, text, left, y, width)
+    if text.emergency:
+        size = _fitted_size(pdf, text.emergency, width, MIN_SIZE, MIN_SIZE)
+        _line(pdf, left, y + EMERGENCY_TOP, width, text.emergency, size)
 
 
 def _crop_marks(pdf: FPDF, x0: float, y0: float) -> None:
     """Marks in the sheet's margins along every trim line, clear of the bleed."""
-    pdf.set_draw_color(0, 0, 0)
+    pdf.set_draw_color(BLACK)
     pdf.set_line_width(0.15)
     grid_w, grid_h = COLUMNS * (CARD_W + 2 * BLEED), ROWS * (CARD_H + 2 * BLEED)
     for col in range(COLUMNS):
@@ -179,10 +278,20 @@ def _crop_marks(pdf: FPDF, x0: float, y0: float) -> None:
             pdf.line(x0 + grid_w + MARK_GAP, ty, x0 + grid_w + MARK_GAP + MARK_LENGTH, ty)
 
 
-Drawer = Callable[[FPDF, CardText, float, float], None]
+Drawer = Callable[["FPDF", CardText, float, float], None]
 
 
-def _sheet(pdf: FPDF, text: CardText, draw: Drawer, mirrored: bool) -> None:
+@dataclass(frozen=True)
+class PageBoxes:
+    """What a print shop's preflight reads on a page: where it is cut, how far ink may run."""
+
+    page_height: float
+    trim: Box
+    bleed: Box
+
+
+def _sheet(pdf: FPDF, text: CardText, draw: Drawer, mirrored: bool) -> PageBoxes:
+    """A4 with the cards side by side, each with its bleed; the boxes frame the whole grid."""
     pdf.add_page(format="A4")
     cell_w, cell_h = CARD_W + 2 * BLEED, CARD_H + 2 * BLEED
     x0, y0 = (A4_W - COLUMNS * cell_w) / 2, (A4_H - ROWS * cell_h) / 2
@@ -191,16 +300,41 @@ def _sheet(pdf: FPDF, text: CardText, draw: Drawer, mirrored: bool) -> None:
             place = COLUMNS - 1 - col if mirrored else col
             draw(pdf, text, x0 + place * cell_w + BLEED, y0 + row * cell_h + BLEED)
     _crop_marks(pdf, x0, y0)
+    bleed = Box(x0, y0, COLUMNS * cell_w, ROWS * cell_h)
+    return PageBoxes(A4_H, bleed.inset(BLEED), bleed)
 
 
-def card_pdf(batch: CardBatch) -> bytes:
-    """The print-ready PDF of a batch's cards."""
-    text = card_text(batch)
+def _single_card(pdf: FPDF, text: CardText, draw: Drawer) -> PageBoxes:
+    """One card on a page of its trim size plus the bleed all round."""
+    pdf.add_page(format=(CARD_W + 2 * BLEED, CARD_H + 2 * BLEED))
+    draw(pdf, text, BLEED, BLEED)
+    page = Box(0, 0, CARD_W + 2 * BLEED, CARD_H + 2 * BLEED)
+    return PageBoxes(page.height, page.inset(BLEED), page)
+
+
+def _with_page_boxes(document: bytes, boxes: list[PageBoxes]) -> bytes:
+    """The document with each page's TrimBox and BleedBox written in (fpdf writes neither)."""
+    from pypdf import PdfWriter
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(document))
+    for page, found in zip(writer.pages, boxes, strict=True):
+        page.trimbox = RectangleObject(found.trim.in_points(found.page_height))
+        page.bleedbox = RectangleObject(found.bleed.in_points(found.page_height))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def card_pdf(batch: CardBatch, helplines: bool | None = None) -> bytes:
+    """The print-ready PDF of a batch's cards; raises CardLayoutError if the wording cannot fit."""
+    text = card_text(batch, helplines)
     pdf = _new_document()
     pdf.set_title(text.service)
-    _sheet(pdf, text, draw_front, mirrored=False)
-    _sheet(pdf, text, draw_back, mirrored=True)
-    for draw in (draw_front, draw_back):
-        pdf.add_page(format=(CARD_W, CARD_H))
-        draw(pdf, text, 0, 0)
-    return bytes(pdf.output())
+    boxes = [
+        _sheet(pdf, text, draw_front, mirrored=False),
+        _sheet(pdf, text, draw_back, mirrored=True),
+        _single_card(pdf, text, draw_front),
+        _single_card(pdf, text, draw_back),
+    ]
+    return _with_page_boxes(bytes(pdf.output()), boxes)

@@ -36,6 +36,20 @@ def needs_redis() -> pytest.MarkDecorator:
 
 KEYS = new_keys()
 
+# A production set-up (a server database, or HTTPS) refuses to start on the embedded defaults of
+# these settings: every test app names its own, so that it starts on PostgreSQL too.
+PRODUCTION_SETTINGS: dict[str, str] = {
+    "COORDINATOR_PHONE": "+33465710090",
+    "CONTROLLER": "Département de la Loire (test), 42022 Saint-Étienne Cedex",
+    "CONTROLLER_CONTACT": "dpo-test@loire.example",
+    "PUBLIC_BASE_URL": "https://portal.example",
+}
+
+
+def production_env() -> dict[str, str]:
+    """The same settings as a server process's environment."""
+    return {f"PORTAL_{name}": value for name, value in PRODUCTION_SETTINGS.items()}
+
 
 def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     """The configuration every test app starts from."""
@@ -46,7 +60,7 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         # In-process tests have no other process to wait for (a real-process test waits).
         "KEY_PICKUP_SECONDS": 0,
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
-        "PUBLIC_BASE_URL": "https://portal.example",
+        **PRODUCTION_SETTINGS,
         **KEYS,
         **overrides,
     }
