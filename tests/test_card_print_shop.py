@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pypdf
@@ -13,7 +14,10 @@ import pypdfium2
 import pytest
 import zxingcpp
 from flask import Flask
+from flask.testing import FlaskClient
+from helpers.staff import StaffAccount, staff_browser
 
+from portal.cli.demo_data import create_demo_stations
 from portal.core import db
 from portal.models import Station
 from portal.stations.card_print import CardLayoutError, card_pdf
@@ -68,8 +72,6 @@ def cards_of(make_app: Callable[..., Flask]) -> Callable[..., tuple[bytes, str]]
     def make(helplines: bool | None = None, **settings: Any) -> tuple[bytes, str]:
         app = make_app(PUBLIC_BASE_URL="https://rappel.example.fr", **settings)
         with app.app_context():
-            from portal.cli.demo_data import create_demo_stations
-
             create_demo_stations()
             db.session().commit()
             station = db.session().query(Station).filter_by(code="roanne").one()
@@ -164,3 +166,31 @@ def test_too_many_languages_are_refused_rather_than_shrunk(
 ) -> None:
     with pytest.raises(CardLayoutError):
         cards_of(CARD_LANGUAGES=["ro", "sq", "ru", "uk", "pt", "tr", "en", "es", "fa", "ar", "fr"])
+
+
+def test_the_command_prints_a_back_without_helplines(app: Flask, tmp_path: Path) -> None:
+    pdf_path = tmp_path / "cards.pdf"
+    args = ["card-batch", "roanne", "--label", "Sans numéros", "--pdf", str(pdf_path)]
+    result = app.test_cli_runner().invoke(args=[*args, "--without-helplines"])
+    assert result.exit_code == 0, result.output
+    back = pypdf.PdfReader(pdf_path).pages[3].extract_text()
+    assert "3919" not in back and "04 65 71 00 04" in back
+
+
+def test_the_coordinator_downloads_either_back(
+    app: Flask,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[[FlaskClient, StaffAccount], Any],
+) -> None:
+    client = staff_browser(app)
+    login_as(client, make_staff("admin"))
+    with app.app_context():
+        batch = current_batch(db.session().query(Station).filter_by(code="roanne").one())
+        batch_id = batch.id
+        db.session().commit()
+    page = client.get("/staff/stations/roanne").get_data(as_text=True)
+    assert f"/staff/batches/{batch_id}/cards.pdf?helplines=no" in page
+    with_lines = client.get(f"/staff/batches/{batch_id}/cards.pdf")
+    without = client.get(f"/staff/batches/{batch_id}/cards.pdf?helplines=no")
+    assert "3919" in pypdf.PdfReader(io.BytesIO(with_lines.data)).pages[3].extract_text()
+    assert "3919" not in pypdf.PdfReader(io.BytesIO(without.data)).pages[3].extract_text()

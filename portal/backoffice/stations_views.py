@@ -189,7 +189,9 @@ def replace_batch(batch_id: int) -> ResponseReturnValue:
 @area(Area.STATIONS)
 def batch_pdf(batch_id: int) -> ResponseReturnValue:
     batch = _batch_or_404(batch_id)
-    response = Response(card_pdf(batch), mimetype="application/pdf")
+    # The coordinator may print a back without the national helplines (a found card says less).
+    helplines = False if request.args.get("helplines") == "no" else None
+    response = Response(card_pdf(batch, helplines), mimetype="application/pdf")
     name = f"cards-{batch.station.code}-{batch.short_code}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from portal.cli.stations import station_or_fail
 from portal.core import db
 from portal.stations import cards
-from portal.stations.card_print import card_pdf
+from portal.stations.card_print import CardLayoutError, card_pdf
 
 
 @click.command("card-link")
@@ -33,13 +33,22 @@ def card_link_command(station_code: str, lang: str | None, label: str | None) ->
 @click.argument("station_code")
 @click.option("--label", required=True, help="What the batch is, e.g. the print run's date.")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path))
-def card_batch_command(station_code: str, label: str, pdf_path: Path | None) -> None:
+@click.option(
+    "--without-helplines",
+    is_flag=True,
+    help="Leave the national helplines off the back of the cards (PORTAL_CARD_HELPLINES).",
+)
+def card_batch_command(
+    station_code: str, label: str, pdf_path: Path | None, without_helplines: bool
+) -> None:
     """Make a new batch of cards for a station; print its short link, write its PDF."""
     try:
         batch = cards.new_batch(station_or_fail(station_code), label)
+        document = card_pdf(batch, False if without_helplines else None) if pdf_path else None
     except cards.CardError as exc:
         raise click.ClickException(f"Refused: {exc.code}.") from exc
-    document = card_pdf(batch) if pdf_path else None
+    except CardLayoutError as exc:
+        raise click.ClickException(f"The cards cannot be printed: {exc}.") from exc
     db.session().commit()
     if pdf_path and document:
         pdf_path.write_bytes(document)

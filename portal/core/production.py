@@ -19,7 +19,7 @@ import click
 
 # The settings that must not keep their defaults once people are served.
 REQUIRED_IN_PRODUCTION = (
-    ("COORDINATOR_PHONE", "the number the coordinator's calls come from"),
+    ("COORDINATOR_PHONE", "the number a victim is told the call will come from, without a station"),
     ("CONTROLLER", "the data controller named on the privacy page"),
     ("CONTROLLER_CONTACT", "how to reach the data controller"),
     ("PUBLIC_BASE_URL", "the address printed on cards and in links"),

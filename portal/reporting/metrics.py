@@ -202,9 +202,11 @@ class _Snapshot:
         return self.metrics
 
 
-def scrape(now: dt.datetime) -> bytes:
-    """The whole exposition, built afresh."""
-    from prometheus_client import CollectorRegistry, generate_latest
+def scrape(now: dt.datetime, accept: str | None) -> tuple[bytes, str]:
+    """The whole exposition, built afresh, in the format the scraper asked for (Accept), and
+    its content type: the classic text format unless OpenMetrics is asked for."""
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.exposition import choose_encoder
 
     found: list[Metric] = []
     try:
@@ -228,14 +230,13 @@ def scrape(now: dt.datetime) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(found))
     counters.register_into(registry)
-    return generate_latest(registry)
+    encoder, content_type = choose_encoder(accept or "")
+    return encoder(registry), content_type
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
     if not allowed(request.remote_addr, current_app.config["METRICS_ALLOW"]):
         abort(404)
-    from prometheus_client import CONTENT_TYPE_LATEST
-
-    body = scrape(dt.datetime.now(dt.UTC))
-    return Response(body, content_type=CONTENT_TYPE_LATEST)
+    body, content_type = scrape(dt.datetime.now(dt.UTC), request.headers.get("Accept"))
+    return Response(body, content_type=content_type)

@@ -11,21 +11,15 @@ fast.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-import phonenumbers
 import segno
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
-from portal.core.i18n import is_rtl, locale_of
 from portal.models import CardBatch
-from portal.stations.cards import card_link
+from portal.stations.card_wording import MIN_SIZE, CardText, card_text
+from portal.stations.page_boxes import Box, PageBoxes, with_page_boxes
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -38,10 +32,6 @@ MARK_GAP, MARK_LENGTH = 2.0, 5.0
 BAND = 5.0  # the coloured band along the front's left edge, printed into the bleed
 BAND_COLOUR = (47, 111, 115)
 BLACK = 0  # grey 0: the black plate alone, never four-colour black
-# The smallest type a print shop reads back without trouble; Arabic script needs a point more.
-MIN_SIZE, MIN_SIZE_ARABIC = 7.0, 8.0
-ARABIC_SCRIPT = ("ar", "fa", "ur", "ps")
-MM = 72 / 25.4
 SANS = files("fontpkg_noto_sans") / "files" / "NotoSans[wdth,wght].ttf"
 ARABIC = files("fontpkg_noto_sans_arabic") / "files" / "NotoSansArabic[wdth,wght].ttf"
 # The back's lines, top to bottom (mm from the card's top edge), and the space they share.
@@ -52,97 +42,6 @@ EMERGENCY_TOP = CARD_H - MARGIN - 3.2
 
 class CardLayoutError(ValueError):
     """The configured wording does not fit on the card at a readable size."""
-
-
-@dataclass(frozen=True)
-class CardText:
-    """Everything printed on one batch's cards, already in the card's languages."""
-
-    service: str
-    tagline: str
-    address: str
-    link: str
-    number_label: str
-    number: str
-    save_hint: str
-    hours: str
-    language_lines: list[tuple[str, bool, float]]
-    emergency: str
-
-
-@dataclass(frozen=True)
-class Box:
-    """A page box in millimetres from the page's top-left corner."""
-
-    left: float
-    top: float
-    width: float
-    height: float
-
-    def inset(self, by: float) -> Box:
-        return Box(self.left + by, self.top + by, self.width - 2 * by, self.height - 2 * by)
-
-    def in_points(self, page_height: float) -> tuple[float, float, float, float]:
-        """The box as PDF writes it: points, from the bottom-left corner."""
-        bottom = page_height - self.top - self.height
-        return (
-            self.left * MM,
-            bottom * MM,
-            (self.left + self.width) * MM,
-            (bottom + self.height) * MM,
-        )
-
-
-def _national(number: str | None) -> str:
-    raw = number or current_app.config["COORDINATOR_PHONE"]
-    try:
-        parsed = phonenumbers.parse(raw, "FR")
-    except phonenumbers.NumberParseException:
-        return raw
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def card_languages(config: dict[str, object]) -> list[str]:
-    """The languages of the back's line "ask for a call in your language" (PORTAL_CARD_LANGUAGES:
-    a JSON list or names separated by commas)."""
-    value = config["CARD_LANGUAGES"]
-    names = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-    return [str(name).strip() for name in names if str(name).strip()]
-
-
-def _min_size(lang: str) -> float:
-    return MIN_SIZE_ARABIC if lang.split("-")[0] in ARABIC_SCRIPT else MIN_SIZE
-
-
-def _language_line(lang: str) -> tuple[str, bool, float]:
-    with force_locale(locale_of(lang)):
-        return _("Ask for a call in your language."), is_rtl(lang), _min_size(lang)
-
-
-def card_text(batch: CardBatch, helplines: bool | None = None) -> CardText:
-    """The wording of a batch's cards, in the configured card language; without the national
-    helplines on the back when the coordinator chose so (PORTAL_CARD_HELPLINES or per batch)."""
-    config = current_app.config
-    if helplines is None:
-        helplines = bool(config["CARD_HELPLINES"])
-    link = card_link(batch)
-    station = batch.station
-    with force_locale(config["CARD_LANGUAGE"]):
-        hours = station.calling_hours
-        return CardText(
-            service=config["CARD_SERVICE_NAME"],
-            tagline=_("A call back, when it suits you."),
-            address=link.split("://", 1)[-1],
-            link=link,
-            number_label=_("The call will come from"),
-            number=_national(station.callback_number),
-            save_hint=_("Save it under any name you like."),
-            hours=_("We usually call: %(hours)s", hours=hours) if hours else "",
-            language_lines=[_language_line(lang) for lang in card_languages(config)],
-            emergency=(
-                _("Danger now: 17 or 112 · text message 114 · listening 3919") if helplines else ""
-            ),
-        )
 
 
 def _new_document() -> FPDF:
@@ -281,15 +180,6 @@ def _crop_marks(pdf: FPDF, x0: float, y0: float) -> None:
 Drawer = Callable[["FPDF", CardText, float, float], None]
 
 
-@dataclass(frozen=True)
-class PageBoxes:
-    """What a print shop's preflight reads on a page: where it is cut, how far ink may run."""
-
-    page_height: float
-    trim: Box
-    bleed: Box
-
-
 def _sheet(pdf: FPDF, text: CardText, draw: Drawer, mirrored: bool) -> PageBoxes:
     """A4 with the cards side by side, each with its bleed; the boxes frame the whole grid."""
     pdf.add_page(format="A4")
@@ -312,20 +202,6 @@ def _single_card(pdf: FPDF, text: CardText, draw: Drawer) -> PageBoxes:
     return PageBoxes(page.height, page.inset(BLEED), page)
 
 
-def _with_page_boxes(document: bytes, boxes: list[PageBoxes]) -> bytes:
-    """The document with each page's TrimBox and BleedBox written in (fpdf writes neither)."""
-    from pypdf import PdfWriter
-    from pypdf.generic import RectangleObject
-
-    writer = PdfWriter(clone_from=io.BytesIO(document))
-    for page, found in zip(writer.pages, boxes, strict=True):
-        page.trimbox = RectangleObject(found.trim.in_points(found.page_height))
-        page.bleedbox = RectangleObject(found.bleed.in_points(found.page_height))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def card_pdf(batch: CardBatch, helplines: bool | None = None) -> bytes:
     """The print-ready PDF of a batch's cards; raises CardLayoutError if the wording cannot fit."""
     text = card_text(batch, helplines)
@@ -337,4 +213,4 @@ def card_pdf(batch: CardBatch, helplines: bool | None = None) -> bytes:
         _single_card(pdf, text, draw_front),
         _single_card(pdf, text, draw_back),
     ]
-    return _with_page_boxes(bytes(pdf.output()), boxes)
+    return with_page_boxes(bytes(pdf.output()), boxes)
