@@ -60,6 +60,12 @@ def test_https_on_the_embedded_database_is_production_too(tmp_path: Path) -> Non
     assert isinstance(started, Flask)
 
 
+def test_the_fictional_number_written_another_way_is_still_refused() -> None:
+    settings = {**PRODUCTION_SETTINGS, "COORDINATOR_PHONE": "04 65 71 00 00"}
+    with pytest.raises(SettingsRefused, match="PORTAL_COORDINATOR_PHONE"):
+        create_app({"DATABASE_URL": SERVER_DATABASE, **settings, **KEYS})
+
+
 def test_a_blank_setting_counts_as_missing() -> None:
     settings = {**PRODUCTION_SETTINGS, "CONTROLLER_CONTACT": "  "}
     with pytest.raises(SettingsRefused, match="PORTAL_CONTROLLER_CONTACT"):

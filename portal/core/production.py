@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import phonenumbers
 
 # The settings that must not keep their defaults once people are served.
 REQUIRED_IN_PRODUCTION = (
@@ -38,12 +39,28 @@ def serves_people(config: Mapping[str, Any]) -> bool:
     return not url.startswith("sqlite") or bool(config.get("HTTPS"))
 
 
+def _comparable(name: str, value: object) -> str:
+    """The value as people meet it: a number however it is written, an address without its
+    trailing slash, text without surrounding spaces."""
+    text = str(value or "").strip()
+    if name == "COORDINATOR_PHONE":
+        try:
+            parsed = phonenumbers.parse(text, "FR")
+        except phonenumbers.NumberParseException:
+            return text
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if name == "PUBLIC_BASE_URL":
+        return text.rstrip("/")
+    return text
+
+
 def defaults_left(config: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
     """The required settings still at their embedded defaults (or empty)."""
     return [
         name
         for name, _meaning in REQUIRED_IN_PRODUCTION
-        if not str(config.get(name) or "").strip() or config.get(name) == defaults[name]
+        if not _comparable(name, config.get(name))
+        or _comparable(name, config.get(name)) == _comparable(name, defaults[name])
     ]
 
 
