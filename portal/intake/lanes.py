@@ -18,7 +18,6 @@ from limits import parse
 from portal.core import crypto
 from portal.core.extensions import client_address, limiter
 from portal.models import Lane
-from portal.reporting import notify
 from portal.stations.cards import Card
 
 log = logging.getLogger(__name__)
@@ -56,9 +55,16 @@ def lane_for_unknown() -> str:
     """The queue while unknown requests come at a person's pace, "to check" beyond UNKNOWN_RATE."""
     if _within_rate("unknown", current_app.config["UNKNOWN_RATE"]):
         return Lane.QUEUE.value
-    if _within_rate("flood-notice", current_app.config["FLOOD_NOTICE_EVERY"]):
-        notify.flood_started()
     return Lane.CHECK.value
+
+
+def flood_notice_due() -> bool:
+    """True for the first overflow into "to check" of each FLOOD_NOTICE_EVERY period: the one
+    notice that covers every request of the flood."""
+    if not _within_rate("flood-notice", current_app.config["FLOOD_NOTICE_EVERY"]):
+        return False
+    log.warning("flood: requests overflow into the to-check lane")
+    return True
 
 
 def network_label() -> str:

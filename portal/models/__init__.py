@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from portal.models.common import Base, utcnow
 from portal.models.directory import DirectoryCorrection, DirectoryEntry
+from portal.models.notices import Notice, NoticeKind
 from portal.models.requests import (
     OPEN_STATUSES,
     AttemptOutcome,
@@ -13,6 +14,7 @@ from portal.models.requests import (
     KnownToServices,
     Lane,
     Outcome,
+    RequestCode,
     RequestSource,
     RequestStatus,
 )
@@ -51,4 +53,7 @@ __all__ = [
     "AuditEvent",
     "DirectoryEntry",
     "DirectoryCorrection",
+    "RequestCode",
+    "Notice",
+    "NoticeKind",
 ]
