@@ -63,7 +63,9 @@ def _make_engine(url: str, deadline: float) -> Engine:
         connect_args=POSTGRES_CONNECT_ARGS if url.startswith("postgresql") else {},
     )
     # Registered first: the deadline also covers the ping below.
-    deadlines.Watchdog(deadline).watch(engine)
+    breaker = deadlines.Breaker()
+    breaker.watch(engine)
+    deadlines.Watchdog(deadline, breaker).watch(engine)
     _ping_when_idle(engine)
     if engine.dialect.name == "postgresql":
         pipelines.pipeline_reads(engine)

@@ -1,4 +1,5 @@
-"""A deadline on every database connection a web request holds: past it, the connection is cut.
+"""Bounded waits on the database: a deadline on every connection a web request holds, and a pause
+on new connections after one failed.
 
 A silent network cut (no packet, no reset) leaves a query waiting for an answer that never comes;
 the server's statement timeout cannot help, since the server never hears of the query, and TCP's
@@ -8,6 +9,10 @@ a request has held for longer than DATABASE_DEADLINE_SECONDS: the driver then fa
 pool drops the connection, and she gets the page that says nothing was saved, with the emergency
 numbers, instead of waiting for as long as the cut lasts. Commands (purge, migrations) are not
 watched: they run long on purpose, under the server's own limits.
+
+Once a connection failed or was cut, the process does not try a new one for PAUSE_SECONDS: the
+requests meanwhile are answered at once (nothing was saved), rather than each waiting for the
+connect timeout in turn behind the others.
 """
 
 from __future__ import annotations
@@ -28,11 +33,38 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 
 
+# Seconds without trying a new connection after one failed.
+PAUSE_SECONDS = 3.0
+
+
+class Breaker:
+    """Refuses new connections for a short while after one failed (per process)."""
+
+    def __init__(self, pause: float = PAUSE_SECONDS) -> None:
+        self.pause = pause
+        self.closed_until = 0.0
+
+    def trip(self) -> None:
+        self.closed_until = time.monotonic() + self.pause
+
+    def watch(self, engine: Engine) -> None:
+        @event.listens_for(engine, "do_connect")
+        def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            if time.monotonic() < self.closed_until:
+                raise dialect.loaded_dbapi.OperationalError("database failed a moment ago")
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.Error:
+                self.trip()
+                raise
+
+
 class Watchdog:
     """Cuts the connections held past the deadline by web requests of this process."""
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, breaker: Breaker) -> None:
         self.deadline = deadline
+        self.breaker = breaker
         self._held: dict[int, tuple[float, int]] = {}
         self._lock = threading.Lock()
         self._pid = 0
@@ -93,6 +125,7 @@ class Watchdog:
                 _shut_down(fd)
                 cut += 1
         if cut:
+            self.breaker.trip()
             log.warning("database silent for %.0f s: %d connection(s) cut", self.deadline, cut)
         return cut
 

@@ -15,8 +15,8 @@ import re
 from flask import current_app
 from limits import parse
 
-from portal.core import crypto
-from portal.core.extensions import client_address, limiter
+from portal.core import counters, crypto
+from portal.core.extensions import client_address
 from portal.models import Lane
 from portal.stations.cards import Card
 
@@ -45,7 +45,7 @@ def _within_rate(key: str, rate: str) -> bool:
     """Count one hit; True while under the rate. A counter that cannot be reached says yes."""
     try:
         prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
-        return bool(limiter.limiter.hit(parse(rate), prefix, "lanes", key))
+        return bool(counters.count(lambda counter: counter.hit(parse(rate), prefix, "lanes", key)))
     except Exception:  # the request is stored either way: a dead counter must not refuse it
         log.warning("lane counter unavailable")
         return True
