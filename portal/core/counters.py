@@ -20,6 +20,7 @@ T = TypeVar("T")
 
 def configure(app: Flask) -> None:
     """Short socket and connect timeouts on the Redis counters (before the limiter starts)."""
+    limiter._storage_dead = False  # a new app starts on its shared counters
     uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
     if not uri.startswith(("redis://", "rediss://", "redis+")):
         return

@@ -56,8 +56,8 @@ def _make_engine(url: str, deadline: float) -> Engine:
     # The timeouts turn an unreachable server into a quick, clear 503.
     engine = create_engine(
         url,
-        pool_size=5,
-        max_overflow=5,
+        pool_size=10,
+        max_overflow=10,
         pool_timeout=POOL_TIMEOUT_SECONDS,
         pool_recycle=1800,
         connect_args=POSTGRES_CONNECT_ARGS if url.startswith("postgresql") else {},
