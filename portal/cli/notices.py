@@ -15,7 +15,7 @@ def send_notices_command() -> None:
     if not notify.enabled():
         click.echo("e-mail is not set up (PORTAL_SMTP_HOST): nothing to send")
         return
-    sent, failed = outbox.send_due()
+    sent, failed = outbox.send_due(retry_now=True)
     left = outbox.counts()
     click.echo(f"sent {sent}, failed {failed}; waiting {left.pending}, failed before {left.failed}")
     if failed:
