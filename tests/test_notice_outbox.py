@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Callable
@@ -56,12 +57,14 @@ def test_notices_wait_for_a_dead_smtp_server_and_all_arrive_once_it_is_back(
     runner: FlaskCliRunner,
     submit: Callable[..., Any],
     make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
 ) -> None:
+    coordinator = make_staff("admin", username="coordinator")
     give_addresses(
         app,
         {
             "etienne": make_staff("intervenant", ["st-etienne"], username="etienne"),
-            "coordinator": make_staff("admin", username="coordinator"),
+            "coordinator": coordinator,
         },
     )
     port = free_port()  # nothing listens there yet: the server is down
@@ -80,6 +83,11 @@ def test_notices_wait_for_a_dead_smtp_server_and_all_arrive_once_it_is_back(
     # One notice per entry in the queue, one for the flood; none per request "to check".
     assert waiting.pending + waiting.failed == QUEUE_RATE + 1
     assert waiting.failed >= 1
+    # The coordinator is told, on her "to check" page.
+    staff = app.test_client()
+    login_as(staff, coordinator)
+    page = html.unescape(staff.get("/staff/triage").get_data(as_text=True))
+    assert f"{waiting.pending} waiting, {waiting.failed} failed so far" in page
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
