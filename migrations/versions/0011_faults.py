@@ -1,4 +1,4 @@
-"""every confirmation code kept, and the outbox of notices to staff
+"""every confirmation code kept, the outbox of notices to staff, the audit log's sealed start
 
 Revision ID: 0011_faults
 Revises: 0005_victim_safe_days
@@ -41,9 +41,15 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(64), nullable=True),
     )
     op.create_index("ix_notice_due", "notice", ["sent_at", "next_attempt_at"])
+    with op.batch_alter_table("audit_head") as batch_op:
+        batch_op.add_column(sa.Column("base_hash", sa.String(64), nullable=True))
+        batch_op.add_column(sa.Column("base_seal", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_head") as batch_op:
+        batch_op.drop_column("base_seal")
+        batch_op.drop_column("base_hash")
     op.drop_index("ix_notice_due", table_name="notice")
     op.drop_table("notice")
     op.drop_index("ix_request_code_request_id", table_name="request_code")

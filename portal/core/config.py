@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
     "EXIT_URL": "https://meteofrance.com/",
     "RETENTION_DAYS": 90,
+    # Days the audit log is kept (12 months, as the CNIL recommends for logs); 0 keeps it for ever.
+    "AUDIT_RETENTION_DAYS": 365,
     # Open requests stored apart per number; later ones are folded into the newest (bounded).
     "MAX_OPEN_PER_PHONE": 10,
     # Seconds the blank request form is served from memory (0 turns the cache off).
