@@ -70,9 +70,11 @@ deploy-check:
 	cd $(DEPLOY_CHECK) && cp -r /usr/lib/systemd/system root/usr/lib/systemd/ \
 	    && for stub in bin/kill srv/portal/venv/bin/gunicorn srv/portal/venv/bin/flask; do \
 	        printf '#!/bin/sh\n' > root/$$stub && chmod +x root/$$stub; done \
-	    && cp portal.service portal-purge.service portal-purge.timer root/etc/systemd/system/ \
+	    && cp portal.service portal-purge.service portal-purge.timer portal-notices.service \
+	        portal-notices.timer root/etc/systemd/system/ \
 	    && systemd-analyze verify --man=no --root=root portal.service portal-purge.service \
-	        portal-purge.timer 2> verify.log; status=$$?; cat verify.log; \
+	        portal-purge.timer portal-notices.service portal-notices.timer 2> verify.log; \
+	    status=$$?; cat verify.log; \
 	    test $$status -eq 0 && test ! -s verify.log
 	@echo "deploy-check: nginx and systemd files are valid"
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from portal import cli
-from portal.core import db, errors, i18n, phone_numbers, security, transactions
+from portal.core import db, errors, i18n, limit_counters, phone_numbers, security, transactions
 from portal.core.extensions import csrf, limiter
 from portal.core.resources import resource
 from portal.staff import sessions
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     phone_numbers.init_app(app)
     csrf.init_app(app)
+    limit_counters.configure(app)
     limiter.init_app(app)
     security.init_app(app)
     sessions.init_app(app)

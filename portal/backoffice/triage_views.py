@@ -10,6 +10,7 @@ from wtforms import HiddenField
 
 from portal.backoffice.blueprint import area, bp
 from portal.casework import triage
+from portal.reporting import outbox
 from portal.staff.access import Area
 
 GROUPING_LABELS = {
@@ -47,6 +48,20 @@ def triage_list() -> ResponseReturnValue:
         chosen=chosen,
         members=triage.requests_in(list(chosen.ids)) if chosen else [],
         form=TriageForm(),
+        notices_waiting=_notices_waiting(),
+    )
+
+
+def _notices_waiting() -> str | None:
+    """A line for the coordinator when e-mail notices to staff wait or failed (None if none)."""
+    counts = outbox.counts()
+    if not counts.pending and not counts.failed:
+        return None
+    return _(
+        "E-mail notices to staff: %(pending)d waiting, %(failed)d failed so far; they are "
+        "tried again every minute. New requests are in the queue either way.",
+        pending=counts.pending,
+        failed=counts.failed,
     )
 
 

@@ -16,12 +16,25 @@ from portal.cli import (
     demo,
     directory,
     keys,
+    notices,
     reports,
     retention,
     stations,
 )
 
-MODULES = (database, demo, accounts, audit, stations, cards, reports, retention, keys, directory)
+MODULES = (
+    database,
+    demo,
+    accounts,
+    audit,
+    stations,
+    cards,
+    reports,
+    retention,
+    keys,
+    directory,
+    notices,
+)
 
 
 def init_app(app: Flask) -> None:

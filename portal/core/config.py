@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
     "EXIT_URL": "https://meteofrance.com/",
     "RETENTION_DAYS": 90,
+    # Days the audit log is kept (12 months, as the CNIL recommends for logs); 0 keeps it for ever.
+    "AUDIT_RETENTION_DAYS": 365,
     # Open requests stored apart per number; later ones are folded into the newest (bounded).
     "MAX_OPEN_PER_PHONE": 10,
     # Seconds the blank request form is served from memory (0 turns the cache off).
@@ -54,6 +56,11 @@ DEFAULTS: dict[str, Any] = {
     # Card codes looked up (a card's address opened), per client address: guessing stays slow.
     "CARD_CODE_LIMITS": "20 per minute;100 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Seconds a Redis command (or connection) may take before the counters fall back to memory.
+    "REDIS_TIMEOUT_SECONDS": 0.5,
+    # Seconds a web request may hold a database connection: past that it is cut, and she is told
+    # that nothing was saved, rather than waiting for as long as a network cut lasts.
+    "DATABASE_DEADLINE_SECONDS": 4.0,
     # How often a process looks at instance/keys.json for rotated data keys, and how long a
     # rotation waits, after putting a new key first, for every process to write with it.
     "KEY_CHECK_SECONDS": 0.5,
@@ -77,6 +84,8 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USERNAME": "",
     "SMTP_PASSWORD": "",
     "SMTP_FROM": "rappel@localhost",
+    # An SMTP server that does not answer holds a notice no longer than this; it is tried again.
+    "SMTP_TIMEOUT_SECONDS": 5.0,
     # The queue flags requests still open after this many days.
     "STALE_DAYS": 7,
     # A request is overdue when no call was tried within this many working hours (Europe/Paris,

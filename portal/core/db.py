@@ -10,23 +10,35 @@ from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from portal.core import deadlines, pipelines
+
 
 class Base(DeclarativeBase):
     pass
 
 
-# libpq settings: give up connecting after a few seconds, and notice a silent network cut.
+# libpq settings: give up connecting after a few seconds, notice a silent network cut within
+# seconds (data unacknowledged for TCP_USER_TIMEOUT, or keepalives unanswered), and let the server
+# stop any statement that runs too long. A request never waits more than a few seconds on the
+# database: past that it gets the page that says nothing was saved (see deadlines.py too).
+CONNECT_TIMEOUT_SECONDS = 3
+STATEMENT_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_ARGS: dict[str, Any] = {
-    "connect_timeout": 5,
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "tcp_user_timeout": 5000,
     "keepalives": 1,
-    "keepalives_idle": 30,
-    "keepalives_interval": 10,
-    "keepalives_count": 3,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
     "application_name": "portal",
+    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    " -c idle_in_transaction_session_timeout=60000",
 }
+# How long a request may wait for a free connection of its process's pool.
+POOL_TIMEOUT_SECONDS = 2
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, deadline: float) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
 
@@ -44,13 +56,19 @@ def _make_engine(url: str) -> Engine:
     # The timeouts turn an unreachable server into a quick, clear 503.
     engine = create_engine(
         url,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=10,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         pool_recycle=1800,
         connect_args=POSTGRES_CONNECT_ARGS if url.startswith("postgresql") else {},
     )
+    # Registered first: the deadline also covers the ping below.
+    breaker = deadlines.Breaker()
+    breaker.watch(engine)
+    deadlines.Watchdog(deadline, breaker).watch(engine)
     _ping_when_idle(engine)
+    if engine.dialect.name == "postgresql":
+        pipelines.pipeline_reads(engine)
     return engine
 
 
@@ -81,7 +99,8 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    engine = _make_engine(app.config["DATABASE_URL"])
+    deadline = float(app.config["DATABASE_DEADLINE_SECONDS"])
+    engine = _make_engine(app.config["DATABASE_URL"], deadline)
     app.extensions["portal_db"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 

@@ -11,7 +11,7 @@ says nothing was saved (503), or the view's own such page, and any message flash
 page is dropped. A concurrent change caught only at commit becomes a 409 page.
 
 Writes that must not wait for the end of the request are their own, documented exceptions: the
-public submission's single INSERT on an autocommit connection (`callbacks.submit_request`), and
+public submission's own transaction (`callbacks.submit_request`, see `pipelines`), and
 the batch jobs (retention purge, key sweep) that commit batch by batch.
 """
 

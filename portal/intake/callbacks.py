@@ -8,14 +8,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.casework.windows import window_mask
-from portal.core import crypto, db, transactions
-from portal.intake import lanes, references
-from portal.models import OPEN_STATUSES, CallbackRequest, Lane, RequestSource, RequestStatus, utcnow
-from portal.reporting import notify
+from portal.core import crypto, db, pipelines, transactions
+from portal.intake import confirmation_codes, lanes, references
+from portal.models import (
+    OPEN_STATUSES,
+    CallbackRequest,
+    Lane,
+    NoticeKind,
+    RequestSource,
+    RequestStatus,
+    utcnow,
+)
+from portal.reporting import outbox
 
 
 class StorageError(Exception):
@@ -114,8 +122,16 @@ REFERENCE_DRAWS = 3
 def _insert(connection: Connection, values: Mapping[str, object]) -> int:
     """Insert the request under a fresh reference, drawing another if that one is taken.
 
-    Inside a page's transaction each try is a savepoint, so a clash does not spoil the rest.
+    Pipelined (the public side on PostgreSQL), the id was drawn beforehand and a clash fails the
+    COMMIT: the whole transaction is tried again. Inside a page's transaction each try is a
+    savepoint, so a clash does not spoil the rest.
     """
+    drawn = pipelines.drawn_id(connection)
+    if drawn is not None:
+        connection.execute(
+            _INSERT_REQUEST, {**values, "id": drawn, "reference": references.new_reference()}
+        )
+        return drawn
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     for draw in range(REFERENCE_DRAWS):
         row = {**values, "reference": references.new_reference()}
@@ -220,11 +236,10 @@ def submit_request(
 ) -> Submitted:
     """Store a request; raise StorageError if that fails.
 
-    From the public form (no `connection`), when this returns the request is committed: it is
-    written on a connection of its own in autocommit mode, which the database makes durable
-    before it answers; BEGIN and COMMIT cost no round trips on the public side's busiest write.
-    This is the one write that does not wait for the request's commit (see `transactions`): the
-    confirmation depends on it alone.
+    From the public form (no `connection`), when this returns the request is committed: all it
+    writes (the request, its entry's head, its code, its notice) is one transaction of its own,
+    under the lock of its number (see `pipelines`). This is the one write that does not wait for
+    the request's commit (see `transactions`): the confirmation depends on it alone.
 
     A staff page passes its own session's connection instead: the request is then written in
     that page's transaction, with its audit event, and committed with it; the station hears of
@@ -232,8 +247,9 @@ def submit_request(
 
     Every request is stored. Requests from one number form one entry in the queue, headed by
     the oldest open one. Once a number has MAX_OPEN_PER_PHONE open requests, a new one is written
-    over the newest of them (its count kept in folded_count): one number's storage is bounded,
-    and the newest details are always the ones shown. An officer's referral is always added.
+    over the newest of them (its count kept in folded_count; the code shown still opens it): one
+    number's storage is bounded, and the newest details are always the ones shown. An officer's
+    referral is always added.
     """
     if details.source == RequestSource.REFERRAL.value:
         trust = lanes.Trust.REFERRAL.value
@@ -241,18 +257,35 @@ def submit_request(
     phone_index = crypto.blind_index(details.phone_e164)
     try:
         if connection is not None:
+            _lock_number(connection, phone_index)
             request_id = _store(connection, details, trust, cancel_code, phone_index)
+            transactions.after_commit(outbox.send_soon)
         else:
-            with db.engine().connect() as plain:
-                autocommit = plain.execution_options(isolation_level="AUTOCOMMIT")
-                request_id = _store(autocommit, details, trust, cancel_code, phone_index)
+            request_id = _store_alone(details, trust, cancel_code, phone_index)
+            outbox.send_soon()
     except SQLAlchemyError as exc:
         raise StorageError from exc
-    if connection is not None:
-        transactions.after_commit(lambda: notify.new_request(details.station_id, details.urgent))
-    else:
-        notify.new_request(details.station_id, details.urgent)
     return Submitted(cancel_code=cancel_code, stored=True, request_id=request_id)
+
+
+def _store_alone(details: RequestDetails, trust: str, cancel_code: str, phone_index: str) -> int:
+    """Store in a transaction of its own, drawing another reference if the first was taken."""
+    key = pipelines.lock_key(phone_index)
+    for draw in range(REFERENCE_DRAWS):
+        try:
+            with pipelines.locked_transaction(db.engine(), key, "callback_request") as conn:
+                return _store(conn, details, trust, cancel_code, phone_index)
+        except IntegrityError:
+            if draw == REFERENCE_DRAWS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _lock_number(connection: Connection, phone_index: str) -> None:
+    """In a page's transaction on PostgreSQL, sends from one number wait for each other."""
+    if connection.dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(:key)")
+        connection.execute(lock, {"key": pipelines.lock_key(phone_index)})
 
 
 def _store(
@@ -265,6 +298,7 @@ def _store(
     """Write the request into its number's entry; returns its id."""
     siblings = _open_siblings(connection, phone_index)
     lane = _lane(details, trust, siblings)
+    _add_notices(connection, details, lane, siblings)
     differ = _details_differ(details, siblings)
     values = _values(details, trust, lane, cancel_code)
     values["name_conflict"] = differ
@@ -272,6 +306,8 @@ def _store(
     # An officer's referral is never written over: the bound is for the public side.
     if len(siblings) >= bound and trust != lanes.Trust.REFERRAL:
         request_id = _fold_over_newest(connection, siblings, values)
+        # The row keeps its first code; this one opens it too.
+        confirmation_codes.add(connection, values["cancel_hash"], request_id)
     else:
         values.update(
             phone_index=phone_index,
@@ -292,11 +328,24 @@ def _fold_over_newest(
         values["created_at"] = utcnow()
     else:  # the head keeps its place in the queue and its lane; _update_head may promote it
         values.pop("lane")
+    values = {key: value for key, value in values.items() if key != "cancel_hash"}
     statement = _UPDATE_REQUEST.values(
         folded_count=_requests.c.folded_count + 1, version=_requests.c.version + 1, **values
     )
     connection.execute(statement, {"target": newest.id})
     return newest.id
+
+
+def _add_notices(
+    connection: Connection, details: RequestDetails, lane: str, siblings: list[_Sibling]
+) -> None:
+    """One notice per entry that enters a station's queue (a new one, or one a trusted request
+    lifts out of "to check"); none per request in "to check", where one flood notice does."""
+    entering = not siblings or siblings[0].lane != Lane.QUEUE.value
+    if lane == Lane.QUEUE.value and entering:
+        outbox.add(connection, NoticeKind.NEW_ENTRY, details.station_id, details.urgent)
+    elif lane == Lane.CHECK.value and lanes.flood_notice_due():
+        outbox.add(connection, NoticeKind.FLOOD, None, False)
 
 
 def erase_personal_data(request: CallbackRequest) -> None:
@@ -309,6 +358,7 @@ def erase_personal_data(request: CallbackRequest) -> None:
     request.phone_index = None
     request.cancel_hash = None
     request.purged_at = utcnow()
+    confirmation_codes.forget(request)
 
 
 def cancel_request(code: str) -> bool:
@@ -318,12 +368,9 @@ def cancel_request(code: str) -> bool:
     StorageError if the change cannot be written.
     """
     session = db.session()
-    target = crypto.code_hash(code)
-    found = session.scalars(
-        select(CallbackRequest).where(
-            CallbackRequest.cancel_hash == target, CallbackRequest.status.in_(OPEN_STATUSES)
-        )
-    ).first()
+    found = confirmation_codes.find(code)
+    if found is not None and not found.is_open:
+        found = None
     if found is None:
         return False
     found.status = RequestStatus.CANCELLED.value

@@ -15,10 +15,9 @@ import re
 from flask import current_app
 from limits import parse
 
-from portal.core import crypto
-from portal.core.extensions import client_address, limiter
+from portal.core import crypto, limit_counters
+from portal.core.extensions import client_address
 from portal.models import Lane
-from portal.reporting import notify
 from portal.stations.cards import Card
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,9 @@ def _within_rate(key: str, rate: str) -> bool:
     """Count one hit; True while under the rate. A counter that cannot be reached says yes."""
     try:
         prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
-        return bool(limiter.limiter.hit(parse(rate), prefix, "lanes", key))
+        return bool(
+            limit_counters.count(lambda counter: counter.hit(parse(rate), prefix, "lanes", key))
+        )
     except Exception:  # the request is stored either way: a dead counter must not refuse it
         log.warning("lane counter unavailable")
         return True
@@ -56,9 +57,16 @@ def lane_for_unknown() -> str:
     """The queue while unknown requests come at a person's pace, "to check" beyond UNKNOWN_RATE."""
     if _within_rate("unknown", current_app.config["UNKNOWN_RATE"]):
         return Lane.QUEUE.value
-    if _within_rate("flood-notice", current_app.config["FLOOD_NOTICE_EVERY"]):
-        notify.flood_started()
     return Lane.CHECK.value
+
+
+def flood_notice_due() -> bool:
+    """True for the first overflow into "to check" of each FLOOD_NOTICE_EVERY period: the one
+    notice that covers every request of the flood."""
+    if not _within_rate("flood-notice", current_app.config["FLOOD_NOTICE_EVERY"]):
+        return False
+    log.warning("flood: requests overflow into the to-check lane")
+    return True
 
 
 def network_label() -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
 from portal.casework.windows import window_mask
-from portal.core import crypto, db
+from portal.core import db
+from portal.intake import confirmation_codes
 from portal.intake.callbacks import erase_personal_data
 from portal.models import CallbackRequest, RequestStatus, utcnow
 from portal.staff import audit
@@ -20,10 +19,8 @@ PERSON = "person (with her code)"
 
 
 def find_by_code(code: str) -> CallbackRequest | None:
-    """The request this code belongs to; None for any code that matches nothing."""
-    target = crypto.code_hash(code)
-    query = select(CallbackRequest).where(CallbackRequest.cancel_hash == target)
-    return db.session().scalars(query).first()
+    """The request this code belongs to (or was written into); None for any other code."""
+    return confirmation_codes.find(code)
 
 
 def opened_request(request_id: int) -> CallbackRequest | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from portal.models.common import Base, utcnow
 from portal.models.directory import DirectoryCorrection, DirectoryEntry
+from portal.models.notices import Notice, NoticeKind
 from portal.models.operations import ReadinessCanary
 from portal.models.requests import (
     OPEN_STATUSES,
@@ -14,6 +15,7 @@ from portal.models.requests import (
     KnownToServices,
     Lane,
     Outcome,
+    RequestCode,
     RequestSource,
     RequestStatus,
 )
@@ -53,4 +55,7 @@ __all__ = [
     "AuditEvent",
     "DirectoryEntry",
     "DirectoryCorrection",
+    "RequestCode",
+    "Notice",
+    "NoticeKind",
 ]

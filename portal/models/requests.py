@@ -170,3 +170,15 @@ class CallAttempt(Base):
 
     request: Mapped[CallbackRequest] = relationship(back_populates="attempts")
     staff: Mapped[StaffUser | None] = relationship()
+
+
+class RequestCode(Base):
+    """A confirmation code shown for a request that was written over another one: the code
+    stays valid and opens the request it was written into (the first code lives in the row)."""
+
+    __tablename__ = "request_code"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("callback_request.id", ondelete="CASCADE"), index=True
+    )

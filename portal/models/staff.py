@@ -106,6 +106,11 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # Once old events are deleted (audit retention), the hash the oldest kept event follows,
+    # and a keyed seal of it: the chain is verified from there, and nobody without the key can
+    # move the starting point.
+    base_hash: Mapped[str | None] = mapped_column(String(64))
+    base_seal: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEvent(Base):

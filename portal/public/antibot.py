@@ -12,9 +12,11 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
-from limits import parse_many
+from limits import RateLimitItem, parse_many
+from limits.strategies import RateLimiter
 
-from portal.core.extensions import client_address, limiter
+from portal.core import limit_counters
+from portal.core.extensions import client_address
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +65,22 @@ def within_submit_limit() -> bool:
     they catch costs a sender nothing. The count is taken atomically in the rate-limit storage
     at this point rather than by Flask-Limiter's deduct_when, which tests before the view and
     deducts after it: concurrent sends from one address would all pass its test. If the storage
-    cannot be reached, the person is not turned away.
+    cannot be reached, this process counts in its memory (see counters); never is the person
+    turned away for a counter.
     """
     config = current_app.config
     items = parse_many(config["SUBMIT_LIMITS"])
     key = (config.get("RATELIMIT_KEY_PREFIX") or "", "submissions", client_address())
     try:
-        strategy = limiter.limiter
-        if not all(strategy.test(item, *key) for item in items):
-            return False
-        return all([strategy.hit(item, *key) for item in items])
+        return limit_counters.count(lambda counter: _count_submission(counter, items, key))
     except Exception:  # a dead counter must not refuse a person
         log.warning("submission counter unavailable")
         return True
+
+
+def _count_submission(
+    counter: RateLimiter, items: list[RateLimitItem], key: tuple[str, ...]
+) -> bool:
+    if not all(counter.test(item, *key) for item in items):
+        return False
+    return all([counter.hit(item, *key) for item in items])

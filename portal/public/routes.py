@@ -219,6 +219,8 @@ def _blank_form_page(lang: str, card: Card | None, code: str | None) -> str:
 def _show_form(lang: str, card: Card | None, code: str | None = None) -> ResponseReturnValue:
     if request.method in READING_METHODS:
         return _blank_form_page(lang, card, code)
+    # Whatever fails from here on (the stations read, the write), she is told it was not saved.
+    transactions.if_not_saved(not_saved_page)
     form = _build_form(card, lang)
     if form.validate_on_submit():
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
@@ -229,7 +231,9 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         if not within_submit_limit():
             abort(429)
         details = _details(form, lang, card)
-        transactions.if_not_saved(not_saved_page)
+        # The page's reads are done: its connection goes back before the submission takes its
+        # own, so that a request never holds two while it waits for the number's lock.
+        db.session().commit()
         try:
             submitted = submit_request(details, _trust(form, card))
         except StorageError:

@@ -1,5 +1,5 @@
-"""E-mail to staff: notices when a request arrives, and invitation links. Off unless SMTP is
-configured.
+"""E-mail to staff: notices when a request arrives (sent from the outbox, see outbox.py), and
+invitation links. Off unless SMTP is configured.
 
 A notice says only that something arrived for a station: never a phone number, a name or a message.
 """
@@ -64,17 +64,37 @@ def compose(station_id: int | None, urgent: bool, to: list[str]) -> EmailMessage
     return message
 
 
+def deliver(settings: dict[str, Any], message: EmailMessage) -> None:
+    """Hand the message to the SMTP server, within SMTP_TIMEOUT_SECONDS; raises on failure."""
+    host, port = settings["SMTP_HOST"], settings["SMTP_PORT"]
+    with smtplib.SMTP(host, port, timeout=float(settings["SMTP_TIMEOUT_SECONDS"])) as smtp:
+        if settings["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if settings["SMTP_USERNAME"]:
+            smtp.login(settings["SMTP_USERNAME"], settings["SMTP_PASSWORD"])
+        smtp.send_message(message)
+
+
 def _send(settings: dict[str, Any], message: EmailMessage) -> None:
     try:
-        with smtplib.SMTP(settings["SMTP_HOST"], settings["SMTP_PORT"], timeout=10) as smtp:
-            if settings["SMTP_STARTTLS"]:
-                smtp.starttls()
-            if settings["SMTP_USERNAME"]:
-                smtp.login(settings["SMTP_USERNAME"], settings["SMTP_PASSWORD"])
-            smtp.send_message(message)
+        deliver(settings, message)
     except (OSError, smtplib.SMTPException) as exc:
-        # The request itself is stored; a lost notice is logged, never shown to the person.
-        log.warning("notice not sent: %s", type(exc).__name__)
+        log.warning("e-mail not sent: %s", type(exc).__name__)
+
+
+SMTP_SETTINGS = (
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_STARTTLS",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_TIMEOUT_SECONDS",
+)
+
+
+def smtp_settings() -> dict[str, Any]:
+    """The SMTP settings, read now inside the app."""
+    return {key: current_app.config[key] for key in SMTP_SETTINGS}
 
 
 def enabled() -> bool:
@@ -83,27 +103,9 @@ def enabled() -> bool:
 
 def _dispatch(message: EmailMessage) -> threading.Thread:
     """Send in the background with the settings read now, inside the app."""
-    config = current_app.config
-    keys = ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS", "SMTP_USERNAME", "SMTP_PASSWORD")
-    settings = {key: config[key] for key in keys}
-    thread = threading.Thread(target=_send, args=(settings, message), daemon=True)
+    thread = threading.Thread(target=_send, args=(smtp_settings(), message), daemon=True)
     thread.start()
     return thread
-
-
-def new_request(station_id: int | None, urgent: bool) -> threading.Thread | None:
-    """Tell the station's social workers, in the background, that a request arrived."""
-    if not enabled():
-        return None
-    try:
-        to = recipients(station_id)
-        if not to:
-            return None
-        message = compose(station_id, urgent, to)
-    except Exception:  # a notice must never undo a stored request
-        log.warning("notice not prepared", exc_info=False)
-        return None
-    return _dispatch(message)
 
 
 def compose_invitation(user: StaffUser, link: str, hours: int) -> EmailMessage:
@@ -167,20 +169,3 @@ def invitation(user: StaffUser, link: str) -> threading.Thread | None:
         return None
     hours = int(current_app.config["INVITATION_HOURS"])
     return _dispatch(compose_invitation(user, link, hours))
-
-
-def flood_started() -> threading.Thread | None:
-    """Tell the coordinators, in the background, that requests overflow into "to check"."""
-    config = current_app.config
-    log.warning("flood: requests overflow into the to-check lane")
-    if not config["SMTP_HOST"]:
-        return None
-    try:
-        to = recipients(None)
-        if not to:
-            return None
-        message = compose_flood_notice(to)
-    except Exception:  # a notice must never undo a stored request
-        log.warning("flood notice not prepared", exc_info=False)
-        return None
-    return _dispatch(message)

@@ -1,7 +1,8 @@
 """Retention: erase the personal data of requests closed longer ago than the retention period.
 
 The anonymous fields (station, dates, status, outcome, urgency, source, known to services, attempt
-outcomes) stay for statistics. Open requests are never touched: they stay in the queue.
+outcomes) stay for statistics. Open requests in the queue are never touched; a request left in
+"to check" for longer than the retention period, which nobody sorted, is closed and erased.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.core import db
 from portal.intake.callbacks import erase_personal_data
-from portal.models import CallAttempt, CallbackRequest, RequestStatus
+from portal.models import OPEN_STATUSES, CallAttempt, CallbackRequest, Lane, RequestStatus
 from portal.staff import audit
 
 BATCH_SIZE = 200
@@ -65,6 +66,15 @@ def _has_personal_data() -> ColumnElement[bool]:
     )
 
 
+def _unsorted_since(cutoff: dt.datetime) -> ColumnElement[bool]:
+    """Still waiting in "to check", where it arrived before the cutoff."""
+    return and_(
+        CallbackRequest.lane == Lane.CHECK.value,
+        CallbackRequest.status.in_(OPEN_STATUSES),
+        CallbackRequest.created_at <= cutoff,
+    )
+
+
 def due_for_purge(cutoff: dt.datetime) -> ColumnElement[bool]:
     """Closed before the cutoff, or cancelled (erased at once), and not yet fully erased."""
     closed_long_ago = and_(
@@ -74,7 +84,7 @@ def due_for_purge(cutoff: dt.datetime) -> ColumnElement[bool]:
     )
     cancelled = CallbackRequest.status == RequestStatus.CANCELLED.value
     return and_(
-        or_(closed_long_ago, cancelled),
+        or_(closed_long_ago, cancelled, _unsorted_since(cutoff)),
         or_(CallbackRequest.purged_at.is_(None), _has_personal_data()),
     )
 
@@ -91,6 +101,9 @@ def _erase_batch(cutoff: dt.datetime, now: dt.datetime) -> int:
     if not found:
         return 0
     for request in found:
+        if request.is_open:  # left in "to check" past the retention period
+            request.status = RequestStatus.CLOSED.value
+            request.closed_at = now
         erase_personal_data(request)
         request.purged_at = now
     ids = [r.id for r in found]
@@ -121,12 +134,16 @@ def purge_expired(now: dt.datetime, days: int | None = None) -> PurgeReport:
     erased = 0
     while count := _erase_batch_retrying(cutoff, now):
         erased += count
+    # The audit log has a retention of its own; the kept chain still verifies from a seal.
+    audit_days = int(current_app.config["AUDIT_RETENTION_DAYS"])
+    trimmed = audit.trim(now - dt.timedelta(days=audit_days)) if audit_days > 0 else 0
     audit.record(
         "retention.purge",
         target="callback_request",
         erased=erased,
         retention_days=days,
         cutoff=cutoff.isoformat(timespec="seconds"),
+        audit_events_deleted=trimmed,
     )
     # The run's audit event goes with its last batch, whoever started the run.
     db.session().commit()

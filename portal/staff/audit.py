@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from portal.core import db
+from portal.core import crypto, db
 from portal.core.timezone import PARIS
 from portal.models import AuditEvent, AuditHead, CallbackRequest, DirectoryEntry, StaffUser, utcnow
 
@@ -78,10 +79,47 @@ class BrokenLink:
     reason: str
 
 
+def _seal(base_hash: str) -> str:
+    return crypto.blind_index(base_hash, purpose="audit-start")
+
+
+def _verified_start(head: AuditHead | None) -> str | None:
+    """The hash the oldest kept event follows: the genesis, or a sealed checkpoint."""
+    if head is None or head.base_hash is None:
+        return GENESIS
+    if head.base_seal is None or not hmac.compare_digest(head.base_seal, _seal(head.base_hash)):
+        return None
+    return head.base_hash
+
+
+def trim(before: dt.datetime) -> int:
+    """Delete the events older than `before` (the log's retention), sealing where the kept chain
+    starts so that it still verifies; returns how many were deleted."""
+    session = db.session()
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(id=1))  # as record() does
+    last_old = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.created_at < before)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    head = session.get(AuditHead, 1)
+    if last_old is None or head is None:
+        return 0
+    deleted = session.execute(delete(AuditEvent).where(AuditEvent.id <= last_old.id))
+    head.base_hash = last_old.hash
+    head.base_seal = _seal(last_old.hash)
+    session.flush()
+    return int(getattr(deleted, "rowcount", 0) or 0)
+
+
 def verify_chain(batch: int = 1000) -> BrokenLink | None:
     """Walk the log in order; the first event whose hash or link does not hold, or None."""
     session = db.session()
-    prev = GENESIS
+    head = session.get(AuditHead, 1)
+    prev = _verified_start(head)
+    if prev is None:
+        return BrokenLink(0, "the seal of its starting point does not hold")
     last_id = 0
     while True:
         events = session.scalars(
@@ -104,7 +142,6 @@ def verify_chain(batch: int = 1000) -> BrokenLink | None:
                 return BrokenLink(event.id, "its content was changed")
             prev = event.hash
             last_id = event.id
-    head = session.get(AuditHead, 1)
     # The head row remembers the last event: removing both still shows, as the head is then gone.
     if (head.last_hash if head is not None else GENESIS) != prev:
         return BrokenLink(last_id, "events after it were removed")
