@@ -15,6 +15,25 @@ from portal.models import CallbackRequest, RequestSource, RequestStatus, StaffUs
 from portal.staff import audit
 
 
+# What an officer may correct, in the order of her form.
+FIELDS = (
+    "phone",
+    "name",
+    "windows",
+    "days",
+    "call_language",
+    "voicemail_ok",
+    "sms_ok",
+    "sms_only",
+    "if_someone_else",
+    "no_call_after",
+    "notes",
+    "urgent",
+    "danger",
+    "station",
+)
+
+
 @dataclass(frozen=True)
 class ReferralContents:
     """What the officer typed, in clear, to correct it: read only by her, and audited."""
@@ -94,6 +113,7 @@ def correct(officer: StaffUser, request: CallbackRequest, details: RequestDetail
         changed.append("danger")
     if not changed:
         return []
+    changed.sort(key=FIELDS.index)
     request.window_mask = window_mask(request.safe_windows, request.safe_days)
     request.calling_rank = calling_rank(request.urgent, request.trust, request.danger_characterised)
     request.corrected_at = utcnow()

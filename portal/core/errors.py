@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import nullcontext
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import force_locale, gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,7 +46,10 @@ def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
     return text + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def http_error(error: HTTPException) -> tuple[str, int]:
+def http_error(error: HTTPException) -> tuple[str, int] | Response:
+    # A page that made its own answer (a rate limit that shows the form again) keeps it.
+    if isinstance(error.response, Response):
+        return error.response
     return render_error(error.code or 500)
 
 
