@@ -14,7 +14,6 @@ from portal.intake.callbacks import RequestDetails
 from portal.models import CallbackRequest, RequestSource, RequestStatus, StaffUser, utcnow
 from portal.staff import audit
 
-
 # What an officer may correct, in the order of her form.
 FIELDS = (
     "phone",
