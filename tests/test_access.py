@@ -103,6 +103,8 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
         transitions.reopen(request, actor, version)
     elif action == "clear_risk":
         transitions.clear_risk(request, actor, version)
+    elif action == "clear_conflict":
+        transitions.clear_conflict(request, actor, version)
     else:
         raise AssertionError(action)
 

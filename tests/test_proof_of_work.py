@@ -4,24 +4,20 @@ keeps the request's place in the queue during a flood, accepted once, never need
 from __future__ import annotations
 
 import base64
-import html
 import json
-import re
 import time
 from collections.abc import Callable
 
-import altcha
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.proofs import challenge_on, solve
 from helpers.web import VALID_FORM, csrf_token
 
 from portal.cli.demo_data import create_demo_stations
 from portal.core import db
 from portal.models import CallbackRequest
-
-PROOF_RE = re.compile(r'data-proof="([^"]+)"')
 
 
 @pytest.fixture
@@ -32,28 +28,6 @@ def flooded(make_app: Callable[..., Flask]) -> Flask:
         create_demo_stations()
         db.session().commit()
     return app
-
-
-def challenge_on(client: FlaskClient, path: str = "/fr/") -> dict:
-    found = PROOF_RE.search(client.get(path).get_data(as_text=True))
-    assert found, "the form carries a challenge for its script"
-    return json.loads(html.unescape(found.group(1)))
-
-
-def solve(task: dict) -> str:
-    """What the page's script puts in the form once it found the number."""
-    solution = altcha.solve_challenge_v1(
-        task["challenge"], task["salt"], task["algorithm"], task["maxNumber"]
-    )
-    assert solution is not None
-    payload = {
-        "algorithm": task["algorithm"],
-        "challenge": task["challenge"],
-        "number": solution.number,
-        "salt": task["salt"],
-        "signature": task["signature"],
-    }
-    return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
 def send(client: FlaskClient, phone: str, proof: str | None = None) -> int:

@@ -20,7 +20,7 @@ from helpers.factories import new_request, station_id, store_request
 from helpers.staff import StaffAccount, act, staff_client, state
 from helpers.web import csrf_of, rows
 
-from portal.casework import callback_queue
+from portal.casework import callback_queue, queue_counts
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.intake import callbacks
@@ -375,7 +375,7 @@ def test_counts_of_open_requests_stop_at_a_cap(
     make_staff: Callable[..., StaffAccount],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(callback_queue, "COUNT_CAP", 3)
+    monkeypatch.setattr(queue_counts, "COUNT_CAP", 3)
     for minute in range(4):
         send_at(june_8(8, minute))
     worker = look(make_staff("intervenant", ["st-etienne"]))

@@ -114,6 +114,8 @@ def test_every_referral_is_stored_even_past_the_per_number_cap(
     app: Flask, officer: FlaskClient
 ) -> None:
     # The cap turns away floods from the public form; an officer's referral is never dropped.
+    # (An officer's own pace is bounded apart: tests/test_referral_safety.py.)
+    app.config["REFERRAL_LIMITS"] = "100 per minute"
     cap = app.config["MAX_OPEN_PER_PHONE"]
     for _ in range(cap + 1):
         assert send_referral(officer, referral_form(app)).status_code == 303
@@ -190,14 +192,15 @@ def test_a_wrong_referral_is_refused_with_a_reason(
     assert all_requests(app) == []
 
 
-def test_an_urgent_referral_waits_behind_an_older_urgent_request(
+def test_an_urgent_referral_waits_behind_an_older_urgent_card_request(
     app: Flask,
     officer: FlaskClient,
     time_machine: Any,
     make_staff: Callable[..., StaffAccount],
     login_as: Callable[..., Any],
 ) -> None:
-    older_urgent = new_request(app, urgent=True, safe_windows=[NIGHT])
+    # A card and a referral earn the same rank: within it, the older comes first.
+    older_urgent = new_request(app, trust="card", urgent=True, safe_windows=[NIGHT])
     time_machine.move_to(LATE_EVENING - dt.timedelta(minutes=50), tick=False)
     assert send_referral(officer, referral_form(app)).status_code == 303
     referral = all_requests(app)[-1]

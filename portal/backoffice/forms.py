@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
@@ -16,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from portal.core.fields import EmailAddress, MultiCheckboxField
@@ -206,45 +205,4 @@ class SearchForm(FlaskForm):
     q = StringField(
         _l("Reference or phone number"),
         validators=[InputRequired(_l("Type a reference or a phone number.")), Length(max=40)],
-    )
-
-
-class ReferralForm(FlaskForm):
-    phone = StringField(
-        _l("Phone number of the person"),
-        validators=[InputRequired(_l("Enter the phone number.")), Length(max=32)],
-    )
-    name = StringField(_l("Name to ask for (optional)"), validators=[Optional(), Length(max=60)])
-    windows = MultiCheckboxField(_l("When is it safe to call?"))
-    call_language = SelectField(_l("Language of the call"))
-    voicemail_ok = BooleanField(_l("The social worker may leave a voicemail message"))
-    sms_ok = BooleanField(_l("The social worker may send a text message"))
-    sms_only = BooleanField(
-        _l("Text messages only: do not call"),
-        description=_l("For example if the person is deaf, or cannot speak safely."),
-    )
-    if_someone_else = StringField(
-        _l("What to say if someone else answers (optional)"),
-        validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
-        description=_l("For example: a call about a parcel delivery."),
-    )
-    no_call_after = DateField(
-        _l("Do not call after this date (optional)"), validators=[Optional()], format="%Y-%m-%d"
-    )
-    notes = TextAreaField(
-        _l("Notes for the social worker (optional)"),
-        validators=[Optional(), Length(max=2000, message=_l("At most 2,000 characters."))],
-    )
-    urgent = BooleanField(
-        _l("Urgent"),
-        description=_l(
-            "Tick it when the person may be in danger again within days: the aggressor lives with "
-            "her or is about to come back, threats to kill, strangling, a weapon, children in "
-            "danger, pregnancy. Urgent referrals are called first. In immediate danger, call 17."
-        ),
-    )
-    station = SelectField(_l("Station"))
-    consent = BooleanField(
-        _l("The person agreed to be called back by a social worker."),
-        validators=[DataRequired(_l("A referral needs the person's agreement."))],
     )

@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import current_app, g, redirect, render_template, session, url_for
+from flask import Response, current_app, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter import RequestLimit
 
 from portal.backoffice.blueprint import area, bp
-from portal.backoffice.forms import ReferralForm
+from portal.backoffice.referral_forms import ReferralForm
 from portal.casework import referrals
 from portal.casework.windows import SLOTS, window_label
 from portal.core import db
+from portal.core.extensions import client_address, limiter
 from portal.core.fields import PhoneRefused, add_error, phone_e164
 from portal.core.i18n import language_name
-from portal.core.timezone import paris_today
 from portal.intake.callbacks import RequestDetails, StorageError, submit_request
+from portal.intake.safety_choices import day_choices
 from portal.models import RequestSource
 from portal.staff import audit
 from portal.staff.access import Area
 from portal.stations import registry
 
 
-def _referral_form() -> ReferralForm:
-    form = ReferralForm()
+def referral_form(form_class: type[ReferralForm] = ReferralForm, **data: object) -> ReferralForm:
+    """The form with its choices: the windows, the days, the call languages, her stations."""
+    form = form_class(**data)
     form.windows.choices = [(slot, window_label(slot)) for slot in SLOTS]
+    form.days.choices = day_choices()
     form.call_language.choices = [
         (code, language_name(code)) for code in current_app.config["CALL_LANGUAGES"]
     ]
@@ -33,55 +35,64 @@ def _referral_form() -> ReferralForm:
     return form
 
 
-def _normalised_phone(form: ReferralForm) -> str | None:
+def details_of(form: ReferralForm) -> RequestDetails | None:
+    """What the referral asks for, or None with the errors added to the form."""
     try:
-        return phone_e164(form.phone.data or "")
+        phone = phone_e164(form.phone.data or "")
     except PhoneRefused:
         add_error(form.phone, _("This phone number does not look right."))
+        phone = None
+    if not form.windows.data:
+        add_error(form.windows, _("Choose at least one time when it is safe to call."))
+    if phone is None or not form.windows.data:
         return None
+    return RequestDetails(
+        phone_e164=phone,
+        call_language=form.call_language.data,
+        page_language=str(form.call_language.data),
+        safe_windows=list(form.windows.data),
+        safe_days=form.safe_days,
+        # A characterised danger is urgent, whatever the box says.
+        urgent=form.urgent.data or form.danger_characterised,
+        name=form.name.data or None,
+        message=form.notes.data or None,
+        voicemail_ok=form.voicemail_ok.data,
+        sms_ok=form.sms_ok.data or form.sms_only.data,
+        sms_only=form.sms_only.data,
+        cover_story=(form.if_someone_else.data or "").strip() or None,
+        do_not_call_after=form.no_call_after.data,
+        station_id=registry.open_station_id(int(form.station.data)),
+        source=RequestSource.REFERRAL.value,
+        referrer_id=g.staff.id,
+        danger_characterised=form.danger_characterised,
+        danger_red_answers=form.red_answers.data,
+    )
 
 
-def _last_day(form: ReferralForm) -> bool:
-    """The do-not-call-after date, when given, is today or later, within three years."""
-    day = form.no_call_after.data
-    if day is None:
-        return True
-    if day < paris_today():
-        add_error(form.no_call_after, _("Choose today or a later date."))
-        return False
-    if day > paris_today() + dt.timedelta(days=3 * 366):
-        add_error(form.no_call_after, _("Choose a date in the next three years."))
-        return False
-    return True
+def _officer_key() -> str:
+    """Referrals are counted per staff account, wherever the officer sends them from."""
+    staff = g.get("staff")
+    return f"staff:{staff.id}" if staff is not None else f"address:{client_address()}"
+
+
+def _referral_limits() -> str:
+    return str(current_app.config["REFERRAL_LIMITS"])
+
+
+def _too_many(_limit: RequestLimit) -> Response:
+    """The form again, as she filled it in, and why nothing was sent."""
+    page = render_template("staff/referral.html", form=referral_form(), too_many=True)
+    return current_app.response_class(page, status=429)
 
 
 @bp.route("/referral", methods=["GET", "POST"])
+@limiter.limit(_referral_limits, key_func=_officer_key, methods=["POST"], on_breach=_too_many)
 @area(Area.REFERRAL)
 def referral() -> ResponseReturnValue:
-    form = _referral_form()
+    form = referral_form()
     if form.validate_on_submit():
-        phone = _normalised_phone(form)
-        if not form.windows.data:
-            add_error(form.windows, _("Choose at least one time when it is safe to call."))
-        last_day_ok = _last_day(form)
-        if phone and form.windows.data and last_day_ok:
-            details = RequestDetails(
-                phone_e164=phone,
-                call_language=form.call_language.data,
-                page_language=str(form.call_language.data),
-                safe_windows=list(form.windows.data),
-                urgent=form.urgent.data,
-                name=form.name.data or None,
-                message=form.notes.data or None,
-                voicemail_ok=form.voicemail_ok.data,
-                sms_ok=form.sms_ok.data or form.sms_only.data,
-                sms_only=form.sms_only.data,
-                cover_story=(form.if_someone_else.data or "").strip() or None,
-                do_not_call_after=form.no_call_after.data,
-                station_id=registry.open_station_id(int(form.station.data)),
-                source=RequestSource.REFERRAL.value,
-                referrer_id=g.staff.id,
-            )
+        details = details_of(form)
+        if details is not None:
             try:
                 submitted = submit_request(details, connection=db.session().connection())
             except StorageError:

@@ -1,7 +1,9 @@
 """The callback queue: who to call first, and the explicit life of a request.
 
-Order: urgent before the rest, always; within each, requests whose safe window is open now first,
-then the oldest (or, as a person chooses, simply the oldest or the newest). Each group is read
+Order: by rank (portal.casework.ranking: a characterised danger, then cards and referrals, urgent
+first, then the rest, urgent first), always; within each, requests whose safe window is open now
+first, then the oldest (or, as a person chooses, simply the oldest or the newest). Requests past
+her last day come after every callable one, in every order. Each group is read
 from an index in arrival order, one station and status at a time, so a page costs about the same
 with a hundred thousand requests as with a thousand, and nothing is decrypted for the list.
 """
@@ -12,81 +14,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
-from portal.casework import working_hours
+from portal.casework import last_day
+from portal.casework.queue_scope import scope, station_paths, statuses
+from portal.casework.ranking import Rank
 from portal.casework.windows import slot_bit
-from portal.core import crypto, db, phone_numbers
-from portal.intake import references
-from portal.models import (
-    OPEN_STATUSES,
-    CallbackRequest,
-    Lane,
-    RequestStatus,
-    StaffUser,
-)
-from portal.staff.access import visible_station_ids
+from portal.core import db
+from portal.models import OPEN_STATUSES, CallbackRequest, Lane, RequestStatus, StaffUser
 
 PAGE_SIZE = 50
 STATUS_FILTERS = ("open", "new", "in_progress", "closed", "cancelled")
-# Urgent first in every order; "calling" also puts the requests that are safe to call now first.
+# The rank first in every order (see ranking); "calling" also puts the requests that are safe to
+# call now first. Requests past her last day come after every callable one, whatever the order.
 SORTS = ("calling", "oldest", "newest")
-
-
-def _scope(query: Select[Any], user: StaffUser, station_id: int | None) -> Select[Any]:
-    visible = visible_station_ids(user)
-    if visible is not None:
-        query = query.where(CallbackRequest.station_id.in_(visible))
-    if station_id == 0:
-        query = query.where(CallbackRequest.station_id.is_(None))
-    elif station_id is not None:
-        query = query.where(CallbackRequest.station_id == station_id)
-    return query
-
-
-def _station_paths(
-    user: StaffUser, station_id: int | None, mine: bool = False
-) -> list[ColumnElement[bool] | None]:
-    """Each station's path, or, for "mine", one path along the requests a person holds."""
-    paths = _every_station_path(user, station_id)
-    if not mine:
-        return paths
-    held = CallbackRequest.assigned_to_id == user.id
-    return [held if p is None else and_(p, held) for p in paths]
-
-
-def _every_station_path(
-    user: StaffUser, station_id: int | None
-) -> list[ColumnElement[bool] | None]:
-    """One condition per index path to read: each station apart, so each read is in order.
-
-    None stands for "every station and none" (a coordinator's whole queue); an empty list means
-    that nothing is visible.
-    """
-    visible = visible_station_ids(user)
-    if station_id == 0:
-        return [CallbackRequest.station_id.is_(None)] if visible is None else []
-    if station_id is not None:
-        allowed = visible is None or station_id in visible
-        return [CallbackRequest.station_id == station_id] if allowed else []
-    if visible is None:
-        return [None]
-    return [CallbackRequest.station_id == s for s in sorted(visible)]
-
-
-def _statuses(status: str) -> tuple[str, ...]:
-    return OPEN_STATUSES if status == "open" else (status,)
 
 
 @dataclass(frozen=True)
@@ -118,27 +60,36 @@ class Cursor:
 
 
 Arrival = tuple[int, dt.datetime]  # a request's id and arrival time
-# The four groups of the calling order: (urgent, safe now).
-GROUPS: tuple[tuple[bool, bool | None], ...] = (
-    (True, True),
-    (True, False),
-    (False, True),
-    (False, False),
-)
-# The other orders only keep urgent requests first.
-URGENT_FIRST: tuple[tuple[bool, bool | None], ...] = ((True, None), (False, None))
 
 
-def _groups(sort: str) -> tuple[tuple[bool, bool | None], ...]:
-    return GROUPS if sort == "calling" else URGENT_FIRST
+@dataclass(frozen=True)
+class Group:
+    """A part of the queue read in one go: a rank (safe now or not), or every request past her
+    last day, which always come last."""
+
+    rank: int | None
+    safe: bool | None = None
+
+    def condition(self, bit: int, now: dt.datetime) -> ColumnElement[bool]:
+        if self.rank is None:
+            return last_day.past(now)
+        # "= 2", not "IN": PostgreSQL reads an index in order only through "=".
+        ranked = and_(CallbackRequest.calling_rank == self.rank, last_day.still_callable(now))
+        if self.safe is None:
+            return ranked
+        masked = CallbackRequest.window_mask.op("&")(bit)
+        return and_(ranked, masked != 0 if self.safe else masked == 0)
 
 
-def _group_condition(urgent: bool, safe: bool | None, bit: int) -> ColumnElement[bool]:
-    # "= true", not "IS true": PostgreSQL reads an index only through "=".
-    if safe is None:
-        return CallbackRequest.urgent == urgent
-    masked = CallbackRequest.window_mask.op("&")(bit)
-    return and_(CallbackRequest.urgent == urgent, masked != 0 if safe else masked == 0)
+PAST_LAST_DAY = Group(None)
+# The calling order: each rank, safe now first; then those past her last day.
+CALLING = (*(Group(rank, safe) for rank in Rank for safe in (True, False)), PAST_LAST_DAY)
+# The other orders keep the ranks and the last day, and only sort by arrival within them.
+BY_ARRIVAL = (*(Group(rank) for rank in Rank), PAST_LAST_DAY)
+
+
+def _groups(sort: str) -> tuple[Group, ...]:
+    return CALLING if sort == "calling" else BY_ARRIVAL
 
 
 def _after(start: Cursor, newest_first: bool = False) -> ColumnElement[bool]:
@@ -223,22 +174,22 @@ def open_queue(
     mine: bool = False,
     sort: str = "calling",
 ) -> QueuePage:
-    """One page of the queue, in calling order (or oldest or newest first, urgent always first)."""
+    """One page of the queue, in calling order (or oldest or newest first within each rank)."""
     if status in ("closed", "cancelled"):
         return _closed_page(user, status, station_id, cursor, mine)
-    paths = _station_paths(user, station_id, mine)
+    paths = station_paths(user, station_id, mine)
     start = Cursor.load(cursor)
     bit = slot_bit(now)
     newest_first = sort == "newest"
     rows: list[tuple[int, dt.datetime, int]] = []
-    for group, (urgent, safe) in enumerate(_groups(sort)):
+    for group, part in enumerate(_groups(sort)):
         if not paths or (start and group < start.group):
             continue
-        condition = _group_condition(urgent, safe, bit)
+        condition = part.condition(bit, now)
         if start and group == start.group:
             condition = and_(condition, _after(start, newest_first))
         limit = PAGE_SIZE + 1 - len(rows)
-        found = _group_ids(paths, _statuses(status), condition, limit, newest_first)
+        found = _group_ids(paths, statuses(status), condition, limit, newest_first)
         rows.extend((group, created, ident) for ident, created in found)
         if len(rows) > PAGE_SIZE:
             break
@@ -261,7 +212,7 @@ def _closed_page(
     user: StaffUser, status: str, station_id: int | None, cursor: str | None, mine: bool = False
 ) -> QueuePage:
     """Most recently closed first, read in the order of the (status, closed_at) index."""
-    query = _scope(select(CallbackRequest), user, station_id)
+    query = scope(select(CallbackRequest), user, station_id)
     query = query.where(CallbackRequest.status == status)
     if mine:
         query = query.where(CallbackRequest.assigned_to_id == user.id)
@@ -282,97 +233,6 @@ def _closed_page(
     if more and last is not None and last.closed_at is not None:
         next_cursor = Cursor(0, last.closed_at, last.id).dump()
     return QueuePage(found, next_cursor)
-
-
-def search(user: StaffUser, text: str) -> list[CallbackRequest]:
-    """Requests found by reference or by phone number, as typed, among those the person may see.
-
-    A number is found through its keyed index, never by decrypting the table.
-    """
-    key = references.lookup_key(text)
-    phone = phone_numbers.parse_phone(text)
-    if key is None and phone is None:
-        return []
-    conditions = []
-    if key is not None:
-        conditions.append(CallbackRequest.reference == key)
-    if phone is not None:
-        conditions.append(CallbackRequest.phone_index == crypto.blind_index(phone))
-    query = _scope(select(CallbackRequest), user, None).where(or_(*conditions))
-    query = query.order_by(CallbackRequest.urgent.desc(), CallbackRequest.created_at.desc())
-    return list(db.session().scalars(_with_details(query.limit(PAGE_SIZE))).unique())
-
-
-def overdue_count(
-    user: StaffUser,
-    now: dt.datetime,
-    limit_hours: float,
-    hours: tuple[dt.time, dt.time],
-    station_id: int | None = None,
-) -> int:
-    """Open requests nobody has tried to call within the working hours allowed, up to COUNT_CAP."""
-    latest = working_hours.latest_overdue_arrival(now, limit_hours, hours)
-    latest_utc = latest.astimezone(dt.UTC).replace(tzinfo=None)
-    parts = []
-    for status in OPEN_STATUSES:
-        rows = _scope(select(CallbackRequest.id), user, station_id).where(
-            CallbackRequest.status == status,
-            CallbackRequest.first_attempt_at.is_(None),
-            CallbackRequest.created_at < latest_utc,
-        )
-        parts.append(select(func.count()).select_from(rows.limit(COUNT_CAP).subquery()))
-    return min(COUNT_CAP, sum(db.session().execute(p).scalar_one() for p in parts))
-
-
-# Counting every row would cost as much as the table is long: open requests are counted up to
-# this cap ("1000+"), closed and cancelled ones over the last RECENT_DAYS days only.
-COUNT_CAP = 1000
-RECENT_DAYS = 30
-
-
-def status_counts(
-    user: StaffUser, station_id: int | None = None, now: dt.datetime | None = None
-) -> dict[str, int]:
-    """Requests per status: open ones up to COUNT_CAP, ended ones of the last RECENT_DAYS days."""
-    since = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
-    since -= dt.timedelta(days=RECENT_DAYS)
-    counts = {s.value: 0 for s in RequestStatus}
-    parts = []
-    for status in counts:
-        rows = _scope(select(CallbackRequest.id), user, station_id)
-        rows = rows.where(CallbackRequest.status == status)
-        if status not in OPEN_STATUSES:
-            rows = rows.where(CallbackRequest.closed_at >= since)
-        capped = rows.limit(COUNT_CAP).subquery()
-        parts.append(select(literal(status), func.count()).select_from(capped))
-    counts.update(dict(db.session().execute(union_all(*parts)).all()))
-    return counts
-
-
-def same_number_counts(requests: list[CallbackRequest]) -> dict[str, int]:
-    """How many open requests share each listed request's number, in one query."""
-    indexes = {r.phone_index for r in requests if r.phone_index}
-    if not indexes:
-        return {}
-    query = (
-        select(CallbackRequest.phone_index, func.count())
-        .where(
-            CallbackRequest.phone_index.in_(indexes),
-            CallbackRequest.status.in_(OPEN_STATUSES),
-        )
-        .group_by(CallbackRequest.phone_index)
-    )
-    return dict(db.session().execute(query).all())  # type: ignore[arg-type]
-
-
-def same_number(request: CallbackRequest) -> list[CallbackRequest]:
-    """The other requests from the same phone number, newest first, read by its keyed index."""
-    if not request.phone_index:
-        return []
-    query = select(CallbackRequest).where(
-        CallbackRequest.phone_index == request.phone_index, CallbackRequest.id != request.id
-    )
-    return list(db.session().scalars(query.order_by(CallbackRequest.id.desc())))
 
 
 def held_count(user: StaffUser) -> int:

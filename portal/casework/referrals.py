@@ -1,5 +1,5 @@
 """What an officer may know of her own referrals: the reference, the day, and whether a first
-call was tried. Nothing of the person, nothing of the follow-up."""
+call was tried. Nothing of the follow-up. (Correcting and withdrawing one: referral_changes.)"""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.core import db
-from portal.models import CallbackRequest, RequestSource, StaffUser, Station
+from portal.models import OPEN_STATUSES, CallbackRequest, RequestSource, StaffUser, Station
 
 # The list stops here; older referrals are of no use to pass on.
 MY_REFERRALS_LIMIT = 100
+# How a referral its officer withdrew ended (status cancelled): not one of the closing outcomes.
+WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,10 @@ class ReferralLine:
     reference: str
     created_at: dt.datetime
     first_contact: bool
+    request_id: int = 0
+    # Still open: the officer may correct or withdraw it.
+    open: bool = False
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,9 @@ def referrals_of(officer: StaffUser, limit: int = MY_REFERRALS_LIMIT) -> list[Re
             CallbackRequest.reference,
             CallbackRequest.created_at,
             CallbackRequest.first_attempt_at.is_not(None),
+            CallbackRequest.id,
+            CallbackRequest.status,
+            CallbackRequest.outcome,
         )
         .where(
             CallbackRequest.referrer_id == officer.id,
@@ -51,7 +60,10 @@ def referrals_of(officer: StaffUser, limit: int = MY_REFERRALS_LIMIT) -> list[Re
         .order_by(CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
         .limit(limit)
     )
-    return [ReferralLine(ref, at, bool(done)) for ref, at, done in db.session().execute(query)]
+    return [
+        ReferralLine(ref, at, bool(done), ident, status in OPEN_STATUSES, outcome == WITHDRAWN)
+        for ref, at, done, ident, status, outcome in db.session().execute(query)
+    ]
 
 
 def receipt_for(officer: StaffUser, request_id: int) -> Receipt | None:

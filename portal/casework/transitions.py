@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.casework import entry, last_day
 from portal.casework.windows import is_safe_now, next_safe_start, safe_until
 from portal.core import crypto, db
-from portal.core.timezone import PARIS
 from portal.models import (
     AttemptOutcome,
     CallAttempt,
@@ -139,6 +139,9 @@ def log_attempt(
         request.risk_flagged_at = now
         request.next_attempt_at = _next_window_after_this_one(request, now)
     _audit("attempt", actor, request, outcome=outcome)
+    if outcome == AttemptOutcome.SOMEONE_ELSE:
+        # The warning belongs to the number: every request of it carries it from now on.
+        entry.flag_number(request, now)
     return attempt
 
 
@@ -149,16 +152,29 @@ def _next_window_after_this_one(request: CallbackRequest, now: dt.datetime) -> d
     opening = next_safe_start(request.safe_windows, moment, request.safe_days)
     if opening is None:
         return None
-    if request.do_not_call_after and opening.date() > request.do_not_call_after:
+    if not last_day.allows(request.do_not_call_after, opening):
         return None
     return opening.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def clear_risk(request: CallbackRequest, actor: StaffUser, version: int) -> None:
-    """A social worker who has checked the situation lifts the "someone else answered" flag."""
+    """A social worker who has checked the situation lifts the "someone else answered" flag, on
+    every request of the number: it was raised on all of them."""
     _check(request, actor, "clear_risk", version)
     request.risk_flagged_at = None
-    _audit("clear_risk", actor, request)
+    _flush_change()
+    others = entry.flag_number(request, None)
+    _audit("clear_risk", actor, request, others=others)
+
+
+def clear_conflict(request: CallbackRequest, actor: StaffUser, version: int) -> None:
+    """A social worker who has checked whose number it is lifts the "different details" warning,
+    on every request of the number."""
+    _check(request, actor, "clear_conflict", version)
+    request.name_conflict = False
+    _flush_change()
+    others = entry.mark_details_differ(request, False)
+    _audit("clear_conflict", actor, request, others=others)
 
 
 def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime, version: int) -> None:
@@ -170,7 +186,7 @@ def schedule(request: CallbackRequest, actor: StaffUser, when: dt.datetime, vers
         raise CaseworkError("in_the_past")
     if not is_safe_now(request.safe_windows, when, request.safe_days):
         raise CaseworkError("outside_windows")
-    if request.do_not_call_after and when.astimezone(PARIS).date() > request.do_not_call_after:
+    if not last_day.allows(request.do_not_call_after, when):
         raise CaseworkError("after_last_day")
     request.next_attempt_at = when.astimezone(dt.UTC).replace(tzinfo=None)
     request.status = IN_PROGRESS
@@ -198,6 +214,8 @@ def close(
     request.closed_at = utcnow()
     request.next_attempt_at = None
     request.close_note_enc = crypto.encrypt(note)
+    # The other open requests of the number stay open, and keep what is known of the number:
+    # its warnings are on each of them, its attempts are read from every request of it.
     _audit("close", actor, request, outcome=outcome, known=known)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from portal.core import db
 from portal.models import (
@@ -154,3 +154,29 @@ def release(ids: list[int], actor: StaffUser, by: str = "") -> int:
     return _change_waiting(
         ids, actor, "triage.release", by, lane=Lane.QUEUE.value, network_label=None, text_label=None
     )
+
+
+def send_to_check(ids: list[int], actor: StaffUser) -> int:
+    """Move listed requests of the main queue, with every open request of their numbers, to
+    "to check", where the coordinator marks them as spam or releases them; audited."""
+    numbers = select(CallbackRequest.phone_index).where(
+        CallbackRequest.id.in_(ids), CallbackRequest.phone_index.is_not(None)
+    )
+    query = select(CallbackRequest.id).where(
+        CallbackRequest.lane == Lane.QUEUE.value,
+        CallbackRequest.status.in_(OPEN_STATUSES),
+        or_(CallbackRequest.id.in_(ids), CallbackRequest.phone_index.in_(numbers)),
+    )
+    moving = list(db.session().scalars(query.limit(MAX_ROWS)))
+    if not moving:
+        return 0
+    db.session().execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.id.in_(moving))
+        .values(lane=Lane.CHECK.value, version=CallbackRequest.version + 1),
+        execution_options={"synchronize_session": False},
+    )
+    target = f"request:{moving[0]}" if len(moving) == 1 else "requests"
+    audit.record("triage.hold", actor, target=target, count=len(moving))
+    db.session().flush()
+    return len(moving)

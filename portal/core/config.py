@@ -49,8 +49,13 @@ DEFAULTS: dict[str, Any] = {
     # beyond it they are stored and confirmed in the "to check" lane.
     "UNKNOWN_RATE": "60 per hour",
     "FLOOD_NOTICE_EVERY": "1 per 6 hours",
-    # The proof of work the form's script solves while she types (about a second on a phone).
-    "PROOF_MAX_NUMBER": 50_000,
+    # The proof of work the form's script solves while she types: a native solver needs about a
+    # quarter of a second on one core for this range (bench/proof_cost.py), a phone a few seconds.
+    "PROOF_MAX_NUMBER": 500_000,
+    # A solved proof earns the queue only within these rates (per station, and for all together);
+    # beyond them a request is unknown. Cards and referrals keep their place at any volume.
+    "PROOF_STATION_RATE": "10 per hour",
+    "PROOF_RATE": "30 per hour",
     "PROOF_EXPIRES_MINUTES": 120,
     "CANCEL_LIMITS": "10 per hour",
     # Card codes looked up (a card's address opened), per client address: guessing stays slow.
@@ -76,6 +81,8 @@ DEFAULTS: dict[str, Any] = {
     # Failed logins per client address. Per username (known or not), the lock above applies,
     # counted in the database so that every process gives the same answer at the same attempt.
     "LOGIN_LIMITS": "30 per 10 minutes",
+    # Referrals sent by one officer's account: a hurried evening is served, a runaway session not.
+    "REFERRAL_LIMITS": "10 per minute;60 per hour",
     "TOTP_ISSUER": "Rappel Loire",
     # Notices of new requests by e-mail: off while SMTP_HOST is empty.
     "SMTP_HOST": "",

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from contextlib import nullcontext
 
-from flask import Flask, g, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, gettext
 from flask_wtf.csrf import CSRFError
@@ -73,7 +73,10 @@ def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
     return text + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-def http_error(error: HTTPException) -> tuple[str, int]:
+def http_error(error: HTTPException) -> tuple[str, int] | Response:
+    # A page that made its own answer (a rate limit that shows the form again) keeps it.
+    if isinstance(error.response, Response):
+        return error.response
     return render_error(error.code or 500)
 
 

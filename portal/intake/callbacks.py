@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from portal.casework.ranking import TRUSTED, calling_rank
 from portal.casework.windows import window_mask
 from portal.core import crypto, db, pipelines, transactions
 from portal.intake import confirmation_codes, lanes, references
@@ -49,6 +50,9 @@ class RequestDetails:
     card_batch_id: int | None = None
     source: str = RequestSource.SELF.value
     referrer_id: int | None = None
+    # An officer's danger assessment: characterised or not, and the number of red answers.
+    danger_characterised: bool = False
+    danger_red_answers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ _OPEN_SIBLINGS = (
         _requests.c.name_enc,
         _requests.c.cover_story_enc,
         _requests.c.safe_windows,
+        _requests.c.urgent,
+        _requests.c.trust,
+        _requests.c.calling_rank,
+        _requests.c.name_conflict,
     )
     .where(
         _requests.c.phone_index == bindparam("phone_index"),
@@ -89,6 +97,16 @@ class _Sibling:
     name_enc: str | None
     cover_story_enc: str | None
     safe_windows: list[str]
+    urgent: bool
+    trust: str
+    calling_rank: int
+    name_conflict: bool
+
+
+# A "someone else answered" flag on any request of the number, open or closed, not yet cleared.
+_RISK_OF_NUMBER = select(func.max(_requests.c.risk_flagged_at)).where(
+    _requests.c.phone_index == bindparam("phone_index")
+)
 
 
 def _open_siblings(connection: Connection, phone_index: str) -> list[_Sibling]:
@@ -153,10 +171,13 @@ def _insert(connection: Connection, values: Mapping[str, object]) -> int:
 
 
 def _lane(details: RequestDetails, trust: str, siblings: list[_Sibling]) -> str:
-    """Trusted requests, and those joining an entry already in the queue, go to the queue."""
-    if trust != lanes.Trust.NONE or details.source == RequestSource.REFERRAL.value:
+    """Cards and referrals, and requests joining an entry already in the queue, go to the queue;
+    a solved proof of work within its bounded rate too; the rest as unknown requests do."""
+    if trust in TRUSTED or details.source == RequestSource.REFERRAL.value:
         return Lane.QUEUE.value
     if siblings and siblings[0].lane == Lane.QUEUE.value:
+        return Lane.QUEUE.value
+    if trust == lanes.Trust.PROOF and lanes.proof_within_rate(details.station_id):
         return Lane.QUEUE.value
     return lanes.lane_for_unknown()
 
@@ -184,6 +205,9 @@ def _values(details: RequestDetails, trust: str, lane: str, cancel_code: str) ->
         "cancel_hash": crypto.code_hash(cancel_code),
         "window_mask": window_mask(details.safe_windows, details.safe_days),
         "referrer_id": details.referrer_id,
+        "danger_characterised": details.danger_characterised,
+        "danger_red_answers": details.danger_red_answers,
+        "calling_rank": calling_rank(details.urgent, trust, details.danger_characterised),
         "lane": lane,
         "trust": trust,
         "network_label": lanes.network_label() if checking else None,
@@ -212,21 +236,34 @@ def _update_head(
     head: _Sibling,
     details: RequestDetails,
     lane: str,
-    differ: bool,
+    trust: str,
     phone_index: str,
 ) -> None:
-    """The entry takes what the newcomer brings: urgency, the warning, a trusted lane."""
+    """The entry takes what the newcomer brings: urgency, a better rank, a trusted lane."""
     changes: dict[str, Any] = {}
     if details.urgent:
         changes["urgent"] = True
-    if differ:
-        changes["name_conflict"] = True
+    rank = min(
+        head.calling_rank,
+        calling_rank(details.urgent, trust, details.danger_characterised),
+        calling_rank(head.urgent or details.urgent, head.trust),
+    )
+    if rank != head.calling_rank:
+        changes["calling_rank"] = rank
     if changes:
         # The version moves on, so that a social worker acting on the old state is told.
         statement = _UPDATE_REQUEST.values(version=_requests.c.version + 1, **changes)
         connection.execute(statement, {"target": head.id})
     if lane == Lane.QUEUE.value and head.lane != lane:
         connection.execute(_PROMOTE_ENTRY, {"number_index": phone_index})
+
+
+# "Different details" belongs to the number: every request of it carries the warning.
+_DETAILS_DIFFER = (
+    update(_requests)
+    .where(_requests.c.phone_index == bindparam("number_index"), ~_requests.c.name_conflict)
+    .values(name_conflict=True, version=_requests.c.version + 1)
+)
 
 
 def submit_request(
@@ -301,7 +338,11 @@ def _store(
     _add_notices(connection, details, lane, siblings)
     differ = _details_differ(details, siblings)
     values = _values(details, trust, lane, cancel_code)
-    values["name_conflict"] = differ
+    # What is known of the number stays known: a new request carries its warnings.
+    values["name_conflict"] = differ or any(s.name_conflict for s in siblings)
+    values["risk_flagged_at"] = connection.execute(
+        _RISK_OF_NUMBER, {"phone_index": phone_index}
+    ).scalar()
     bound = max(1, int(current_app.config["MAX_OPEN_PER_PHONE"]))
     # An officer's referral is never written over: the bound is for the public side.
     if len(siblings) >= bound and trust != lanes.Trust.REFERRAL:
@@ -315,7 +356,9 @@ def _store(
         )
         request_id = _insert(connection, values)
     if siblings:
-        _update_head(connection, siblings[0], details, lane, differ, phone_index)
+        _update_head(connection, siblings[0], details, lane, trust, phone_index)
+    if differ:
+        connection.execute(_DETAILS_DIFFER, {"number_index": phone_index})
     return request_id
 
 
@@ -328,6 +371,7 @@ def _fold_over_newest(
         values["created_at"] = utcnow()
     else:  # the head keeps its place in the queue and its lane; _update_head may promote it
         values.pop("lane")
+        values.pop("calling_rank")
     values = {key: value for key, value in values.items() if key != "cancel_hash"}
     statement = _UPDATE_REQUEST.values(
         folded_count=_requests.c.folded_count + 1, version=_requests.c.version + 1, **values

@@ -1,9 +1,10 @@
 """Lanes instead of a global refusal: trust decides where a request waits, never whether it is kept.
 
-A request with a valid card, an officer's referral or a solved proof of work goes to the queue at
-any volume. Unknown requests go to the queue too, up to a set rate (UNKNOWN_RATE, counted in the
-rate-limit storage and so shared between processes); beyond it they are still stored and confirmed,
-in the "to check" lane the coordinator clears. The first overflow of a period sends her a notice.
+A request with a valid card or an officer's referral goes to the queue at any volume; one with a
+solved proof of work, within a bounded rate (per station and overall). Unknown requests go to the
+queue too, up to a set rate (UNKNOWN_RATE); beyond it they are still stored and confirmed, in the
+"to check" lane the coordinator clears. Every rate is counted in the rate-limit storage, shared
+between processes. The first overflow of a period sends her a notice.
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ def _within_rate(key: str, rate: str) -> bool:
     except Exception:  # the request is stored either way: a dead counter must not refuse it
         log.warning("lane counter unavailable")
         return True
+
+
+def proof_within_rate(station_id: int | None) -> bool:
+    """Whether a solved proof of work still earns the queue: within PROOF_STATION_RATE for its
+    station and PROOF_RATE for all together. A proof costs a bot little (bench/proof_cost.py), so
+    it buys a bounded rate, never a place at any volume; beyond it, the request is unknown."""
+    config = current_app.config
+    station = f"proof-station-{station_id if station_id is not None else 'none'}"
+    return _within_rate(station, config["PROOF_STATION_RATE"]) and _within_rate(
+        "proof", config["PROOF_RATE"]
+    )
 
 
 def lane_for_unknown() -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
 )
@@ -83,6 +84,15 @@ class CallbackRequest(Base):
         Index("ix_request_closed", "status", "closed_at"),
         Index("ix_request_referrer", "referrer_id", "created_at"),
         Index("ix_request_lane", "lane", "status", "created_at"),
+        Index("ix_request_rank_queue", "status", "calling_rank", "created_at", "id"),
+        Index(
+            "ix_request_station_rank_queue",
+            "station_id",
+            "status",
+            "calling_rank",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +152,15 @@ class CallbackRequest(Base):
     text_label: Mapped[str | None] = mapped_column(String(16))
     # Later requests written over this one once its number reached the per-number bound.
     folded_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Its place in the queue (portal.casework.ranking): what earned it, urgency, the danger grid.
+    calling_rank: Mapped[int] = mapped_column(SmallInteger, default=4)
+    # An officer's danger assessment (the national grid): characterised or not, and how many of
+    # its five "red" questions were answered yes. Never the answers themselves.
+    danger_characterised: Mapped[bool] = mapped_column(Boolean, default=False)
+    danger_red_answers: Mapped[int | None] = mapped_column(SmallInteger)
+    # When the officer last corrected her referral, and the fields she changed (names only).
+    corrected_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    corrected_fields: Mapped[list[str] | None] = mapped_column(JSON)
 
     station: Mapped[Station | None] = relationship()
     card_batch: Mapped[CardBatch | None] = relationship()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -18,10 +17,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.casework.windows import EVERY_DAY, PUBLIC_SLOTS
+from portal.casework.windows import PUBLIC_SLOTS
 from portal.core.fields import MultiCheckboxField, PhoneRefused, phone_e164
 from portal.core.phone_numbers import phone_in_text
-from portal.core.timezone import paris_today
+from portal.intake.safety_choices import (
+    LastDayRefusal,
+    chosen_days,
+    days_are_known,
+    last_day_refusal,
+)
 
 MESSAGE_MAX = 500
 NAME_MAX = 60
@@ -29,7 +33,6 @@ COVER_STORY_MAX = 200
 PHONE_INPUT_MAX = 32
 NO_STATION = "unknown"
 PHONE_EXAMPLE = "0612345678"
-DAY_VALUES = frozenset(str(day) for day in EVERY_DAY)
 
 
 def _strip(value: Any) -> Any:
@@ -167,22 +170,23 @@ class CallbackForm(FlaskForm):
             raise ValidationError(_l("Choose times from the list."))
 
     def validate_days(self, field: MultiCheckboxField) -> None:
-        if any(d not in DAY_VALUES for d in field.data or []):
+        if not days_are_known(field.data):
             raise ValidationError(_l("Choose days from the list."))
 
     @property
     def safe_days(self) -> list[int] | None:
         """The chosen weekdays (Monday 0), or None when any day suits her."""
-        return sorted({int(d) for d in self.days.data or []}) or None
+        return chosen_days(self.days.data)
 
     def validate_danger(self, field: RadioField) -> None:
         if field.data not in ("no", "yes"):
             raise ValidationError(_l("Tell us whether you are in danger right now."))
 
     def validate_no_call_after(self, field: DateField) -> None:
-        if field.data is not None and field.data < paris_today():
+        refusal = last_day_refusal(field.data)
+        if refusal is LastDayRefusal.PAST:
             raise ValidationError(_l("Choose today or a later date."))
-        if field.data is not None and field.data > paris_today() + dt.timedelta(days=3 * 366):
+        if refusal is LastDayRefusal.TOO_FAR:
             raise ValidationError(_l("Choose a date in the next three years."))
 
 
@@ -214,7 +218,7 @@ class SafeTimesForm(FlaskForm):
     @property
     def safe_days(self) -> list[int] | None:
         """The chosen weekdays (Monday 0), or None when any day suits her."""
-        return sorted({int(d) for d in self.days.data or []}) or None
+        return chosen_days(self.days.data)
 
     def __init__(
         self,

@@ -87,7 +87,17 @@ NEW = RequestStatus.NEW.value
 IN_PROGRESS = RequestStatus.IN_PROGRESS.value
 CLOSED = RequestStatus.CLOSED.value
 
-ACTIONS = ("take", "release", "hand_over", "attempt", "schedule", "close", "reopen", "clear_risk")
+ACTIONS = (
+    "take",
+    "release",
+    "hand_over",
+    "attempt",
+    "schedule",
+    "close",
+    "reopen",
+    "clear_risk",
+    "clear_conflict",
+)
 
 # Which statuses each action may start from.
 ALLOWED_FROM: dict[str, frozenset[str]] = {
@@ -99,6 +109,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "close": frozenset({NEW, IN_PROGRESS}),
     "reopen": frozenset({CLOSED}),
     "clear_risk": frozenset({NEW, IN_PROGRESS}),
+    "clear_conflict": frozenset({NEW, IN_PROGRESS}),
 }
 
 # Refusals that depend on who acts, not on the request's state: they come before the check of
@@ -119,6 +130,8 @@ def refusal(request: CallbackRequest, actor: StaffUser, action: str) -> str | No
         return "purged"
     if action == "clear_risk" and request.risk_flagged_at is None:
         return "wrong_transition"  # no "someone else answered" flag to lift
+    if action == "clear_conflict" and not request.name_conflict:
+        return "wrong_transition"  # no "different details" warning to lift
     if action == "take":
         # Taking is from the pool: even a coordinator asks the holder, or releases it first.
         if holder == actor.id:

@@ -22,10 +22,10 @@ def station_id(app: Flask, code: str) -> int:
 
 
 def store_request(
-    app: Flask, station: str | None = "st-etienne", **fields: Any
+    app: Flask, station: str | None = "st-etienne", trust: str = "none", **fields: Any
 ) -> callbacks.Submitted:
     """Store a request as the public form would (a fresh number, two windows, a name and a
-    message unless given), and return what the form would have been told."""
+    message unless given; with a card, `trust="card"`), and return what it would have been told."""
     with app.app_context():
         details = {
             "phone_e164": next(PHONES),
@@ -37,13 +37,15 @@ def store_request(
             "station_id": station_id(app, station) if station is not None else None,
             **fields,
         }
-        submitted = callbacks.submit_request(callbacks.RequestDetails(**details))
+        submitted = callbacks.submit_request(callbacks.RequestDetails(**details), trust)
         assert submitted.stored and submitted.request_id
         return submitted
 
 
-def new_request(app: Flask, station: str | None = "st-etienne", **fields: Any) -> int:
+def new_request(
+    app: Flask, station: str | None = "st-etienne", trust: str = "none", **fields: Any
+) -> int:
     """Store a request (see store_request) and return its id."""
-    submitted = store_request(app, station, **fields)
+    submitted = store_request(app, station, trust, **fields)
     assert submitted.request_id
     return submitted.request_id

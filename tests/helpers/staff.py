@@ -163,3 +163,12 @@ def referral_form(app: Flask, station: str = "st-etienne", **fields: Any) -> dic
 def send_referral(client: FlaskClient, data: dict[str, Any]) -> Any:
     page = client.get("/staff/referral").get_data(as_text=True)
     return client.post("/staff/referral", data={**data, "csrf_token": csrf_of(page)})
+
+
+def send_correction(client: FlaskClient, request_id: int, data: dict[str, Any]) -> Any:
+    """Open one's own referral to correct it, then send the corrected form."""
+    page = client.get(f"/staff/referrals/{request_id}/correct").get_data(as_text=True)
+    fields = {k: v for k, v in data.items() if k != "consent"}
+    return client.post(
+        f"/staff/referrals/{request_id}/correct", data={**fields, "csrf_token": csrf_of(page)}
+    )
