@@ -34,6 +34,11 @@ ACTION_WORDS = {
     "request.schedule": _l("%(who)s planned a call on request %(what)s"),
     "request.close": _l("%(who)s closed request %(what)s"),
     "request.reopen": _l("%(who)s reopened request %(what)s"),
+    "triage.preview": _l("%(who)s read the requests of a group before marking it as spam"),
+    "triage.read": _l("%(who)s read the first words of the texts to check"),
+    "triage.spam": _l("%(who)s marked requests to check as spam"),
+    "triage.spam_undo": _l("%(who)s undid a spam decision: its requests are back to check"),
+    "triage.release": _l("%(who)s moved requests to check into the queue"),
     "referral.create": _l("%(who)s referred a person: request %(what)s"),
     "user.create": _l("%(who)s created the account of %(what)s"),
     "user.invite": _l("%(who)s made an invitation link for %(what)s"),
@@ -71,6 +76,8 @@ DETAIL_LABELS = {
     "created": _l("created"),
     "updated": _l("updated"),
     "format": _l("format"),
+    "count": _l("number of requests"),
+    "grouping": _l("grouped by"),
 }
 
 

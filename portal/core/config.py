@@ -61,6 +61,12 @@ DEFAULTS: dict[str, Any] = {
     # Staff accounts and sessions.
     "STAFF_IDLE_MINUTES": 15,
     "STAFF_ABSOLUTE_HOURS": 12,
+    # Minutes before the idle limit when the page warns that the session is about to end.
+    "STAFF_IDLE_WARNING_MINUTES": 3,
+    # How long what a person typed is kept when her session ended before it could be saved.
+    "STAFF_DRAFT_MINUTES": 60,
+    # How long a group marked as spam can be put back into "to check".
+    "SPAM_UNDO_DAYS": 7,
     "INVITATION_HOURS": 72,
     "LOGIN_LOCK_AFTER": 5,
     "LOGIN_LOCK_MINUTES": 15,

@@ -15,12 +15,14 @@ from portal.models.requests import (
     Outcome,
     RequestSource,
     RequestStatus,
+    SpamDecision,
 )
 from portal.models.staff import (
     AuditEvent,
     AuditHead,
     LoginThrottle,
     Role,
+    StaffDraft,
     StaffSession,
     StaffUser,
     staff_station,
@@ -42,6 +44,8 @@ __all__ = [
     "RequestSource",
     "CallbackRequest",
     "CallAttempt",
+    "SpamDecision",
+    "StaffDraft",
     "Role",
     "staff_station",
     "StaffUser",
