@@ -11,6 +11,7 @@ from portal.backoffice import (  # noqa: F401
     menu,
     queue_views,
     referral_views,
+    session_views,
     stations_views,
     stats_views,
     triage_views,

@@ -34,7 +34,7 @@ from portal.casework.windows import (
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.models import CallbackRequest, StaffUser, utcnow
-from portal.staff import access
+from portal.staff import access, drafts
 from portal.staff.access import Area
 from portal.stations import coverage, registry
 
@@ -275,13 +275,24 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
         "clear_risk": VersionedForm(prefix="clear_risk"),
     }
     _suggest_next_attempt(req, forms["schedule"])
+    restored = _restore_kept_form(req, forms)
     for form in forms.values():
         # A form sent with a mistake keeps the version it saw; after a refusal, the page shows
         # the current state, so its forms act on that state.
         if refresh or form.version.name not in request.form:
             form.version.data = req.version
             form.version.raw_data = None
+    g.restored_form = restored
     return forms
+
+
+def _restore_kept_form(req: CallbackRequest, forms: dict[str, VersionedForm]) -> str | None:
+    """Fill in, unsaved, the form her expired session was sending; the action's name."""
+    kept = drafts.pending(g.staff.id, req.id) if request.method == "GET" else None
+    if kept is None or kept[0] not in forms:
+        return None
+    forms[kept[0]].process(formdata=kept[1])
+    return kept[0]
 
 
 def _suggest_next_attempt(req: CallbackRequest, form: VersionedForm) -> None:
@@ -310,6 +321,7 @@ def _show(
         req=req,
         case=case_file,
         forms=forms or _forms(req),
+        restored=g.get("restored_form"),
         allowed=access.allowed_actions(req, g.staff),
         now=dt.datetime.now(dt.UTC),
         windows=[window_label(w) for w in req.safe_windows],
@@ -353,6 +365,7 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
         flash(CASEWORK_ERRORS[exc.code](), "error")
         fresh = _request_or_404(request_id)
         return _show(fresh, _forms(fresh, refresh=True), 409 if exc.code == "conflict" else 400)
+    drafts.forget(g.staff.id, req.id)  # saved now: what was kept has served
     flash(done)
     return redirect(url_for("staff.request_page", request_id=req.id), 303)
 
