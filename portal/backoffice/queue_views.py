@@ -23,7 +23,7 @@ from portal.backoffice.forms import (
     SearchForm,
     VersionedForm,
 )
-from portal.casework import callback_queue, transitions, working_hours
+from portal.casework import callback_queue, interpreting, transitions, working_hours
 from portal.casework.windows import (
     day_label,
     is_safe_now,
@@ -103,6 +103,21 @@ def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
         until = safe_until(req.safe_windows, now, req.safe_days)
         return _("Safe now, until %(time)s", time=format_datetime(until, "HH:mm")) if until else ""
     return _next_window_words(req, now)
+
+
+@bp.app_template_global("needs_interpreter")
+def needs_interpreter_for(req: CallbackRequest) -> bool:
+    return interpreting.needs_interpreter(req.call_language)
+
+
+@bp.app_template_global()
+def call_possible_now(req: CallbackRequest, now: dt.datetime) -> bool:
+    """Open, before her last day, a call allowed, and a safe window open now: the queue's tag."""
+    if not req.is_open or req.sms_only:
+        return False
+    if req.do_not_call_after and now.astimezone(PARIS).date() > req.do_not_call_after:
+        return False
+    return is_safe_now(req.safe_windows, now, req.safe_days)
 
 
 def _planned(req: CallbackRequest) -> dt.datetime | None:
