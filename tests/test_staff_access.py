@@ -66,6 +66,8 @@ ACCESS: dict[str, set[str]] = {
     "staff.triage_list": ADMIN,
     "staff.triage_spam": ADMIN,
     "staff.triage_release": ADMIN,
+    "staff.triage_undo": ADMIN,
+    "staff.keep_session": STAFF,
     "staff.stats": ADMIN,
     "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,
@@ -78,6 +80,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.request_close": CASEWORK,
     "staff.request_clear_risk": CASEWORK,
     "staff.request_hand_over": CASEWORK,
+    "staff.request_interpreter": CASEWORK,
     "staff.referral": REFERRER,
     "staff.referral_sent": REFERRER,
     "staff.my_referrals": REFERRER,
@@ -122,6 +125,7 @@ SAMPLES: dict[str, Callable[[Samples], Any]] = {
     "code": lambda s: "roanne",
     "batch_id": lambda s: s.batch_id,
     "correction_id": lambda s: s.correction_id,
+    "decision_id": lambda s: 1,  # none made: the gate answers before the view looks
 }
 
 

@@ -19,6 +19,7 @@ from portal.backoffice.forms import (
     AttemptForm,
     CloseForm,
     HandOverForm,
+    InterpreterForm,
     ScheduleForm,
     SearchForm,
     VersionedForm,
@@ -108,6 +109,17 @@ def safety_words(req: CallbackRequest, now: dt.datetime) -> str:
 @bp.app_template_global("needs_interpreter")
 def needs_interpreter_for(req: CallbackRequest) -> bool:
     return interpreting.needs_interpreter(req.call_language)
+
+
+@bp.app_template_global()
+def interpreter_booked_words(req: CallbackRequest, now: dt.datetime) -> str:
+    """'Interpreter booked: today 14:00 (ISM)', or nothing when none is booked."""
+    if req.interpreter_at is None:
+        return ""
+    when = _moment_words(req.interpreter_at.replace(tzinfo=dt.UTC), now)
+    return _(
+        "Interpreter booked: %(when)s (%(service)s)", when=when, service=req.interpreter_service
+    )
 
 
 @bp.app_template_global()
@@ -288,6 +300,7 @@ def _forms(req: CallbackRequest, refresh: bool = False) -> dict[str, VersionedFo
         "close": CloseForm(prefix="close"),
         "hand_over": hand_over,
         "clear_risk": VersionedForm(prefix="clear_risk"),
+        "interpreter": InterpreterForm(prefix="interpreter"),
     }
     _suggest_next_attempt(req, forms["schedule"])
     restored = _restore_kept_form(req, forms)
@@ -337,6 +350,7 @@ def _show(
         case=case_file,
         forms=forms or _forms(req),
         restored=g.get("restored_form"),
+        interpreter_note=interpreting.booking_note(req),
         allowed=access.allowed_actions(req, g.staff),
         now=dt.datetime.now(dt.UTC),
         windows=[window_label(w) for w in req.safe_windows],
@@ -425,6 +439,12 @@ def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
             ref=req.reference,
             outcome=str(OUTCOME_LABELS[outcome]).lower(),
         )
+    if name == "interpreter" and isinstance(form, InterpreterForm):
+        if form.when.data is None:  # InputRequired: never, once validated
+            raise transitions.CaseworkError("stale_page")
+        when = form.when.data.replace(tzinfo=PARIS)
+        interpreting.book(req, g.staff, when, form.service.data or "", form.note.data, version)
+        return _("Interpreter booked: %(when)s.", when=_moment_words(when, dt.datetime.now(dt.UTC)))
     if name == "clear_risk":
         transitions.clear_risk(req, g.staff, version)
         return _("Risk flag cleared on request %(ref)s.", ref=req.reference)

@@ -87,7 +87,17 @@ NEW = RequestStatus.NEW.value
 IN_PROGRESS = RequestStatus.IN_PROGRESS.value
 CLOSED = RequestStatus.CLOSED.value
 
-ACTIONS = ("take", "release", "hand_over", "attempt", "schedule", "close", "reopen", "clear_risk")
+ACTIONS = (
+    "take",
+    "release",
+    "hand_over",
+    "attempt",
+    "schedule",
+    "close",
+    "reopen",
+    "clear_risk",
+    "interpreter",
+)
 
 # Which statuses each action may start from.
 ALLOWED_FROM: dict[str, frozenset[str]] = {
@@ -99,6 +109,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "close": frozenset({NEW, IN_PROGRESS}),
     "reopen": frozenset({CLOSED}),
     "clear_risk": frozenset({NEW, IN_PROGRESS}),
+    "interpreter": frozenset({NEW, IN_PROGRESS}),
 }
 
 # Refusals that depend on who acts, not on the request's state: they come before the check of
