@@ -72,6 +72,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,
     "staff.queue_search": CASEWORK,
+    "staff.my_calls_today": CASEWORK,
     "staff.request_take": CASEWORK,
     "staff.request_release": CASEWORK,
     "staff.request_reopen": CASEWORK,

@@ -14,6 +14,7 @@ from portal.backoffice import (  # noqa: F401
     session_views,
     stations_views,
     stats_views,
+    todays_calls_views,
     triage_views,
 )
 from portal.backoffice.blueprint import area, bp
