@@ -51,6 +51,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.new_batch": ADMIN,
     "staff.revoke_batch": ADMIN,
     "staff.replace_batch": ADMIN,
+    "staff.restore_batch": ADMIN,
     "staff.batch_pdf": ADMIN,
     "staff.new_user": ADMIN,
     "staff.edit_user": ADMIN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.backoffice import (  # noqa: F401
     accounts_views,
     audit_views,
+    card_batch_views,
     directory_corrections_views,
     directory_views,
     login_views,

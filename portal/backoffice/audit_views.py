@@ -34,6 +34,7 @@ ACTION_WORDS = {
     "request.schedule": _l("%(who)s planned a call on request %(what)s"),
     "request.close": _l("%(who)s closed request %(what)s"),
     "request.reopen": _l("%(who)s reopened request %(what)s"),
+    "card_batch_restore": _l("%(who)s restored a revoked card batch of %(what)s"),
     "request.interpreter": _l("%(who)s recorded an interpreter booking on request %(what)s"),
     "triage.preview": _l("%(who)s read the requests of a group before marking it as spam"),
     "triage.read": _l("%(who)s read the first words of the texts to check"),
