@@ -31,7 +31,12 @@ DEFAULTS: dict[str, Any] = {
     # Languages a call can be made in (interpreting by phone exists); configuration, not code.
     # Languages of the back office.
     "STAFF_LANGUAGES": ["fr", "en"],
-    "CALL_LANGUAGES": ["fr", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa"],
+    # Longer than the site's languages: telephone interpreting covers far more. A call in any of
+    # them but French needs an interpreter (see casework.interpreting).
+    "CALL_LANGUAGES": [
+        "fr", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa",
+        "ps", "ur", "bn", "ta", "ka", "hy", "so", "ti", "zh", "vi", "bg", "pl", "it", "de",
+    ],  # fmt: skip
     "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
     "EXIT_URL": "https://meteofrance.com/",
     "RETENTION_DAYS": 90,
