@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from browser.test_queue_screen import fill_queue, log_in
 from helpers.live_server import LiveServer
 from helpers.staff import StaffAccount
 from playwright.sync_api import Browser
+
+from browser.test_queue_screen import fill_queue, log_in
 
 
 def test_a_warning_before_the_idle_limit_and_staying_signed_in_keeps_the_page(
