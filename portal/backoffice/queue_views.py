@@ -394,7 +394,7 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
         flash(CASEWORK_ERRORS[exc.code](), "error")
         fresh = _request_or_404(request_id)
         return _show(fresh, _forms(fresh, refresh=True), 409 if exc.code == "conflict" else 400)
-    drafts.forget(g.staff.id, req.id)  # saved now: what was kept has served
+    drafts.forget(g.staff.id, req.id, name)  # saved now: what was kept has served
     flash(done)
     return redirect(url_for("staff.request_page", request_id=req.id), 303)
 

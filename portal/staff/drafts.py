@@ -74,10 +74,11 @@ def pending(staff_id: int, request_id: int) -> tuple[str, MultiDict[str, str]] |
     return None
 
 
-def forget(staff_id: int, request_id: int) -> None:
-    """Drop what was kept for this request: she saved or discarded it."""
-    db.session().execute(
-        delete(StaffDraft).where(
-            StaffDraft.staff_id == staff_id, StaffDraft.request_id == request_id
-        )
+def forget(staff_id: int, request_id: int, action: str | None = None) -> None:
+    """Drop what was kept for this request (or for one of its forms): she saved it."""
+    query = delete(StaffDraft).where(
+        StaffDraft.staff_id == staff_id, StaffDraft.request_id == request_id
     )
+    if action is not None:
+        query = query.where(StaffDraft.action == action)
+    db.session().execute(query)
