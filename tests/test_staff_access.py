@@ -51,6 +51,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.new_batch": ADMIN,
     "staff.revoke_batch": ADMIN,
     "staff.replace_batch": ADMIN,
+    "staff.restore_batch": ADMIN,
     "staff.batch_pdf": ADMIN,
     "staff.new_user": ADMIN,
     "staff.edit_user": ADMIN,
@@ -66,10 +67,13 @@ ACCESS: dict[str, set[str]] = {
     "staff.triage_list": ADMIN,
     "staff.triage_spam": ADMIN,
     "staff.triage_release": ADMIN,
+    "staff.triage_undo": ADMIN,
+    "staff.keep_session": STAFF,
     "staff.stats": ADMIN,
     "staff.stats_csv": ADMIN,
     "staff.request_page": CASEWORK,
     "staff.queue_search": CASEWORK,
+    "staff.my_calls_today": CASEWORK,
     "staff.request_take": CASEWORK,
     "staff.request_release": CASEWORK,
     "staff.request_reopen": CASEWORK,
@@ -80,6 +84,7 @@ ACCESS: dict[str, set[str]] = {
     "staff.request_clear_conflict": CASEWORK,
     "staff.queue_to_check": ADMIN,
     "staff.request_hand_over": CASEWORK,
+    "staff.request_interpreter": CASEWORK,
     "staff.referral": REFERRER,
     "staff.referral_sent": REFERRER,
     "staff.my_referrals": REFERRER,
@@ -129,6 +134,7 @@ SAMPLES: dict[str, Callable[[Samples], Any]] = {
     "code": lambda s: "roanne",
     "batch_id": lambda s: s.batch_id,
     "correction_id": lambda s: s.correction_id,
+    "decision_id": lambda s: 1,  # none made: the gate answers before the view looks
 }
 
 

@@ -51,10 +51,12 @@ def test_every_failure_gets_the_same_answer(
     for name, (username, password, code) in attempts.items():
         response = post_login(client, username, password, code)
         assert response.status_code == 400, name
-        pages[name] = response.get_data(as_text=True)
-        assert FAILED in pages[name], name
-    # The whole page is the same but for its CSRF token (signed with the time): nothing, not even
-    # the username typed, tells the cases apart.
+        page = response.get_data(as_text=True)
+        assert FAILED in page, name
+        assert f'value="{username}"' in page, name  # kept for her to correct, whatever the case
+        pages[name] = page.replace(f'value="{username}"', 'value=""')
+    # The whole page is the same but for its CSRF token (signed with the time) and the username
+    # she typed, given back as typed: nothing tells the cases apart.
     assert len({CSRF_RE.sub("", page) for page in pages.values()}) == 1
     assert client.get("/staff/").status_code == 302
 

@@ -4,6 +4,7 @@ closed stations that never lose a request."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -291,7 +292,12 @@ def test_the_coordinator_runs_stations_and_batches_from_her_pages(
     client.post(f"/staff/batches/{batch_id}/replace", data={"csrf_token": token})
     page = client.get("/staff/stations/st-chamond").get_data(as_text=True)
     assert page.count("Revoked") == 1 and page.count("In use") == 1
-    client.post("/staff/stations/st-chamond/close", data={"csrf_token": token})
+    asked = client.post("/staff/stations/st-chamond/close", data={"csrf_token": token})
+    assert asked.status_code == 200
+    assert "Close Commissariat de Saint-Chamond?" in html.unescape(asked.get_data(as_text=True))
+    with empty_app.app_context():
+        assert db.session().query(Station).one().active is True  # asked first, nothing changed
+    client.post("/staff/stations/st-chamond/close", data={"csrf_token": token, "confirmed": "1"})
     with empty_app.app_context():
         assert db.session().query(Station).one().active is False
         actions = [e.action for e in db.session().query(AuditEvent).order_by(AuditEvent.id)]

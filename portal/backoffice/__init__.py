@@ -5,6 +5,7 @@ from __future__ import annotations
 from portal.backoffice import (  # noqa: F401
     accounts_views,
     audit_views,
+    card_batch_views,
     directory_corrections_views,
     directory_views,
     login_views,
@@ -16,8 +17,10 @@ from portal.backoffice import (  # noqa: F401
     referral_views,
     request_actions,
     request_views,
+    session_views,
     stations_views,
     stats_views,
+    todays_calls_views,
     triage_views,
 )
 from portal.backoffice.blueprint import area, bp

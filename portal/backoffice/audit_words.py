@@ -21,6 +21,13 @@ ACTION_WORDS = {
         "%(who)s cleared the “different details” warning on request %(what)s and the other "
         "requests of its number"
     ),
+    "card_batch_restore": _l("%(who)s restored a revoked card batch of %(what)s"),
+    "request.interpreter": _l("%(who)s recorded an interpreter booking on request %(what)s"),
+    "triage.preview": _l("%(who)s read the requests of a group before marking it as spam"),
+    "triage.read": _l("%(who)s read the first words of the texts to check"),
+    "triage.spam": _l("%(who)s marked requests to check as spam"),
+    "triage.spam_undo": _l("%(who)s undid a spam decision: its requests are back to check"),
+    "triage.release": _l("%(who)s moved requests to check into the queue"),
     "referral.create": _l("%(who)s referred a person: request %(what)s"),
     "referral.open": _l("%(who)s opened their referral %(what)s to correct it"),
     "referral.correct": _l("%(who)s corrected their referral %(what)s"),
@@ -63,8 +70,9 @@ DETAIL_LABELS = {
     "created": _l("created"),
     "updated": _l("updated"),
     "format": _l("format"),
+    "count": _l("number of requests"),
+    "grouping": _l("grouped by"),
     "others": _l("other requests of the number"),
     "found": _l("requests found"),
-    "count": _l("requests"),
     "changed": _l("changed"),
 }

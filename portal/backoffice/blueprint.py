@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, request
 from flask.typing import ResponseReturnValue
 
+from portal.backoffice import session_ended
 from portal.staff import access, auth
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -35,7 +36,7 @@ def require_staff() -> ResponseReturnValue | None:
         return None
     current = auth.current_staff()
     if current is None:
-        return redirect(url_for("staff.login"))
+        return session_ended.to_login()
     g.staff = current.user
     view = current_app.view_functions.get(request.endpoint or "")
     if not access.may_enter(current.user, getattr(view, "access_area", None)):

@@ -175,6 +175,27 @@ class ScheduleForm(VersionedForm):
     )
 
 
+class InterpreterForm(VersionedForm):
+    """An interpreter booked for the call: when, with which service, and a note."""
+
+    when = DateTimeLocalField(
+        _l("Interpreter booked for (Paris time)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Choose a date and time."))],
+    )
+    service = StringField(
+        _l("Interpreting service"),
+        validators=[
+            InputRequired(_l("Say which service, e.g. the agency's name.")),
+            Length(max=80, message=_l("At most 80 characters.")),
+        ],
+    )
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Optional(), Length(max=1000, message=_l("At most 1,000 characters."))],
+    )
+
+
 class CloseForm(VersionedForm):
     """Closing: an outcome chosen on purpose (none is pre-selected), a note, then a confirmation."""
 

@@ -12,7 +12,7 @@ from portal.backoffice.forms import ConfirmForm, InvitationForm, LoginForm
 from portal.core import crypto, db
 from portal.core.extensions import limiter
 from portal.core.fields import add_error
-from portal.staff import accounts, auth
+from portal.staff import accounts, auth, drafts
 from portal.staff.access import Area
 
 PASSWORD_PROBLEMS = {
@@ -41,12 +41,23 @@ def login() -> ResponseReturnValue:
     )
     if result.ok and result.user is not None:
         auth.start_session(result.user)
+        return redirect(_landing(result.user.id), 303)
     if result.ok:
         return redirect(url_for("staff.home"), 303)
     if result.locked:
         # The page the per-username limit gives: a lock must not tell that the account exists.
         return render_template("staff/error.html", status=429, csrf=False), 429
-    return render_template("staff/login.html", form=LoginForm(formdata=None), failed=True), 400
+    # The username stays (she mistyped one field, not all); the password and code never do.
+    again = LoginForm(formdata=None, username=form.username.data)
+    return render_template("staff/login.html", form=again, failed=True), 400
+
+
+def _landing(staff_id: int) -> str:
+    """Where a login leads: back to the request whose form her expired session kept, if any."""
+    request_id = drafts.latest_request(staff_id)
+    if request_id is not None:
+        return url_for("staff.request_page", request_id=request_id)
+    return url_for("staff.home")
 
 
 @bp.post("/logout")

@@ -16,6 +16,7 @@ from portal.staff.access import Area
 # Each entry shows to the roles of its area (`access.AREA_ROLES`), the same that open the view.
 MENU: tuple[tuple[str, LazyString, Area], ...] = (
     ("staff.home", _l("Queue"), Area.QUEUE),
+    ("staff.my_calls_today", _l("My calls today"), Area.QUEUE),
     ("staff.triage_list", _l("To check"), Area.TRIAGE),
     ("staff.referral", _l("Refer a person"), Area.REFERRAL),
     ("staff.my_referrals", _l("My referrals"), Area.REFERRAL),

@@ -10,7 +10,7 @@ from flask_babel import format_date, format_datetime, format_timedelta, get_loca
 from flask_babel import gettext as _
 
 from portal.backoffice.blueprint import bp
-from portal.casework import call_timing
+from portal.casework import call_timing, interpreting
 from portal.casework.call_timing import CallTiming, Safety
 from portal.casework.windows import window_label
 from portal.core.timezone import PARIS
@@ -109,3 +109,27 @@ def window_label_filter(slot: str) -> str:
 @bp.app_template_global()
 def age_words(created_at: dt.datetime) -> str:
     return format_timedelta(utcnow() - created_at, granularity="minute", threshold=1.0)
+
+
+@bp.app_template_global("needs_interpreter")
+def needs_interpreter_for(req: CallbackRequest) -> bool:
+    return interpreting.needs_interpreter(req.call_language)
+
+
+@bp.app_template_global()
+def interpreter_booked_words(req: CallbackRequest, now: dt.datetime) -> str:
+    """'Interpreter booked: today 14:00 (ISM)', or nothing when none is booked."""
+    if req.interpreter_at is None:
+        return ""
+    when = moment_words(req.interpreter_at.replace(tzinfo=dt.UTC), now)
+    return _(
+        "Interpreter booked: %(when)s (%(service)s)", when=when, service=req.interpreter_service
+    )
+
+
+@bp.app_template_global()
+def call_possible_now(req: CallbackRequest, now: dt.datetime) -> bool:
+    """Open, before her last day, a call allowed, and a safe window open now: the queue's tag."""
+    if not req.is_open or req.sms_only:
+        return False
+    return call_timing.safety_now(req, now).safety is Safety.SAFE_NOW

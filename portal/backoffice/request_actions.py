@@ -16,16 +16,17 @@ from portal.backoffice.forms import (
     AttemptForm,
     CloseForm,
     HandOverForm,
+    InterpreterForm,
     ScheduleForm,
     VersionedForm,
 )
 from portal.backoffice.queue_words import moment_words, when_to_call
 from portal.backoffice.request_views import action_forms, request_or_404, show
-from portal.casework import entry, transitions
+from portal.casework import entry, interpreting, transitions
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.models import CallbackRequest, StaffUser
-from portal.staff import access
+from portal.staff import access, drafts
 from portal.staff.access import Area
 
 CASEWORK_ERRORS = {
@@ -101,6 +102,7 @@ def _act(request_id: int, name: str) -> ResponseReturnValue:
         fresh = request_or_404(request_id)
         status = 409 if exc.code == "conflict" else 400
         return show(fresh, action_forms(fresh, refresh=True), status)
+    drafts.forget(g.staff.id, req.id, name)  # saved now: what was kept has served
     flash(done)
     return redirect(url_for("staff.request_page", request_id=req.id), 303)
 
@@ -155,6 +157,12 @@ def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
         when = form.when.data.replace(tzinfo=PARIS)
         transitions.schedule(req, g.staff, when, version)
         return _("Next call planned: %(when)s.", when=moment_words(when, dt.datetime.now(dt.UTC)))
+    if name == "interpreter" and isinstance(form, InterpreterForm):
+        if form.when.data is None:  # InputRequired: never, once validated
+            raise transitions.CaseworkError("stale_page")
+        when = form.when.data.replace(tzinfo=PARIS)
+        interpreting.book(req, g.staff, when, form.service.data or "", form.note.data, version)
+        return _("Interpreter booked: %(when)s.", when=moment_words(when, dt.datetime.now(dt.UTC)))
     if name == "close" and isinstance(form, CloseForm):
         outcome = form.outcome.data
         transitions.close(req, g.staff, outcome, form.known.data, version, form.note.data or None)

@@ -16,17 +16,18 @@ from portal.backoffice.forms import (
     AttemptForm,
     CloseForm,
     HandOverForm,
+    InterpreterForm,
     ScheduleForm,
     VersionedForm,
 )
 from portal.backoffice.referral_forms import CORRECTED_FIELD_LABELS
-from portal.casework import call_timing, entry, transitions
+from portal.casework import call_timing, entry, interpreting, transitions
 from portal.casework.referrals import WITHDRAWN
 from portal.casework.windows import day_label, next_safe_start, window_label
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.models import CallbackRequest
-from portal.staff import access
+from portal.staff import access, drafts
 from portal.staff.access import Area
 
 
@@ -53,15 +54,27 @@ def action_forms(req: CallbackRequest, refresh: bool = False) -> dict[str, Versi
         "hand_over": hand_over,
         "clear_risk": VersionedForm(prefix="clear_risk"),
         "clear_conflict": VersionedForm(prefix="clear_conflict"),
+        "interpreter": InterpreterForm(prefix="interpreter"),
     }
     _suggest_next_attempt(req, forms["schedule"])
+    restored = _restore_kept_form(req, forms)
     for form in forms.values():
         # A form sent with a mistake keeps the version it saw; after a refusal, the page shows
         # the current state, so its forms act on that state.
         if refresh or form.version.name not in request.form:
             form.version.data = req.version
             form.version.raw_data = None
+    g.restored_form = restored
     return forms
+
+
+def _restore_kept_form(req: CallbackRequest, forms: dict[str, VersionedForm]) -> str | None:
+    """Fill in, unsaved, the form her expired session was sending; the action's name."""
+    kept = drafts.pending(g.staff.id, req.id) if request.method == "GET" else None
+    if kept is None or kept[0] not in forms:
+        return None
+    forms[kept[0]].process(formdata=kept[1])
+    return kept[0]
 
 
 def _suggest_next_attempt(req: CallbackRequest, form: VersionedForm) -> None:
@@ -92,6 +105,8 @@ def show(
         req=req,
         case=case_file,
         forms=forms or action_forms(req),
+        restored=g.get("restored_form"),
+        interpreter_note=interpreting.booking_note(req),
         allowed=access.allowed_actions(req, g.staff),
         now=now,
         callable_now=call_timing.safety_now(req, now).callable,

@@ -123,6 +123,9 @@ def close_station(code: str) -> ResponseReturnValue:
     station = _station_or_404(code)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirmed") != "1":  # first say what closing does: nothing changes yet
+        count = registry.open_request_count(station)
+        return render_template("staff/station_close.html", station=station, count=count)
     try:
         moved = registry.close_station(station, g.staff)
     except registry.StationError:
@@ -157,32 +160,6 @@ def new_batch(code: str) -> ResponseReturnValue:
     cards.new_batch(station, batch_form.label.data or "", g.staff)
     flash(_("New card batch made."))
     return redirect(url_for("staff.station_detail", code=station.code), 303)
-
-
-@bp.post("/batches/<int:batch_id>/revoke")
-@area(Area.STATIONS)
-def revoke_batch(batch_id: int) -> ResponseReturnValue:
-    batch = _batch_or_404(batch_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        cards.revoke_batch(batch, g.staff)
-    except cards.CardError:
-        flash(_("This batch is already revoked."), "error")
-    else:
-        flash(_("Batch revoked: its cards now reach your queue."))
-    return redirect(url_for("staff.station_detail", code=batch.station.code), 303)
-
-
-@bp.post("/batches/<int:batch_id>/replace")
-@area(Area.STATIONS)
-def replace_batch(batch_id: int) -> ResponseReturnValue:
-    batch = _batch_or_404(batch_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    cards.replace_batch(batch, g.staff)
-    flash(_("Replacement batch made; the old one is revoked."))
-    return redirect(url_for("staff.station_detail", code=batch.station.code), 303)
 
 
 @bp.get("/batches/<int:batch_id>/cards.pdf")

@@ -39,6 +39,8 @@ COUNT_HEADERS = {
     "reached": _l("Reached"),
     "known": _l("Already known to social services"),
     "not_known": _l("Not known to social services"),
+    "interpreter_needed": _l("Interpreter needed"),
+    "interpreter_booked": _l("Interpreter booked"),
 }
 OUTCOME_HEADERS = {**OUTCOME_LABELS, "open": _l("Still open")}
 SOURCE_LABELS = {

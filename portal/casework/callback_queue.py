@@ -119,7 +119,7 @@ def _with_details(query: Select[Any]) -> Select[Any]:
 _older = aliased(CallbackRequest)
 # The queue shows each number once, at its oldest open request in the queue, and nothing
 # "to check".
-_ONE_ENTRY_PER_NUMBER = (
+ONE_ENTRY_PER_NUMBER = (
     CallbackRequest.lane == Lane.QUEUE.value,
     ~exists().where(
         _older.phone_index == CallbackRequest.phone_index,
@@ -146,7 +146,7 @@ def _group_ids(
     for path in paths:
         for status in statuses:
             part = select(CallbackRequest.id, CallbackRequest.created_at).where(
-                CallbackRequest.status == status, condition, *_ONE_ENTRY_PER_NUMBER
+                CallbackRequest.status == status, condition, *ONE_ENTRY_PER_NUMBER
             )
             if path is not None:
                 part = part.where(path)

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, literal, select, union_all
 
 from portal.casework import last_day, working_hours
+from portal.casework.callback_queue import ONE_ENTRY_PER_NUMBER
 from portal.casework.queue_scope import scope
 from portal.core import db
 from portal.models import OPEN_STATUSES, CallbackRequest, RequestStatus, StaffUser
@@ -46,7 +47,8 @@ def overdue_count(
 def status_counts(
     user: StaffUser, station_id: int | None = None, now: dt.datetime | None = None
 ) -> dict[str, int]:
-    """Requests per status: open ones up to COUNT_CAP, ended ones of the last RECENT_DAYS days."""
+    """Per status, what the queue's rows show: open entries (one line per number, nothing "to
+    check") up to COUNT_CAP; ended requests of the last RECENT_DAYS days."""
     since = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
     since -= dt.timedelta(days=RECENT_DAYS)
     counts = {s.value: 0 for s in RequestStatus}
@@ -56,6 +58,8 @@ def status_counts(
         rows = rows.where(CallbackRequest.status == status)
         if status not in OPEN_STATUSES:
             rows = rows.where(CallbackRequest.closed_at >= since)
+        else:
+            rows = rows.where(*ONE_ENTRY_PER_NUMBER)
         capped = rows.limit(COUNT_CAP).subquery()
         parts.append(select(literal(status), func.count()).select_from(capped))
     counts.update(dict(db.session().execute(union_all(*parts)).all()))

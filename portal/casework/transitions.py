@@ -58,6 +58,16 @@ def _check(request: CallbackRequest, actor: StaffUser, action: str, version: int
         raise CaseworkError(reason)
 
 
+def check(request: CallbackRequest, actor: StaffUser, action: str, version: int) -> None:
+    """The same refusals for an action defined in another casework module."""
+    _check(request, actor, action, version)
+
+
+def audit_change(action: str, actor: StaffUser, request: CallbackRequest, **details: Any) -> None:
+    """Write and audit a change made by another casework module."""
+    _audit(action, actor, request, **details)
+
+
 def _flush_change() -> None:
     """Write the change before anything else, so that a concurrent one is caught as a Conflict.
 

@@ -1,9 +1,10 @@
 """The "to check" lane: the coordinator groups a flood, marks a group as spam or releases requests.
 
 Groups are made from what a request carries without reading it: the ten minutes it arrived in, a
-keyed hash of its network prefix, a keyed hash of its text. Nothing here decrypts a field, and
-marking as spam closes requests (outcome "spam") without erasing them: a coordinator can reopen
-one taken by mistake, and the retention purge erases them in time like any closed request.
+keyed hash of its network prefix, a keyed hash of its text. Nothing here decrypts a field (the
+names and previews a coordinator reads are in `triage_preview`), and marking as spam closes
+requests (outcome "spam") without erasing them: the decision can be undone for a while (see
+`spam_decisions`), and the retention purge erases them in time like any closed request.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from portal.casework import spam_decisions
 from portal.core import db
 from portal.models import (
     OPEN_STATUSES,
@@ -136,9 +138,11 @@ def _change_waiting(ids: list[int], actor: StaffUser, action: str, by: str, **va
     return len(ids)
 
 
-def mark_spam(ids: list[int], actor: StaffUser, by: str = "") -> int:
-    """Close every listed request still waiting to be checked as spam, in one action."""
-    return _change_waiting(
+def mark_spam(ids: list[int], actor: StaffUser, by: str = "", label: str = "") -> int:
+    """Close every listed request still waiting to be checked as spam, in one action that can
+    be undone for a while."""
+    closing = _still_waiting(ids)
+    done = _change_waiting(
         ids,
         actor,
         "triage.spam",
@@ -147,6 +151,9 @@ def mark_spam(ids: list[int], actor: StaffUser, by: str = "") -> int:
         outcome=Outcome.SPAM.value,
         closed_at=utcnow(),
     )
+    if done:
+        spam_decisions.remember(closing, actor, label or by)
+    return done
 
 
 def release(ids: list[int], actor: StaffUser, by: str = "") -> int:

@@ -33,7 +33,35 @@ DEFAULTS: dict[str, Any] = {
     # Languages a call can be made in (interpreting by phone exists); configuration, not code.
     # Languages of the back office.
     "STAFF_LANGUAGES": ["fr", "en"],
-    "CALL_LANGUAGES": ["fr", "en", "ar", "tr", "pt", "es", "ro", "sq", "ru", "uk", "fa"],
+    # Longer than the site's languages: telephone interpreting covers far more. A call in any of
+    # them but French needs an interpreter (see casework.interpreting).
+    "CALL_LANGUAGES": [
+        "fr",
+        "en",
+        "ar",
+        "tr",
+        "pt",
+        "es",
+        "ro",
+        "sq",
+        "ru",
+        "uk",
+        "fa",
+        "ps",
+        "ur",
+        "bn",
+        "ta",
+        "ka",
+        "hy",
+        "so",
+        "ti",
+        "zh",
+        "vi",
+        "bg",
+        "pl",
+        "it",
+        "de",
+    ],
     "RIGHT_TO_LEFT": ["ar", "fa", "he", "ur", "ps"],
     "EXIT_URL": "https://meteofrance.com/",
     "RETENTION_DAYS": 90,
@@ -75,6 +103,12 @@ DEFAULTS: dict[str, Any] = {
     # Staff accounts and sessions.
     "STAFF_IDLE_MINUTES": 15,
     "STAFF_ABSOLUTE_HOURS": 12,
+    # Minutes before the idle limit when the page warns that the session is about to end.
+    "STAFF_IDLE_WARNING_MINUTES": 3,
+    # How long what a person typed is kept when her session ended before it could be saved.
+    "STAFF_DRAFT_MINUTES": 60,
+    # How long a group marked as spam can be put back into "to check".
+    "SPAM_UNDO_DAYS": 7,
     "INVITATION_HOURS": 72,
     "LOGIN_LOCK_AFTER": 5,
     "LOGIN_LOCK_MINUTES": 15,

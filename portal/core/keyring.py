@@ -21,7 +21,7 @@ from sqlalchemy import CursorResult, select, update
 from portal.core import db
 from portal.core.config import KEYS_FILE, write_keys
 from portal.core.db import Base
-from portal.models import CallAttempt, CallbackRequest, ReadinessCanary, StaffUser
+from portal.models import CallAttempt, CallbackRequest, ReadinessCanary, StaffDraft, StaffUser
 from portal.staff import audit
 
 ENV_VARIABLE = "PORTAL_DATA_KEYS"
@@ -33,9 +33,17 @@ MAX_PASSES = 5
 ENCRYPTED_FIELDS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (
         CallbackRequest,
-        ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "close_note_enc"),
+        (
+            "phone_enc",
+            "name_enc",
+            "message_enc",
+            "cover_story_enc",
+            "close_note_enc",
+            "interpreter_note_enc",
+        ),
     ),
     (CallAttempt, ("note_enc",)),
+    (StaffDraft, ("data_enc",)),
     (StaffUser, ("totp_secret_enc",)),
     # Not personal: the readiness check's canary, which must open under the keys in use.
     (ReadinessCanary, ("token_enc",)),

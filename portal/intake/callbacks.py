@@ -399,6 +399,7 @@ def erase_personal_data(request: CallbackRequest) -> None:
     request.message_enc = None
     request.cover_story_enc = None
     request.close_note_enc = None
+    request.interpreter_note_enc = None
     request.phone_index = None
     request.cancel_hash = None
     request.purged_at = utcnow()

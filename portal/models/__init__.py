@@ -18,12 +18,14 @@ from portal.models.requests import (
     RequestCode,
     RequestSource,
     RequestStatus,
+    SpamDecision,
 )
 from portal.models.staff import (
     AuditEvent,
     AuditHead,
     LoginThrottle,
     Role,
+    StaffDraft,
     StaffSession,
     StaffUser,
     staff_station,
@@ -46,6 +48,8 @@ __all__ = [
     "RequestSource",
     "CallbackRequest",
     "CallAttempt",
+    "SpamDecision",
+    "StaffDraft",
     "Role",
     "staff_station",
     "StaffUser",

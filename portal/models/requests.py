@@ -161,6 +161,11 @@ class CallbackRequest(Base):
     # When the officer last corrected her referral, and the fields she changed (names only).
     corrected_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     corrected_fields: Mapped[list[str] | None] = mapped_column(JSON)
+    # An interpreter booked for the call: when, with which service, and a note (encrypted: it
+    # may name the person or her situation).
+    interpreter_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    interpreter_service: Mapped[str | None] = mapped_column(String(80))
+    interpreter_note_enc: Mapped[str | None] = mapped_column(Text)
 
     station: Mapped[Station | None] = relationship()
     card_batch: Mapped[CardBatch | None] = relationship()
@@ -201,3 +206,16 @@ class RequestCode(Base):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("callback_request.id", ondelete="CASCADE"), index=True
     )
+
+
+class SpamDecision(Base):
+    """A group of requests to check closed as spam at once, kept so that it can be undone."""
+
+    __tablename__ = "spam_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The group's name as the coordinator read it ("network 1", "Monday 11:00–11:10").
+    label: Mapped[str] = mapped_column(String(120))
+    request_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

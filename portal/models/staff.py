@@ -85,6 +85,22 @@ class StaffSession(Base):
     staff: Mapped[StaffUser] = relationship()
 
 
+class StaffDraft(Base):
+    """What a staff member typed in a form her expired session could not save: kept encrypted,
+    for her alone and for a short while, until she is signed in again and says what to do."""
+
+    __tablename__ = "staff_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    data_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class LoginThrottle(Base):
     """Failed logins under a username that opens no account, counted like an account's own
     (StaffUser.failed_logins): in the database, so that every process, however many, gives a

@@ -60,6 +60,7 @@ def _has_personal_data() -> ColumnElement[bool]:
         CallbackRequest.message_enc.is_not(None),
         CallbackRequest.cover_story_enc.is_not(None),
         CallbackRequest.close_note_enc.is_not(None),
+        CallbackRequest.interpreter_note_enc.is_not(None),
         CallbackRequest.phone_index.is_not(None),
         CallbackRequest.cancel_hash.is_not(None),
         note_left,

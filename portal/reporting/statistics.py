@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.casework import working_hours
+from portal.casework.interpreting import needs_interpreter
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.models import (
@@ -125,6 +126,8 @@ class RequestFacts:
     # Working hours from arrival to the first call attempt, None before any attempt.
     hours_to_first_attempt: float | None
     overdue: bool
+    interpreter_needed: bool = False
+    interpreter_booked: bool = False
 
 
 COUNTS = (
@@ -136,6 +139,8 @@ COUNTS = (
     "overdue",
     "known",
     "not_known",
+    "interpreter_needed",
+    "interpreter_booked",
 )
 
 
@@ -156,6 +161,8 @@ class Tally:
             "overdue": facts.overdue,
             "known": facts.known_to_services == KnownToServices.YES.value,
             "not_known": facts.known_to_services == KnownToServices.NO.value,
+            "interpreter_needed": facts.interpreter_needed,
+            "interpreter_booked": facts.interpreter_booked,
         }
         for name, flag in flags.items():
             self.counts[name] += int(flag)
@@ -205,6 +212,7 @@ def request_facts(
         r.outcome,
         r.urgent,
         r.known_to_services,
+        r.interpreter_at,
         r.id.in_(reached).label("reached"),
     ).where(r.created_at >= bounds[0], r.created_at < bounds[-1])
     if station_id == NO_STATION:
@@ -232,6 +240,8 @@ def _facts(row: Any, now: dt.datetime, rule: FirstContactRule) -> RequestFacts:
         if first is None
         else working_hours_between(row.created_at, first, rule.hours),
         overdue=_overdue(row.created_at, first, open_now, now, rule),
+        interpreter_needed=needs_interpreter(row.call_language),
+        interpreter_booked=row.interpreter_at is not None,
     )
 
 

@@ -97,6 +97,7 @@ ACTIONS = (
     "reopen",
     "clear_risk",
     "clear_conflict",
+    "interpreter",
 )
 
 # Which statuses each action may start from.
@@ -110,6 +111,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "reopen": frozenset({CLOSED}),
     "clear_risk": frozenset({NEW, IN_PROGRESS}),
     "clear_conflict": frozenset({NEW, IN_PROGRESS}),
+    "interpreter": frozenset({NEW, IN_PROGRESS}),
 }
 
 # Refusals that depend on who acts, not on the request's state: they come before the check of

@@ -220,6 +220,16 @@ def current_staff() -> CurrentStaff | None:
     return CurrentStaff(user=user, record=record)
 
 
+def lapsed_staff_id() -> int | None:
+    """The account whose session this browser held and which has ended (idle or absolute
+    limit, or ended from the server): what she typed then is kept for that account alone."""
+    token = session.get(SESSION_KEY)
+    if not isinstance(token, str):
+        return None
+    query = select(StaffSession.staff_id).where(StaffSession.token_hash == _token_hash(token))
+    return db.session().scalars(query).first()
+
+
 def _end_this_browsers_session() -> None:
     token = session.get(SESSION_KEY)
     if isinstance(token, str):

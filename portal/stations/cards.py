@@ -136,6 +136,17 @@ def revoke_batch(batch: CardBatch, actor: StaffUser | None = None) -> None:
     audit.record("card_batch_revoke", actor, target=f"station:{batch.station.code}", batch=batch.id)
 
 
+def restore_batch(batch: CardBatch, actor: StaffUser | None = None) -> None:
+    """Undo a revocation: the batch's cards reach their station again."""
+    if batch.revoked_at is None:
+        raise CardError("not_revoked")
+    batch.revoked_at = None
+    db.session().flush()
+    audit.record(
+        "card_batch_restore", actor, target=f"station:{batch.station.code}", batch=batch.id
+    )
+
+
 def replace_batch(batch: CardBatch, actor: StaffUser | None = None) -> CardBatch:
     """Revoke a batch (unless it already is) and make a new one with the same label."""
     if batch.revoked_at is None:

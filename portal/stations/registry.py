@@ -155,6 +155,14 @@ def edit_station(station: Station, details: StationDetails, actor: StaffUser | N
         audit.record("station_edit", actor, target=f"station:{station.code}", fields=changed)
 
 
+def open_request_count(station: Station) -> int:
+    """How many open requests closing the station would move to the coordinator's queue."""
+    query = select(func.count()).where(
+        CallbackRequest.station_id == station.id, CallbackRequest.status.in_(OPEN_STATUSES)
+    )
+    return int(db.session().scalar(query) or 0)
+
+
 def close_station(station: Station, actor: StaffUser | None = None) -> int:
     """Close a station: its open requests go to the coordinator's queue; returns how many.
 
