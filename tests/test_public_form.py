@@ -149,7 +149,7 @@ def test_name_too_long_is_refused(submit, stored_requests):
 def test_windows_must_be_chosen_from_the_list(submit, stored_requests, windows):
     fields = {"windows": windows} if windows else {"windows": None}
     body = assert_error_on(submit(**fields), "windows", anchor="windows-0")
-    assert 'aria-describedby="windows-hint windows-error"' in body
+    assert 'aria-describedby="windows-hint windows-error calling-hours"' in body
     assert stored_requests() == []
 
 
