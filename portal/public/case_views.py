@@ -18,7 +18,7 @@ from portal.public.forms import CancelForm, SafeTimesForm
 
 # A request opened with its code stays open for changes this many seconds.
 CASE_MAX_AGE = 900
-# What the next plain page shows after a post: "changed", "cancelled" or "unknown".
+# What the next plain page shows after a post: "changed", "confirm", "cancelled" or "unknown".
 OUTCOME = "case-outcome"
 
 
@@ -103,6 +103,8 @@ def _plain_page() -> ResponseReturnValue:
     if outcome == "unknown":
         return render_template("public/code_unknown.html")
     found = _opened_case()
+    if found is not None and outcome == "confirm" and found.is_open:
+        return render_template("public/cancel_confirm.html")
     if found is not None:
         return _case_page(found, done=outcome)
     return render_template("public/cancel.html", form=CancelForm())
@@ -115,7 +117,7 @@ def _act_on_the_case(lang: str, step: str) -> ResponseReturnValue:
     if step == "change":
         return _change_case(lang, found)
     if step == "ask-cancel" and found.is_open:
-        return render_template("public/cancel_confirm.html")
+        return _back_to_the_case(lang, "confirm")
     if step == "cancel":
         return _cancel_case(lang, found)
     return _back_to_the_case(lang)
