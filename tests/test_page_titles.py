@@ -25,7 +25,11 @@ def title(body: str) -> str:
 
 def headings_in_order(body: str) -> bool:
     levels = [int(level) for level in HEADING_RE.findall(body)]
-    return bool(levels) and levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
+    return (
+        bool(levels)
+        and levels[0] == 1
+        and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+    )
 
 
 def every_public_page(app: Flask, submit: Any, lang: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """The accessibility statement, worked out from the RGAA 4.1 grid kept beside this module: the
-status the law prescribes, the share of criteria met, and the lists the official template asks for."""
+status the law prescribes, the share of criteria met, and the lists the official template asks
+for."""
 
 from __future__ import annotations
 
@@ -142,5 +143,5 @@ def statement() -> Statement:
 
 
 def footer_words() -> str:
-    """"Accessibility: partially compliant", in the reader's language, as every page ends."""
+    """ "Accessibility: partially compliant", in the reader's language, as every page ends."""
     return str(_l("Accessibility: %(status)s", status=STATUS_WORDS[statement().status]))

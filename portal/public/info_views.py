@@ -3,16 +3,16 @@ the quick exit."""
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, session
 from babel.dates import format_date
+from flask import current_app, redirect, render_template, session
 from werkzeug.wrappers import Response
 
 from portal.core.helplines import NATIONAL_NUMBERS
 from portal.public.accessibility_statement import STATUS_SENTENCES_FR, footer_words, statement
 from portal.public.blueprint import bp
+from portal.public.directory import directory_page
 
 bp.add_app_template_global(footer_words, "accessibility_footer")
-from portal.public.directory import directory_page
 
 
 @bp.get("/<lang>/help")
@@ -34,7 +34,9 @@ def privacy(lang: str) -> str:
 def accessibility(lang: str) -> str:
     """The statement in the official template, worked out from the RGAA grid."""
     found = statement()
-    audited = format_date(found.audited_on, format="long", locale="fr") if found.audited_on else None
+    audited = (
+        format_date(found.audited_on, format="long", locale="fr") if found.audited_on else None
+    )
     return render_template(
         "public/accessibility.html",
         statement=found,

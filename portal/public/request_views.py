@@ -36,6 +36,8 @@ from portal.stations.cards import Card, read_card
 
 # The confirmation is shown once, within this many seconds of sending.
 SENT_MAX_AGE = 600
+# Marks a session whose confirmation was shown: the next request ends it.
+SHOWN = "shown"
 # How many of her number's last digits the confirmation repeats.
 DIGITS_SHOWN = 4
 
@@ -168,14 +170,18 @@ def _callback_number(station_id: int | None) -> str:
 
 @bp.get("/<lang>/sent")
 def sent(lang: str) -> str:
-    """Shown once. The session cookie stays until the page's own image asks for it to go: a
-    cookie changed after the page was served keeps the page out of the back-forward cache, so
-    Back after leaving never shows her code again."""
+    """Shown once. Without the script, the session cookie is rewritten here and removed by the
+    browser's next request (the page's own stylesheet): a cookie changed after the page was
+    served keeps it out of the back-forward cache, so Back after leaving never shows her code
+    again, and a closed tab leaves no cookie of the visit."""
     sealed = session.pop("sent", None)
     data = crypto.unseal(sealed, SENT_MAX_AGE) if sealed else None
     if data is None:
         return render_template("public/sent_empty.html")
-    session["shown"] = True
+    if request.headers.get("X-Requested-With") == "fetch":
+        session.clear()  # shown in place by the script, which also keeps it out of the cache
+    else:
+        session[SHOWN] = True
     return render_template(
         "public/sent.html",
         cancel_code=data["code"],
@@ -186,15 +192,9 @@ def sent(lang: str) -> str:
     )
 
 
-@bp.get("/<lang>/sent/seen")
-def sent_seen(lang: str) -> Response:
-    """The confirmation's 1-pixel image: the session cookie goes now, after the page was served,
-    so a closed tab leaves no cookie of the visit and the page cannot come back from the cache."""
-    session.clear()
-    return current_app.response_class(PIXEL, mimetype="image/gif")
-
-
-# A transparent 1×1 GIF.
-PIXEL = bytes.fromhex(
-    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
-)
+@bp.after_app_request
+def _forget_the_visit_once_shown(response: Response) -> Response:
+    """The first request after the confirmation ends the session (see `sent`)."""
+    if session.get(SHOWN) and request.endpoint != "public.sent":
+        session.clear()
+    return response

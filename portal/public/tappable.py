@@ -30,4 +30,5 @@ def _link(found: re.Match[str]) -> str:
 
 def tappable_numbers(text: object) -> Markup:
     """The text, escaped, with each national help number in it made a link."""
-    return Markup(_NUMBERS.sub(_link, str(escape(text))))
+    # Safe: the text is escaped first, and each link is built from our own numbers only.
+    return Markup(_NUMBERS.sub(_link, str(escape(text))))  # noqa: S704
