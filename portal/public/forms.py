@@ -73,6 +73,7 @@ class CallbackForm(FlaskForm):
     # Optional: a number typed without + is read in this country (France when not chosen).
     phone_country = SelectField(
         _l("Country of the number"),
+        default=DEFAULT_COUNTRY,
         description=_l(
             "For a number from another country, choose its country, or type it with + and the "
             "country code, like %(example)s.",
