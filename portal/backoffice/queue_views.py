@@ -24,6 +24,7 @@ from portal.backoffice.forms import (
     VersionedForm,
 )
 from portal.casework import callback_queue, transitions, working_hours
+from portal.casework.calling_hours import outside_calling_hours
 from portal.casework.windows import (
     day_label,
     is_safe_now,
@@ -222,11 +223,20 @@ def _queue_page(search: str = "", status_code: int = 200) -> ResponseReturnValue
         count_cap=callback_queue.COUNT_CAP,
         recent_days=callback_queue.RECENT_DAYS,
         same_number=callback_queue.same_number_counts(page.requests),
+        outside_hours=_outside_calling_hours(page.requests),
         stale_before=stale_before,
         sees_unrouted=access.sees_all_stations(g.staff),
         coverage=coverage.station_coverage() if access.is_coordinator(g.staff) else None,
         search_form=SearchForm(formdata=None, q=search),
     ), status_code
+
+
+def _outside_calling_hours(requests: list[CallbackRequest]) -> set[int]:
+    """The requests whose safe times all fall outside the service's calling hours."""
+    hours = str(current_app.config["WORKING_HOURS"])
+    return {
+        r.id for r in requests if outside_calling_hours(list(r.safe_windows), r.safe_days, hours)
+    }
 
 
 SORT_LABELS: dict[str, Callable[[], str]] = {
