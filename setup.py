@@ -45,7 +45,7 @@ setup(
     packages=find_packages(include=["portal", "portal.*"]) + list(DATA),
     package_dir={"": ".", **{name: folder for name, (folder, _) in DATA.items()}},
     package_data={
-        "portal": ["static/*"],
+        "portal": ["static/*", "public/*.csv", "public/*.toml"],
         **{name: patterns for name, (_, patterns) in DATA.items()},
     },
     cmdclass={"build_py": BuildWithCatalogues},

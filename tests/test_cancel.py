@@ -36,21 +36,25 @@ def cancel_code(client, submit, **fields) -> str:
 def open_case(client, code: str, lang: str = "fr"):
     """Type the code on the request page, as she would."""
     path = f"/{lang}/cancel"
-    return client.post(path, data={"code": code, "csrf_token": csrf_token(client, path)})
+    data = {"code": code, "csrf_token": csrf_token(client, path)}
+    return client.post(path, data=data, follow_redirects=True)
 
 
 def act(client, action: str, lang: str = "fr", **fields):
     """Send one of the opened request's forms."""
     path = f"/{lang}/cancel"
     data = {"step": action, "csrf_token": csrf_token(client, path), **fields}
-    return client.post(path, data=data)
+    return client.post(path, data=data, follow_redirects=True)
 
 
 def send_cancel(client, code: str, lang: str = "fr"):
-    """Open the request with the code, then cancel it; the answer to the code if it opened none."""
+    """Open the request with the code, then cancel it and say yes when asked once more; the
+    answer to the code if it opened none."""
     opened = open_case(client, code, lang)
-    if 'value="cancel"' not in opened.get_data(as_text=True):
+    if 'value="ask-cancel"' not in opened.get_data(as_text=True):
         return opened
+    asked = act(client, "ask-cancel", lang)
+    assert 'value="cancel"' in asked.get_data(as_text=True)
     return act(client, "cancel", lang)
 
 

@@ -30,8 +30,8 @@ def test_the_easy_form_answers_in_french_with_its_own_words(client) -> None:
     assert "Un intervenant social vous rappellera" in plain
     assert "Un intervenant social vous rappellera" not in body
     assert heading(body) != heading(plain)
-    # The call is in French: the call language is chosen for her, as on the French form.
-    assert re.search(r'<option selected value="fr">|<option value="fr" selected>', body)
+    # The call is in French: the short form does not ask (the request says French).
+    assert 'name="call_language"' not in body
 
 
 def test_the_help_page_is_easy_to_read(client) -> None:

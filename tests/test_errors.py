@@ -140,6 +140,7 @@ def test_invalid_utf8_in_the_cancel_form(client):
         "/en/cancel",
         data=b"code=%FF%FF%FF&csrf_token=" + token,
         content_type="application/x-www-form-urlencoded",
+        follow_redirects=True,
     )
     assert response.status_code == 200
     assert "Traceback" not in response.get_data(as_text=True)

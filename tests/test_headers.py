@@ -79,6 +79,8 @@ def test_public_pages_set_at_most_one_session_cookie(app, client, rule_text, end
     assert len(cookies) <= 1, endpoint
     for cookie in cookies:
         attributes = cookie.lower()
+        if attributes.startswith("s=;") and "expires=thu, 01 jan 1970" in attributes:
+            continue  # the session cookie removed, as after the confirmation was seen
         assert "expires=" not in attributes
         assert "max-age=" not in attributes
         assert "httponly" in attributes

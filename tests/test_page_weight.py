@@ -26,7 +26,7 @@ _spec.loader.exec_module(page_weight)
 LANGUAGES = create_app(app_config("sqlite://")).config["PUBLIC_LANGUAGES"]
 # What proves each page is the one meant, and not an error page of the same weight.
 MARKERS = {
-    "form": 'name="station"',
+    "form": 'name="windows"',
     "card form": 'name="phone"',
     "cancel": 'name="code"',
     "help": 'href="tel:3919"',

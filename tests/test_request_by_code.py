@@ -25,8 +25,10 @@ def code_of(client: Any, submit: Any, path: str = "/en/") -> str:
 
 
 def post(client: Any, lang: str = "en", **data: Any) -> Any:
+    """Post as she would, and land where the browser is sent (every post here redirects)."""
     path = f"/{lang}/cancel"
-    return client.post(path, data={"csrf_token": csrf_token(client, path), **data})
+    data = {"csrf_token": csrf_token(client, path), **data}
+    return client.post(path, data=data, follow_redirects=True)
 
 
 def text(response: Any) -> str:
@@ -46,19 +48,25 @@ def test_the_state_is_said_in_words(app, client, submit) -> None:
     assert "Waiting: nobody has called you yet." in text(opened)
     assert code not in text(opened)  # shown once, on the confirmation only
     set_fields(app, attempt_count=1, status="in_progress")
-    assert "A first call attempt has been made." in text(post(client, code=code))
+    # Each time opened afresh, as from another visit.
+    assert "A first call attempt has been made." in text(post(app.test_client(), code=code))
     set_fields(app, status="closed")
-    closed = text(post(client, code=code))
+    closed = text(post(app.test_client(), code=code))
     assert "Closed: we will not call you about this request." in closed
     assert 'value="change"' not in closed and 'value="cancel"' not in closed
 
 
 def test_the_code_never_travels_in_an_address(client, submit) -> None:
+    """Each post is answered by a redirect to the same plain address, so that the browser keeps
+    no form to send again (its session files would hold the code)."""
     code = code_of(client, submit)
-    opened = post(client, code=code)
-    assert "Location" not in opened.headers
-    changed = post(client, step="change", windows=["08:00-10:00"])
-    assert changed.status_code == 200 and "Location" not in changed.headers
+    path = "/en/cancel"
+    opened = client.post(path, data={"csrf_token": csrf_token(client, path), "code": code})
+    assert opened.status_code == 303 and opened.headers["Location"] == path
+    data = {"csrf_token": csrf_token(client, path), "step": "change", "windows": ["08:00-10:00"]}
+    changed = client.post(path, data=data)
+    assert changed.status_code == 303 and changed.headers["Location"] == path
+    assert code not in text(client.get(path))
 
 
 def test_changing_days_times_and_last_day(app, client, submit, make_staff, login_as) -> None:
@@ -104,6 +112,10 @@ def test_a_change_with_no_window_is_refused_in_place(app, client, submit) -> Non
 
 def test_cancel_says_plainly_it_is_done(app, client, submit) -> None:
     post(client, code=code_of(client, submit))
+    asked = post(client, step="ask-cancel")
+    assert "This cannot be undone." in text(asked)
+    with app.app_context():
+        assert db.session().scalars(select(CallbackRequest)).one().status == "new"
     response = post(client, step="cancel")
     assert "Your request is cancelled and its details are erased." in text(response)
     with app.app_context():

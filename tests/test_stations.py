@@ -88,10 +88,12 @@ def test_from_an_empty_database_the_cli_makes_a_station_and_its_cards(empty_app,
     for typed in typed_variants(code):
         response = client.get(f"/{typed}", headers={"Accept-Language": "en"})
         assert response.status_code == 302
-        assert response.headers["Location"] == f"/en/c/{code}"
-    page = client.get(f"/en/c/{code}").get_data(as_text=True)
+        # The form's plain address: history keeps no code; the card rides in the session.
+        assert response.headers["Location"] == "/en/"
+    page = client.get("/en/").get_data(as_text=True)
     assert 'name="station"' not in page and 'name="card_code"' not in page
-    assert send_form(client, f"/en/c/{code}", station=None).status_code == 303
+    assert send_form(client, "/en/", station=None).status_code == 303
+    assert 'name="station"' in client.get("/en/").get_data(as_text=True)  # used once
     assert stored(empty_app) == [("roanne", "Premier tirage")]
 
 
@@ -181,7 +183,7 @@ def test_a_revoked_batch_still_reaches_the_coordinator(app, client):
     assert "Revoked" in cli(app, "card-revoke", code.lower())
     response = client.get(f"/{code}", headers={"Accept-Language": "fr"})
     path = response.headers["Location"]
-    assert path == f"/fr/c/{card_codes.printed(code)}"
+    assert path == "/fr/"
     assert 'class="note"' in client.get(path).get_data(as_text=True)
     assert send_form(client, path, station=None).status_code == 303
     assert stored(app) == [(None, "Commissariat de Firminy cards")]
@@ -208,23 +210,30 @@ def test_the_code_typed_into_the_form_routes_the_same(app, client):
     assert stored(app) == [("firminy", "Commissariat de Firminy cards")]
 
 
-def test_an_unknown_code_is_no_code_at_all(app, client):
+def test_an_unknown_code_is_said_and_can_be_corrected_or_left_out(app, client):
     bare = client.get("/", headers={"Accept-Language": "en"})
     for wrong in ("ZZZ-ZZZ", "hello", "A", "K7M-2QX-9", "k7m 2q"):
-        response = client.get(f"/{wrong}", headers={"Accept-Language": "en"})
+        response = app.test_client().get(f"/{wrong}", headers={"Accept-Language": "en"})
         assert response.status_code == bare.status_code
         assert response.headers["Location"] == bare.headers["Location"] == "/en/"
-    without = send_form(client, "/fr/", station="unknown")
+    # The address's code named no card: the form says so and keeps it for her to correct.
+    client.get("/ZZZ-ZZZ", headers={"Accept-Language": "en"})
+    page = client.get("/en/").get_data(as_text=True)
+    assert "We do not recognise this code." in page and 'value="ZZZ-ZZZ"' in page
+    # Typed into the form, it is refused in place, never silently sent to the coordinator.
     with_wrong = send_form(client, "/fr/", station="unknown", card_code="ZZZ-ZZZ")
-    assert with_wrong.status_code == without.status_code == 303
-    assert with_wrong.headers["Location"] == without.headers["Location"]
-    assert stored(app) == [(None, None), (None, None)]
+    assert with_wrong.status_code == 400
+    assert "Nous ne reconnaissons pas ce code." in html.unescape(with_wrong.get_data(as_text=True))
+    # Emptied, the request goes without a code.
+    without = send_form(client, "/fr/", station="unknown", card_code="")
+    assert without.status_code == 303
+    assert stored(app) == [(None, None)]
     # What no person types for a code is simply not a page.
     assert client.get("/%C3%A9t%C3%A9.php").status_code == 404
     # A wrong code sent with an invalid form gives the same errors as no code.
     errors = send_form(client, "/fr/", phone="nope", card_code="ZZZ-ZZZ")
     assert errors.status_code == 400 and "ZZZ" in errors.get_data(as_text=True)
-    assert errors.get_data(as_text=True).count('class="error"') == 1
+    assert errors.get_data(as_text=True).count('class="error"') == 2
 
 
 def test_guessing_codes_is_rate_limited(make_app):

@@ -14,8 +14,9 @@ from portal.backoffice.blueprint import area, bp
 from portal.backoffice.forms import ATTEMPT_LABELS, SearchForm
 from portal.backoffice.queue_selection_views import SelectionForm
 from portal.casework import callback_queue, entry, last_day, queue_counts, working_hours
+from portal.casework.calling_hours import outside_calling_hours
 from portal.casework.queue_search import search as search_requests
-from portal.models import utcnow
+from portal.models import CallbackRequest, utcnow
 from portal.staff import access
 from portal.staff.access import Area
 from portal.stations import coverage, registry
@@ -87,6 +88,7 @@ def _queue_page(search: str = "", status_code: int = 200) -> ResponseReturnValue
         same_number=entry.same_number_counts(page.requests),
         entry_facts=entry.facts_of(page.requests),
         past_last_day={r.id for r in page.requests if r.is_open and last_day.is_past(r, now)},
+        outside_hours=_outside_calling_hours(page.requests),
         stale_before=stale_before,
         sees_unrouted=access.sees_all_stations(g.staff),
         coverage=coverage.station_coverage() if access.is_coordinator(g.staff) else None,
@@ -115,3 +117,11 @@ def _filters(status: str, station_id: int | None, mine: bool, sort: str) -> dict
         "sort": sort if sort != "calling" else "",
     }
     return {k: v for k, v in values.items() if v}
+
+
+def _outside_calling_hours(requests: list[CallbackRequest]) -> set[int]:
+    """The requests whose safe times all fall outside the service's calling hours."""
+    hours = str(current_app.config["WORKING_HOURS"])
+    return {
+        r.id for r in requests if outside_calling_hours(list(r.safe_windows), r.safe_days, hours)
+    }

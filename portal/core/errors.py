@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 
 from flask import Flask, Response, g, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_timedelta, gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.core import db
+from portal.core.extensions import limiter
 from portal.core.helplines import emergency_numbers
 from portal.core.i18n import language_in_path, locale_of
 from portal.core.security import is_staff_path
@@ -59,9 +62,22 @@ def _render_error(status: int, csrf: bool) -> tuple[str, int]:
     lang = _language_in_path()
     with force_locale(lang) if lang else nullcontext():
         page = render_template(
-            "public/error.html", status=status, csrf=csrf, emergency=emergency_numbers()
+            "public/error.html",
+            status=status,
+            csrf=csrf,
+            emergency=emergency_numbers(),
+            retry_in=_retry_in() if status == 429 else None,
         )
     return page, status
+
+
+def _retry_in() -> str | None:
+    """How long until the limit lets her try again, in words ("12 minutes"), when known."""
+    current = limiter.current_limit
+    if current is None:
+        return None
+    wait = max(1, int(current.reset_at - time.time()))
+    return format_timedelta(dt.timedelta(seconds=wait), threshold=1.0, add_direction=False)
 
 
 def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:

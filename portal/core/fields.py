@@ -32,10 +32,11 @@ class PhoneRefused(ValueError):
         self.number = number
 
 
-def phone_e164(raw: str) -> str:
-    """A French number (06 12 34 56 78) or an international one (+…) in E.164, or PhoneRefused."""
+def phone_e164(raw: str, region: str = "FR") -> str:
+    """A number of the region (France unless told: 06 12 34 56 78) or an international one
+    (+…) in E.164, or PhoneRefused."""
     try:
-        number = phonenumbers.parse(raw, "FR")
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
         raise PhoneRefused(None) from exc
     if not phonenumbers.is_valid_number(number):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import render_template
+from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.core import db
@@ -14,6 +15,8 @@ from portal.directory.cards import filter_choices, page_of, public_card
 from portal.models import DirectoryEntry
 
 log = logging.getLogger(__name__)
+# The directory's entries are written in French, whatever the page's language.
+ENTRIES_LANGUAGE = "fr"
 
 
 def _public_entries_or_none() -> list[DirectoryEntry] | None:
@@ -42,4 +45,5 @@ def directory_page() -> str:
         choices=choices,
         page=page,
         unavailable=found_entries is None,
+        entries_lang=None if str(get_locale()) == ENTRIES_LANGUAGE else ENTRIES_LANGUAGE,
     )

@@ -26,6 +26,8 @@ from portal.intake.safety_choices import (
     days_are_known,
     last_day_refusal,
 )
+from portal.public.phone_countries import DEFAULT_COUNTRY, known_country
+from portal.stations.cards import read_short_code
 
 MESSAGE_MAX = 500
 NAME_MAX = 60
@@ -33,6 +35,25 @@ COVER_STORY_MAX = 200
 PHONE_INPUT_MAX = 32
 NO_STATION = "unknown"
 PHONE_EXAMPLE = "0612345678"
+# A number from abroad, written the international way, as the hint shows it.
+ABROAD_EXAMPLE = "+380 67 123 4567"
+UNKNOWN_CODE = _l(
+    "We do not recognise this code. Check it, or empty this field to send your request without "
+    "a code."
+)
+# What the short (easy-to-read) form leaves out: her number, safe times, text messages, danger
+# and consent are enough for a safe call; the rest keeps its safe default.
+SHORT_FORM_LEAVES_OUT = (
+    "phone_country",
+    "name",
+    "days",
+    "voicemail_ok",
+    "call_language",
+    "message",
+    "sms_only",
+    "if_someone_else",
+    "no_call_after",
+)
 
 
 def _strip(value: Any) -> Any:
@@ -51,6 +72,17 @@ class CallbackForm(FlaskForm):
             "A French number like %(example)s, or an international one with +.",
             example=phone_in_text(PHONE_EXAMPLE),
         ),
+    )
+    # Optional: a number typed without + is read in this country (France when not chosen).
+    phone_country = SelectField(
+        _l("Country of the number"),
+        default=DEFAULT_COUNTRY,
+        description=_l(
+            "For a number from another country, choose its country, or type it with + and the "
+            "country code, like %(example)s.",
+            example=ABROAD_EXAMPLE,
+        ),
+        validate_choice=False,
     )
     name = StringField(
         _l("A first name or another name to ask for (optional)"),
@@ -135,24 +167,31 @@ class CallbackForm(FlaskForm):
         day_choices: list[tuple[str, str]],
         language_choices: list[tuple[str, str]],
         station_choices: list[tuple[str, str]] | None,
+        country_choices: list[tuple[str, str]] | None = None,
         with_card_code: bool = False,
+        short: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.windows.choices = window_choices
         self.days.choices = day_choices
         self.call_language.choices = language_choices
+        self.phone_country.choices = country_choices or [(DEFAULT_COUNTRY, DEFAULT_COUNTRY)]
         if station_choices is None:
             del self.station
         else:
             self.station.choices = station_choices
         if not with_card_code:
             del self.card_code
+        if short:
+            for name in SHORT_FORM_LEAVES_OUT:
+                delattr(self, name)
         self.phone_e164: str | None = None
 
     def validate_phone(self, field: StringField) -> None:
+        region = known_country(self.phone_country.data if self.phone_country is not None else None)
         try:
-            self.phone_e164 = phone_e164(field.data or "")
+            self.phone_e164 = phone_e164(field.data or "", region)
         except PhoneRefused as exc:
             if exc.number is None:
                 example = phone_in_text(PHONE_EXAMPLE)
@@ -162,6 +201,10 @@ class CallbackForm(FlaskForm):
             raise ValidationError(
                 _l("This phone number does not look right. Check it, please.")
             ) from exc
+
+    def validate_card_code(self, field: StringField) -> None:
+        if field.data and read_short_code(field.data) is None:
+            raise ValidationError(UNKNOWN_CODE)
 
     def validate_windows(self, field: MultiCheckboxField) -> None:
         if not field.data:
@@ -175,7 +218,9 @@ class CallbackForm(FlaskForm):
 
     @property
     def safe_days(self) -> list[int] | None:
-        """The chosen weekdays (Monday 0), or None when any day suits her."""
+        """The chosen weekdays (Monday 0), or None when any day suits her (or was not asked)."""
+        if self.days is None:
+            return None
         return chosen_days(self.days.data)
 
     def validate_danger(self, field: RadioField) -> None:
@@ -240,6 +285,11 @@ def aria_attributes(field: Any, **extra: Any) -> dict[str, Any]:
     if field.errors:
         ids.append(f"{field.id}-error")
     attrs = {k: v for k, v in extra.items() if v is not None}
+    # Said, not enforced by the browser: a blank required field is not announced "invalid"
+    # before she has sent anything (the form is checked on the server).
+    attrs.setdefault("required", False)
+    if field.flags.required:
+        attrs.setdefault("aria-required", "true")
     if ids:
         attrs["aria-describedby"] = " ".join(ids)
     if field.errors:

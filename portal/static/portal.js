@@ -73,6 +73,8 @@
     window.fetch(form.action, {
       method: "POST",
       body: new URLSearchParams(new FormData(form)),
+      // Kept through the redirect: the answer is shown in place, never from the page cache.
+      headers: {"X-Requested-With": "fetch"},
       credentials: "same-origin",
       redirect: "follow"
     }).then(function (response) {

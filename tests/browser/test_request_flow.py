@@ -56,6 +56,8 @@ def cancel_with(page: Page, code: str) -> None:
     page.get_by_role("button", name="Open my request").click()
     expect(page.locator("#state")).to_have_text("Waiting: nobody has called you yet.")
     page.get_by_role("button", name="Cancel my request").click()
+    expect(page.locator("h1")).to_have_text("Cancel your request?")
+    page.get_by_role("button", name="Yes, cancel my request").click()
     expect(page.locator("h1")).to_have_text("Thank you")
 
 
