@@ -23,6 +23,8 @@ from portal.core.i18n import language_in_path, locale_of
 from portal.core.security import is_staff_path
 
 log = logging.getLogger(__name__)
+# Where a view keeps the page that says "nothing was saved" (see transactions.if_not_saved).
+NOT_SAVED_PAGE = "not_saved_page"
 
 
 def _language_in_path() -> str | None:
@@ -107,8 +109,6 @@ def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
         db.session().rollback()
     except SQLAlchemyError:
         pass
-    from portal.core.transactions import NOT_SAVED_PAGE
-
     # A form that was being sent says plainly that it was not saved.
     page: Callable[[], ResponseReturnValue] | None = g.pop(NOT_SAVED_PAGE, None)
     if page is not None and not is_staff_path(request.path):

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
-from portal.core import crypto, db, transactions
+from portal.core import crypto, transactions
 from portal.core.extensions import limiter
 from portal.core.fields import add_error
 from portal.core.helplines import emergency_numbers
@@ -131,7 +131,7 @@ def _show_form(
         details = request_details(form, lang, card)
         # The page's reads are done: its connection goes back before the submission takes its
         # own, so that a request never holds two while it waits for the number's lock.
-        db.session().commit()
+        transactions.give_back_connection()
         try:
             submitted = submit_request(details, trust(form, card))
         except StorageError:
