@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from portal.core import db
 from portal.models import Role
-from portal.staff import accounts
+from portal.staff import accounts, password_sign_in
 
 
 @click.command("create-user")
@@ -31,4 +31,17 @@ def create_user_command(username: str, role: str, stations: tuple[str, ...], nam
     click.echo(link)
 
 
-COMMANDS = (create_user_command,)
+@click.command("unlock-user")
+@with_appcontext
+@click.argument("username")
+def unlock_user_command(username: str) -> None:
+    """Lift the sign-in locks on an account (the last coordinator's, when nobody else can)."""
+    user = accounts.user_by_name(username)
+    if user is None:
+        raise click.ClickException(f"No account {username.strip().lower()}.")
+    password_sign_in.unlock(user, None)
+    db.session().commit()
+    click.echo(f"Account {user.username} unlocked.")
+
+
+COMMANDS = (create_user_command, unlock_user_command)

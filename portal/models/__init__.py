@@ -16,6 +16,13 @@ from portal.models.requests import (
     RequestSource,
     RequestStatus,
 )
+from portal.models.sign_in import (
+    RoleSignInRule,
+    StaffDevice,
+    StaffIdentity,
+    StaffPasskey,
+    StaffRecoveryCode,
+)
 from portal.models.staff import (
     AuditEvent,
     AuditHead,
@@ -49,6 +56,11 @@ __all__ = [
     "LoginThrottle",
     "AuditHead",
     "AuditEvent",
+    "StaffIdentity",
+    "StaffPasskey",
+    "StaffDevice",
+    "StaffRecoveryCode",
+    "RoleSignInRule",
     "DirectoryEntry",
     "DirectoryCorrection",
 ]
