@@ -16,10 +16,14 @@ from portal.staff import identities, oidc
 from portal.staff.sessions import cookie_name
 
 
+def _no_provider() -> ResponseReturnValue:
+    return render_template("staff/oidc_refused.html"), 400
+
+
 @bp.get("/oidc/start")
 def oidc_start() -> ResponseReturnValue:
     if not oidc.enabled():
-        return render_template("staff/error.html", status=404, csrf=False), 404
+        return _no_provider()
     try:
         return oidc.start(public_url("staff.oidc_callback"))
     except oidc.SignInRefused as refused:
@@ -30,7 +34,7 @@ def oidc_start() -> ResponseReturnValue:
 @limiter.limit(login_limits, deduct_when=lambda r: r.status_code != 303)
 def oidc_callback() -> ResponseReturnValue:
     if not oidc.enabled():
-        return render_template("staff/error.html", status=404, csrf=False), 404
+        return _no_provider()
     if _arrived_without_cookie():
         # A provider on another site sends her back by a cross-site redirect, which carries no
         # SameSite=Strict cookie: one same-site step more, and her session comes with it.

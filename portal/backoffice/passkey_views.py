@@ -28,8 +28,8 @@ def _pending_user() -> StaffUser | None:
 def login_key() -> ResponseReturnValue:
     """The second step of a password sign-in, for someone who has a key."""
     if _pending_user() is None:
-        return redirect(url_for("staff.login"))
-    return render_template("staff/login_key.html")
+        return render_template("staff/login_key.html", expired=True), 400
+    return render_template("staff/login_key.html", expired=False)
 
 
 def _json(text: str) -> ResponseReturnValue:

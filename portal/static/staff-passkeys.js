@@ -24,8 +24,14 @@
     if (status) { status.textContent = text; }
   }
 
+  // The page's own CSRF token, as its forms carry it.
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+
   function signIn(button) {
-    var token = button.getAttribute("data-csrf");
+    var token = csrfToken();
     return post(button.getAttribute("data-options"), token).then(function (options) {
       return navigator.credentials.get({ publicKey: WebAuthn.parseRequestOptionsFromJSON(options) });
     }).then(function (credential) {
@@ -34,7 +40,7 @@
   }
 
   function register(button) {
-    var token = button.getAttribute("data-csrf");
+    var token = csrfToken();
     var name = document.getElementById(button.getAttribute("data-name"));
     return post(button.getAttribute("data-options"), token).then(function (options) {
       return navigator.credentials.create({ publicKey: WebAuthn.parseCreationOptionsFromJSON(options) });
