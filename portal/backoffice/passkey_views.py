@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, redirect, render_template, request, session, url_for
+from flask import g, jsonify, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
