@@ -17,7 +17,7 @@ from helpers.web import csrf_token, text_of
 from sqlalchemy import select
 
 from portal.core import db
-from portal.models import StaffRecoveryCode, StaffUser
+from portal.models import StaffPasskey, StaffRecoveryCode, StaffUser
 from portal.staff import accounts, auth, sign_in_rules
 
 
@@ -131,3 +131,28 @@ def test_her_account_page_shows_her_methods_browsers_and_sign_ins(
     with app.app_context():
         user = db.session().get(StaffUser, staff.id)
         assert user is not None and user.last_login_at is not None
+
+
+def test_an_empty_code_leads_to_the_key_step_whether_the_password_is_right(
+    app: Flask, make_staff: Callable[..., StaffAccount]
+) -> None:
+    staff = make_staff("intervenant")
+    with app.app_context():
+        key = StaffPasskey(
+            staff_id=staff.id, credential_id="a2V5", public_key="a2V5", sign_count=0, name="Key"
+        )
+        db.session().add(key)
+        db.session().commit()
+    answers = []
+    for password in (staff.password, "not her password at all"):
+        browser = staff_browser(app)
+        response = post_login(browser, staff.username, password, "")
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith("/staff/login/key")
+        page = browser.get("/staff/login/key")
+        token = csrf_token(browser, "/staff/login")
+        options = browser.post(
+            "/staff/passkey/options?step=second", headers={"X-CSRFToken": token}
+        ).get_json()
+        answers.append((page.status_code, sorted(options), options["allowCredentials"]))
+    assert answers[0] == answers[1] == (200, answers[0][1], [])

@@ -57,12 +57,15 @@ def login() -> ResponseReturnValue:
     )
     if result.ok and result.user is not None:
         return signed_in(result.user)
-    if result.key_needed and result.user is not None:
-        session[PENDING_KEY] = crypto.seal({"user": result.user.id})
-        return redirect(url_for("staff.login_key"), 303)
     if result.locked:
         # The page the per-username limit gives: a lock must not tell that the account exists.
         return render_template("staff/error.html", status=429, csrf=False), 429
+    if not (form.code.data or "").strip() and not result.oidc_only:
+        # No code: she means to confirm with her key. Wrong password or right, the next page is
+        # the same; only a right one (and her own key) will open the account there.
+        pending = result.user.id if result.key_needed and result.user is not None else None
+        session[PENDING_KEY] = crypto.seal({"user": pending})
+        return redirect(url_for("staff.login_key"), 303)
     form = LoginForm(formdata=None)
     page = render_template(
         "staff/login.html", form=form, failed=True, oidc_only=result.oidc_only, **_other_ways()

@@ -15,19 +15,21 @@ from portal.staff import audit, passkeys, sign_in_rules
 from portal.staff.access import Area
 
 
-def _pending_user() -> StaffUser | None:
-    """The account whose password was right and whose key is now asked for, if any."""
+def _pending() -> tuple[bool, StaffUser | None]:
+    """Whether a password sign-in waits for a key, and whose (None when the password was wrong)."""
     sealed = session.get(PENDING_KEY)
     data = crypto.unseal(sealed, PENDING_SECONDS) if isinstance(sealed, str) else None
-    user_id = data.get("user") if data else None
+    if not data:
+        return False, None
+    user_id = data.get("user")
     user = db.session().get(StaffUser, user_id) if isinstance(user_id, int) else None
-    return user if user is not None and user.active else None
+    return True, user if user is not None and user.active else None
 
 
 @bp.get("/login/key")
 def login_key() -> ResponseReturnValue:
-    """The second step of a password sign-in, for someone who has a key."""
-    if _pending_user() is None:
+    """The second step of a password sign-in: the same page whether the password was right."""
+    if not _pending()[0]:
         return render_template("staff/login_key.html", expired=True), 400
     return render_template("staff/login_key.html", expired=False)
 
@@ -41,10 +43,10 @@ def _json(text: str) -> ResponseReturnValue:
 def passkey_options() -> ResponseReturnValue:
     """A fresh challenge: for her keys after her password, or for any key on its own."""
     second = request.args.get("step") == "second"
-    user = _pending_user() if second else None
-    if second and user is None:
+    waiting, user = _pending()
+    if second and not waiting:
         return jsonify(error=_("Your sign-in expired. Start again.")), 400
-    return _json(passkeys.authentication_options(user))
+    return _json(passkeys.authentication_options(second, user))
 
 
 @bp.post("/passkey/sign-in")
@@ -53,7 +55,8 @@ def passkey_sign_in() -> ResponseReturnValue:
     """Check the key's answer; a password's failures never block this (no lock is asked)."""
     refused = jsonify(error=_("This key was not accepted. Try again or use another way."))
     try:
-        user = passkeys.authenticate(passkeys.parse_json(request.get_data()))
+        second = request.args.get("step") == "second"
+        user = passkeys.authenticate(passkeys.parse_json(request.get_data()), second)
     except passkeys.PasskeyRejected as exc:
         audit.record("passkey.refused", None, actor_label="-", reason=str(exc))
         return refused, 400

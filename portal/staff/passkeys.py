@@ -143,26 +143,30 @@ def register(user: StaffUser, credential: dict[str, Any], name: str) -> StaffPas
     return key
 
 
-def authentication_options(user: StaffUser | None) -> str:
-    """Options for navigator.credentials.get(): any of her keys as a second factor, or, for a
-    sign-in of its own (no user yet), whichever discoverable key the device offers."""
+def authentication_options(second_factor: bool, user: StaffUser | None = None) -> str:
+    """Options for navigator.credentials.get(): whichever of the device's keys she picks (every
+    key registered here is discoverable). They name no key, so they look the same whoever asks;
+    as a second factor the key must then be one of `user`'s (None: the password was wrong)."""
     rp_id, _origin = _relying_party()
     options = generate_authentication_options(
         rp_id=rp_id,
         challenge=secrets.token_bytes(32),
-        allow_credentials=_descriptors(user) if user else [],
-        user_verification=UserVerificationRequirement.REQUIRED
-        if user is None
-        else UserVerificationRequirement.PREFERRED,
+        allow_credentials=[],
+        user_verification=UserVerificationRequirement.PREFERRED
+        if second_factor
+        else UserVerificationRequirement.REQUIRED,
     )
-    _remember_challenge("sign_in", options.challenge, user.id if user else None)
+    purpose = "second_factor" if second_factor else "sign_in"
+    _remember_challenge(purpose, options.challenge, user.id if user else None)
     return options_to_json(options)
 
 
-def authenticate(credential: dict[str, Any]) -> StaffUser:
+def authenticate(credential: dict[str, Any], second_factor: bool) -> StaffUser:
     """The account whose key answered the pending challenge; a sign-in of its own requires the
     device to have verified her (PIN or biometrics), a second factor only her key's presence."""
-    challenge, user_id = _take_challenge("sign_in")
+    challenge, user_id = _take_challenge("second_factor" if second_factor else "sign_in")
+    if second_factor and user_id is None:
+        raise PasskeyRejected("no_password")
     raw_id = credential.get("rawId") or credential.get("id")
     if not isinstance(raw_id, str):
         raise PasskeyRejected("invalid")
@@ -179,7 +183,7 @@ def authenticate(credential: dict[str, Any]) -> StaffUser:
             expected_origin=origin,
             credential_public_key=base64url_to_bytes(key.public_key),
             credential_current_sign_count=key.sign_count,
-            require_user_verification=user_id is None,
+            require_user_verification=not second_factor,
         )
     except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
         raise PasskeyRejected("invalid") from exc
