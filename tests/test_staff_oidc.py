@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -13,6 +12,7 @@ import pytest
 import requests
 from flask import Flask
 from helpers.oidc_provider import SignInSite, form_action, portal_with_provider, sign_in_at_provider
+from helpers.staff import Clock
 from sqlalchemy import select
 
 from portal.cli.demo_data import create_demo_stations
@@ -165,25 +165,39 @@ def test_a_wrong_nonce_is_refused(site: SignInSite) -> None:
     assert refusal_reasons(site) == ["id_token:invalid_claim"]
 
 
-def test_a_replayed_code_is_refused(site: SignInSite) -> None:
-    session = browser()
+def callback_address(site: SignInSite, session: requests.Session, account: str) -> str:
+    """Sign in at the provider and stop on the way back: the callback address it sends to."""
     login = provider_login_page(site, session)
-    # Stop on the way back, to hold the callback (and the cookies it was meant for).
     answer = session.post(
-        form_action(login), data={"login": "alice"}, allow_redirects=False, timeout=10
+        form_action(login), data={"login": account}, allow_redirects=False, timeout=10
     )
     while not urlsplit(answer.headers["Location"]).path.endswith("/staff/oidc/callback"):
         following = urljoin(answer.url, answer.headers["Location"])
         answer = session.get(following, allow_redirects=False, timeout=10)
-    callback = answer.headers["Location"]
-    kept: CookieJar = requests.cookies.RequestsCookieJar()
-    kept.update(session.cookies)  # type: ignore[attr-defined]
+    return str(answer.headers["Location"])
+
+
+def test_a_replayed_code_is_refused(site: SignInSite) -> None:
+    session = browser()
+    # Hold the callback, and the cookies it was meant for.
+    callback = callback_address(site, session, "alice")
+    kept = requests.cookies.RequestsCookieJar()
+    kept.update(session.cookies)
     first = session.get(callback, timeout=10)
     assert urlsplit(first.url).path == "/staff/"
     replay = browser()
-    replay.cookies.update(kept)  # type: ignore[arg-type]
+    replay.cookies.update(kept)
     assert_refused_plainly(replay.get(callback, timeout=10))
     assert refusal_reasons(site) == ["oauth:invalid_grant"]
+
+
+def test_an_expired_id_token_is_refused(site: SignInSite, clock: Clock) -> None:
+    session = browser()
+    callback = callback_address(site, session, "alice")
+    # The portal reads the token two hours after the provider signed it (valid for one).
+    clock.advance(hours=2)
+    assert_refused_plainly(session.get(callback, timeout=10))
+    assert refusal_reasons(site) == ["id_token:expired_token"]
 
 
 def test_an_assurance_level_below_the_required_one_is_refused(site: SignInSite) -> None:

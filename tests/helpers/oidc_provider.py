@@ -138,7 +138,8 @@ def form_action(page: requests.Response) -> str:
     """The address the page's (first) form posts to."""
     match = re.search(r'<form[^>]*action="([^"]+)"', page.text)
     assert match, f"no form on {page.url}: {page.text[:300]}"
-    return urljoin(page.url, match.group(1).replace("&amp;", "&"))
+    action: str = match.group(1)
+    return urljoin(str(page.url), action.replace("&amp;", "&"))
 
 
 def sign_in_at_provider(
