@@ -242,3 +242,12 @@ def test_logout_ends_both_sessions(site: SignInSite) -> None:
 
 def hidden_fields(page: requests.Response) -> dict[str, Any]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+
+
+def test_an_error_sent_back_is_refused_plainly_and_audited_as_a_code(site: SignInSite) -> None:
+    session = browser()
+    start = session.get(site.url("/staff/oidc/start"), allow_redirects=False, timeout=10)
+    state = dict(parse_qsl(urlsplit(start.headers["Location"]).query))["state"]
+    query = urlencode({"error": "access_denied<script>x</script>", "state": state})
+    assert_refused_plainly(session.get(site.url("/staff/oidc/callback?" + query), timeout=10))
+    assert refusal_reasons(site) == ["oauth:access_deniedscriptxscript"]

@@ -8,6 +8,7 @@ Authlib, its assurance level (`acr`) here.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -120,9 +121,9 @@ def finish() -> ProvenIdentity:
     except SignInRefused:
         raise
     except OAuthError as exc:
-        raise SignInRefused(f"oauth:{exc.error or 'error'}"[:60]) from exc
+        raise SignInRefused("oauth:" + _code(exc.error)) from exc
     except JoseError as exc:
-        raise SignInRefused(f"id_token:{exc.error}"[:60]) from exc
+        raise SignInRefused("id_token:" + _code(exc.error)) from exc
     except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
         # A state this browser never got (missing, replayed), or a provider answering nonsense.
         raise SignInRefused("bad_answer") from exc
@@ -167,6 +168,11 @@ def _userinfo(
     if info.get("sub") != claims["sub"]:
         raise SignInRefused("userinfo_mismatch")
     return info
+
+
+def _code(error: object) -> str:
+    """An error code for the audit log: the callback's `error` is whatever the address says."""
+    return re.sub(r"[^a-z0-9_]", "", str(error or "error").lower())[:40] or "error"
 
 
 def _audience(claims: dict[str, Any]) -> list[str]:
