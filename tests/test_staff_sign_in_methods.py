@@ -156,3 +156,34 @@ def test_an_empty_code_leads_to_the_key_step_whether_the_password_is_right(
         ).get_json()
         answers.append((page.status_code, sorted(options), options["allowCredentials"]))
     assert answers[0] == answers[1] == (200, answers[0][1], [])
+
+
+def test_she_renames_and_removes_her_own_keys_only(
+    app: Flask,
+    make_staff: Callable[..., StaffAccount],
+    login_as: Callable[..., Any],
+) -> None:
+    staff = make_staff("intervenant")
+    other = make_staff("intervenant")
+    with app.app_context():
+        for owner, credential in ((staff.id, "aGVycw"), (other.id, "b3RoZXI")):
+            db.session().add(
+                StaffPasskey(
+                    staff_id=owner, credential_id=credential, public_key="a2V5", name="Key"
+                )
+            )
+        db.session().commit()
+        mine, theirs = db.session().scalars(select(StaffPasskey.id).order_by(StaffPasskey.id)).all()
+    client = staff_browser(app)
+    login_as(client, staff)
+    token = csrf_token(client, "/staff/login")
+    for key in (mine, theirs):
+        client.post(
+            f"/staff/account/passkeys/{key}/rename", data={"csrf_token": token, "name": "Blue key"}
+        )
+    assert "Blue key" in text_of(client.get("/staff/account"))
+    for key in (mine, theirs):
+        client.post(f"/staff/account/passkeys/{key}/remove", data={"csrf_token": token})
+    with app.app_context():
+        left = db.session().scalars(select(StaffPasskey)).all()
+        assert [(k.id, k.name) for k in left] == [(theirs, "Key")]
