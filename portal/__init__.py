@@ -11,7 +11,7 @@ from portal import cli
 from portal.core import db, errors, i18n, limit_counters, phone_numbers, security, transactions
 from portal.core.extensions import csrf, limiter
 from portal.core.resources import resource
-from portal.staff import sessions
+from portal.staff import oidc, sessions
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
     sessions.init_app(app)
+    oidc.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

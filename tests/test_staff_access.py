@@ -98,6 +98,20 @@ ACCESS: dict[str, set[str]] = {
     "staff.directory_verify": ADMIN,
     "staff.directory_hide": ADMIN,
     "staff.directory_show": ADMIN,
+    "staff.oidc_start": EVERYONE,
+    "staff.oidc_callback": EVERYONE,
+    "staff.login_key": EVERYONE,
+    "staff.passkey_options": EVERYONE,
+    "staff.passkey_sign_in": EVERYONE,
+    "staff.account": STAFF,
+    "staff.passkey_registration_options": STAFF,
+    "staff.passkey_register": STAFF,
+    "staff.passkey_rename": STAFF,
+    "staff.passkey_remove": STAFF,
+    "staff.device_forget": STAFF,
+    "staff.recovery_codes_new": STAFF,
+    "staff.sign_in_rules_page": ADMIN,
+    "staff.unlock_user": ADMIN,
 }
 
 # Answers that prove a permitted visitor got through: a page, a redirect (never to the login page,
@@ -135,6 +149,9 @@ SAMPLES: dict[str, Callable[[Samples], Any]] = {
     "batch_id": lambda s: s.batch_id,
     "correction_id": lambda s: s.correction_id,
     "decision_id": lambda s: 1,  # none made: the gate answers before the view looks
+    # Someone else's key or browser, or none: either way only her own can be changed.
+    "key_id": lambda s: 1,
+    "device_id": lambda s: 1,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.backoffice import (  # noqa: F401
+    account_views,
     accounts_views,
     audit_views,
     card_batch_views,
@@ -10,6 +11,8 @@ from portal.backoffice import (  # noqa: F401
     directory_views,
     login_views,
     menu,
+    oidc_views,
+    passkey_views,
     queue_selection_views,
     queue_views,
     queue_words,
@@ -18,6 +21,7 @@ from portal.backoffice import (  # noqa: F401
     request_actions,
     request_views,
     session_views,
+    sign_in_rules_views,
     stations_views,
     stats_views,
     todays_calls_views,

@@ -17,7 +17,17 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Reachable without a session: everything else needs one.
-OPEN_ENDPOINTS = frozenset({"staff.login", "staff.invitation"})
+OPEN_ENDPOINTS = frozenset(
+    {
+        "staff.login",
+        "staff.invitation",
+        "staff.oidc_start",
+        "staff.oidc_callback",
+        "staff.login_key",
+        "staff.passkey_options",
+        "staff.passkey_sign_in",
+    }
+)
 
 
 def area(name: access.Area) -> Callable[[F], F]:

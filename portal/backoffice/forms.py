@@ -45,10 +45,14 @@ class LoginForm(FlaskForm):
     password = PasswordField(
         _l("Password"), validators=[InputRequired(_l("Enter your password.")), Length(max=256)]
     )
+    # Left empty by someone who confirms with her passkey or security key instead.
     code = StringField(
         _l("Code from your authenticator app"),
-        validators=[InputRequired(_l("Enter the 6-digit code.")), Length(max=12)],
-        description=_l("Six digits, renewed every 30 seconds."),
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "Six digits, renewed every 30 seconds, or a recovery code. "
+            "Leave it empty if you confirm with a passkey or security key."
+        ),
     )
 
 

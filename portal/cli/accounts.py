@@ -10,7 +10,7 @@ from portal.core import db
 from portal.core.fields import is_email
 from portal.models import Role
 from portal.reporting import notify
-from portal.staff import accounts, audit
+from portal.staff import accounts, audit, password_sign_in
 
 
 def _checked_email(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -53,4 +53,17 @@ def create_user_command(
         sending.join(timeout=30)  # the command ends here: let the e-mail go first
 
 
-COMMANDS = (create_user_command,)
+@click.command("unlock-user")
+@with_appcontext
+@click.argument("username")
+def unlock_user_command(username: str) -> None:
+    """Lift the sign-in locks on an account (the last coordinator's, when nobody else can)."""
+    user = accounts.user_by_name(username)
+    if user is None:
+        raise click.ClickException(f"No account {username.strip().lower()}.")
+    password_sign_in.unlock(user, None)
+    db.session().commit()
+    click.echo(f"Account {user.username} unlocked.")
+
+
+COMMANDS = (create_user_command, unlock_user_command)

@@ -118,6 +118,22 @@ DEFAULTS: dict[str, Any] = {
     # Referrals sent by one officer's account: a hurried evening is served, a runaway session not.
     "REFERRAL_LIMITS": "10 per minute;60 per hour",
     "TOTP_ISSUER": "Rappel Loire",
+    # Staff sign-in through an OpenID provider (ProConnect, a Keycloak...): off while the issuer
+    # is empty. ACR_VALUES lists the assurance levels accepted, space-separated.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_ACR_VALUES": "",
+    "OIDC_LABEL": "",
+    "OIDC_SCOPES": "openid email profile",
+    "OIDC_TIMEOUT_SECONDS": 5,
+    "OIDC_LEEWAY_SECONDS": 60,
+    # Roles asked to add a passkey or security key (a list, or names separated by commas).
+    "PASSKEY_REQUIRED_ROLES": ["admin"],
+    # The passkeys' relying party: the host of PUBLIC_BASE_URL unless set.
+    "WEBAUTHN_RP_ID": "",
+    # How long a browser she signed in from stays known (its own failures lock only itself).
+    "DEVICE_COOKIE_DAYS": 180,
     # Notices of new requests by e-mail: off while SMTP_HOST is empty.
     "SMTP_HOST": "",
     "SMTP_PORT": 25,

@@ -20,6 +20,13 @@ from portal.models.requests import (
     RequestStatus,
     SpamDecision,
 )
+from portal.models.sign_in import (
+    RoleSignInRule,
+    StaffDevice,
+    StaffIdentity,
+    StaffPasskey,
+    StaffRecoveryCode,
+)
 from portal.models.staff import (
     AuditEvent,
     AuditHead,
@@ -57,6 +64,11 @@ __all__ = [
     "LoginThrottle",
     "AuditHead",
     "AuditEvent",
+    "StaffIdentity",
+    "StaffPasskey",
+    "StaffDevice",
+    "StaffRecoveryCode",
+    "RoleSignInRule",
     "DirectoryEntry",
     "DirectoryCorrection",
     "RequestCode",

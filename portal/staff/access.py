@@ -18,6 +18,7 @@ class Area(enum.StrEnum):
 
     START = "start"  # the first page, which sends each role where it works
     SESSION = "session"  # logging out
+    ACCOUNT = "account"  # her own account: how she signs in
     QUEUE = "queue"
     TRIAGE = "triage"  # the "to check" lane a flood fills
     REFERRAL = "referral"
@@ -38,6 +39,7 @@ STATION_BOUND = frozenset({Role.INTERVENANT, Role.REFERRER})
 AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.START: EVERYONE,
     Area.SESSION: EVERYONE,
+    Area.ACCOUNT: EVERYONE,
     Area.QUEUE: CASEWORKERS,
     Area.TRIAGE: frozenset({Role.ADMIN}),
     Area.REFERRAL: frozenset({Role.REFERRER}),

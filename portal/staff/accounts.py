@@ -134,7 +134,7 @@ def user_for_invitation(token: str) -> StaffUser | None:
 
 def complete_invitation(user: StaffUser, password: str, totp_secret: str) -> None:
     """Set the password and TOTP secret, use up the link and end any older session."""
-    problem = auth.password_problem(password, user.username)
+    problem = auth.password_problem(password, user.username, user.display_name)
     if problem:
         raise auth.PasswordRejected(problem)
     user.password_hash = auth.hash_password(password)
@@ -232,36 +232,3 @@ def reset_user(user: StaffUser, actor: StaffUser | None) -> str:
     auth.end_all_sessions(user)
     audit.record("user.reset", actor, target=f"user:{user.id}")
     return invitation_link(user, actor)
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    user: StaffUser | None
-    ok: bool
-    locked: bool = False
-
-
-def attempt_login(username: str, password: str, code: str) -> LoginResult:
-    """Check all three at once, so the answer never says which one was wrong; the caller commits."""
-    user = user_by_name(username)
-    password_ok = auth.check_password(user, password)
-    if user is None or not user.active or not user.enrolled:
-        # Counted and locked as an account would be, so that nothing tells the two apart.
-        throttle = auth.throttle_for(username)
-        if auth.is_locked(throttle):
-            audit.record("login.locked", None, actor_label="-", target="")
-            return LoginResult(None, ok=False, locked=True)
-        auth.note_failure(throttle)
-        audit.record("login.failure", None, actor_label="-", target="")
-        return LoginResult(None, ok=False)
-    if auth.is_locked(user):
-        audit.record("login.locked", user, target=f"user:{user.id}")
-        return LoginResult(user, ok=False, locked=True)
-    if not (password_ok and auth.accept_totp(user, code)):
-        auth.note_failure(user)
-        audit.record("login.failure", user, target=f"user:{user.id}")
-        # The failure that sets the lock still reads as a plain failure, like for an unknown name.
-        return LoginResult(user, ok=False)
-    auth.note_success(user)
-    audit.record("login.success", user, target=f"user:{user.id}")
-    return LoginResult(user, ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -42,7 +43,19 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def password_problem(password: str, username: str) -> str | None:
+# The site's own words: a password built from them is guessed first.
+SITE_WORDS = ("loire", "portal", "portail", "rappel", "callback", "staff", "departement")
+
+
+def own_words(username: str, display_name: str = "") -> list[str]:
+    """Her names and the site's words, as the strength check is given them."""
+    config = current_app.config
+    text = " ".join([username, display_name, config["TOTP_ISSUER"], config["CARD_SERVICE_NAME"]])
+    words = re.split(r"[\s._@-]+", text.lower())
+    return sorted({w for w in [*words, *SITE_WORDS] if len(w) >= 3})
+
+
+def password_problem(password: str, username: str, display_name: str = "") -> str | None:
     """Why a new password is refused, as a key of PASSWORD_PROBLEMS, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return "short"
@@ -52,8 +65,16 @@ def password_problem(password: str, username: str) -> str | None:
         return "username"
     from zxcvbn import zxcvbn  # its word lists take a while to load: only when asked
 
-    if zxcvbn(password[:100], user_inputs=[username, "loire", "portal"])["score"] < 3:
+    words = own_words(username, display_name)
+    if zxcvbn(password[:100], user_inputs=words)["score"] < 3:
         return "common"
+    # What is left once her names and the site's words are taken out must hold on its own
+    # ("Loire2026Portal!" leaves "2026!").
+    rest = password
+    for word in sorted(words, key=len, reverse=True):
+        rest = re.sub(re.escape(word), "", rest, flags=re.IGNORECASE)
+    if rest != password and (len(rest) < 8 or zxcvbn(rest[:100], user_inputs=words)["score"] < 3):
+        return "site"
     return None
 
 
