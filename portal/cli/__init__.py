@@ -15,13 +15,26 @@ from portal.cli import (
     database,
     demo,
     directory,
+    error_pages,
     keys,
     reports,
     retention,
     stations,
 )
 
-MODULES = (database, demo, accounts, audit, stations, cards, reports, retention, keys, directory)
+MODULES = (
+    database,
+    demo,
+    accounts,
+    audit,
+    stations,
+    cards,
+    reports,
+    retention,
+    keys,
+    directory,
+    error_pages,
+)
 
 
 def init_app(app: Flask) -> None:

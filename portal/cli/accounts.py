@@ -17,10 +17,13 @@ from portal.staff import accounts
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--station", "stations", multiple=True, help="Station code; repeat for several.")
 @click.option("--name", default="", help="Full name shown in the back office.")
-def create_user_command(username: str, role: str, stations: tuple[str, ...], name: str) -> None:
+@click.option("--email", default="", help="Address for notices of new requests (optional).")
+def create_user_command(
+    username: str, role: str, stations: tuple[str, ...], name: str, email: str
+) -> None:
     """Create a staff account and print its one-time invitation link."""
     try:
-        user = accounts.create_user(username, role, list(stations), name)
+        user = accounts.create_user(username, role, list(stations), name, email=email.strip())
     except accounts.AccountError as exc:
         db.session().rollback()
         raise click.ClickException(f"Cannot create the account: {exc.code}.") from exc
