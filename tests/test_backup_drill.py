@@ -45,7 +45,9 @@ def install_backup_scripts(sandbox: Path) -> Server:
         [("portal-backup@backup.internal:/srv/backups/portal", "/srv/backups/portal")],
         without_test_settings(),
     )
-    files = {b.name: b for b in blocks((ROOT / "docs" / "deploy.md").read_text()) if b.kind == "file"}
+    files = {
+        b.name: b for b in blocks((ROOT / "docs" / "deploy.md").read_text()) if b.kind == "file"
+    }
     for name in (*BACKUP_FILES, "portal-backup.conf"):
         machine.write_file(files[name])
     etc = sandbox / "etc" / "portal-backup"

@@ -1,7 +1,7 @@
-"""docs/deploy.md is a test: its files written and its shell blocks run as written, in order, on an
-empty PostgreSQL cluster, from a directory outside the checkout, into a fresh environment holding the
-wheel. The coordinator takes her invitation, a person sends a request through the printed card
-address, it reaches the queue, and it survives the continuous backup and a restore from it."""
+"""docs/deploy.md and README's "Going live" are tests: their files written and their shell
+blocks run as written, in order, on an empty PostgreSQL cluster, outside the checkout, into a fresh
+environment holding the wheel. The coordinator takes her invitation, a person sends a request
+through the printed card address, it reaches the queue, and it survives a backup and its restore."""
 
 from __future__ import annotations
 
@@ -307,12 +307,16 @@ def test_going_live_in_the_readme_runs_outside_the_clone_as_written(
     readme = section((ROOT / "README.md").read_text(), "Going live")
     outputs = [output for _block, output in machine.follow(blocks(readme))]
     assert outputs, "the section has commands to run"
-    card = next(w for w in outputs[-1].split() if re.fullmatch(rf"http://127.0.0.1:{port}/[^/]+", w))
+    card = next(
+        w for w in outputs[-1].split() if re.fullmatch(rf"http://127.0.0.1:{port}/[^/]+", w)
+    )
     assert "/staff/invitation/" in outputs[-1]
 
     deadline = time.monotonic() + 60
     while request_ok(port) is False:
-        assert time.monotonic() < deadline, (clone.parent / "portal-trial" / "gunicorn.log").read_text()
+        assert time.monotonic() < deadline, (
+            clone.parent / "portal-trial" / "gunicorn.log"
+        ).read_text()
         time.sleep(0.3)
     send_through_card(port, card, {"Host": f"127.0.0.1:{port}"})
     stations = cluster.sql(

@@ -83,7 +83,9 @@ def _echo_generated(from_file: bool) -> None:
         click.echo("The data keys are in instance/keys.json: `rotate-keys` alone rotates them.")
         return
     click.echo(new_data_key())
-    click.echo("A new data key (above). With several hosts, only this order loses nothing:", err=True)
+    click.echo(
+        "A new data key (above). With several hosts, only this order loses nothing:", err=True
+    )
     for step in rotation_steps():
         click.echo(f"  {step}", err=True)
     click.echo(

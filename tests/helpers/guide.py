@@ -112,7 +112,9 @@ class Server:
         """The guide's text for this machine: the agreed replacements, then the sandboxed paths."""
         for old, new in self.replacements:
             text = text.replace(old, new)
-        text = OFFLINE_PIP.sub(r"\1/bin/pip install --quiet --no-deps --no-index '\2' && link-dependencies \1", text)
+        text = OFFLINE_PIP.sub(
+            r"\1/bin/pip install --quiet --no-deps --no-index '\2' && link-dependencies \1", text
+        )
         return SERVER_PATH.sub(lambda m: f"{self.sandbox}/{m.group(1)}", text)
 
     def env(self) -> dict[str, str]:
@@ -145,7 +147,8 @@ class Server:
         )
         self.timings.append((block.line, time.monotonic() - started))
         assert done.returncode == 0, (
-            f"after {self.timings}: the block at line {block.line} failed ({done.returncode}):\n{script}\n"
+            f"after {self.timings}: the block at line {block.line} failed "
+            f"({done.returncode}):\n{script}\n"
             f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
         )
         return done.stdout

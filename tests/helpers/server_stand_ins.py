@@ -9,9 +9,9 @@ machine (`portal`) are not switched to: the command runs as the test's own user.
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
-import grp
 import shlex
 import signal
 import socket
