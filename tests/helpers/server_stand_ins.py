@@ -250,14 +250,14 @@ def sudo(args: list[str]) -> int:
 
 
 def install(args: list[str]) -> int:
-    """install(1), leaving out owners this machine does not have."""
+    """install(1), leaving out owners this machine does not have (or that we may not give)."""
     kept: list[str] = []
     while args:
         option = args.pop(0)
         if option in ("-o", "-g"):
             owner = args.pop(0)
             known = user_exists(owner) if option == "-o" else group_exists(owner)
-            if known:
+            if known and os.geteuid() == 0:
                 kept += [option, owner]
         else:
             kept.append(option)
