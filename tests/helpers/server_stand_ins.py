@@ -27,19 +27,11 @@ CLUSTER = SANDBOX / "var" / "lib" / "postgresql" / "15" / "main"
 
 
 def user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
+    return name in {entry.pw_name for entry in pwd.getpwall()}
 
 
 def group_exists(name: str) -> bool:
-    try:
-        grp.getgrnam(name)
-    except KeyError:
-        return False
-    return True
+    return name in {entry.gr_name for entry in grp.getgrall()}
 
 
 def as_user(user: str | None, args: list[str]) -> list[str]:
@@ -50,11 +42,7 @@ def as_user(user: str | None, args: list[str]) -> list[str]:
 
 def postgres_env() -> dict[str, str]:
     """The machine's default PostgreSQL connection: the sandbox's cluster, as `postgres`."""
-    return {
-        "PGHOST": "127.0.0.1",
-        "PGPORT": os.environ["STAND_IN_PGPORT"],
-        "PGUSER": "postgres",
-    }
+    return {"PGHOST": "127.0.0.1", "PGPORT": os.environ["STAND_IN_PGPORT"], "PGUSER": "postgres"}
 
 
 def read_environment_file(path: str) -> dict[str, str]:
@@ -218,7 +206,7 @@ def systemctl(args: list[str]) -> None:
         return
     if verb in ("status", "is-active", "list-timers"):
         for name in rest:
-            print(f"{name}: {'active' if pid_of(name) or (STATE / name).exists() else 'unknown'}")
+            print(f"{name}: {'active' if pid_of(name) or (STATE / name).exists() else 'off'}")
         return
     sys.exit(f"stand-in systemctl: {verb} is not known here")
 
