@@ -50,9 +50,12 @@ lint: $(STAMP)
 
 # Syntax checks of the nginx and systemd files in docs/deploy.md (needs nginx-light and openssl).
 DEPLOY_CHECK := build/deploy-check
+UNITS := portal.service portal-purge.service portal-purge.timer portal-base-backup.service \
+	portal-base-backup.timer portal-notices.service portal-notices.timer
 deploy-check:
 	rm -rf $(DEPLOY_CHECK) && mkdir -p $(DEPLOY_CHECK)/root/bin $(DEPLOY_CHECK)/root/usr/lib/systemd \
-	    $(DEPLOY_CHECK)/root/etc/systemd/system $(DEPLOY_CHECK)/root/srv/portal/venv/bin
+	    $(DEPLOY_CHECK)/root/etc/systemd/system $(DEPLOY_CHECK)/root/srv/portal/venv/bin \
+	    $(DEPLOY_CHECK)/root/usr/local/bin
 	cd $(DEPLOY_CHECK) && awk '/^<!-- file: /{f=$$3; next} \
 	    /^```/{ if (inb) {inb=0; f=""; next} if (f!="") {inb=1; next} } inb{print > f}' \
 	    $(CURDIR)/docs/deploy.md
@@ -68,13 +71,11 @@ deploy-check:
 	    '    include /etc/nginx/mime.types;' "    include $$PWD/site.conf;" > nginx.conf \
 	    && nginx -t -p "$$PWD" -c "$$PWD/nginx.conf"
 	cd $(DEPLOY_CHECK) && cp -r /usr/lib/systemd/system root/usr/lib/systemd/ \
-	    && for stub in bin/kill srv/portal/venv/bin/gunicorn srv/portal/venv/bin/flask; do \
+	    && for stub in bin/kill srv/portal/venv/bin/gunicorn srv/portal/venv/bin/flask \
+	        usr/local/bin/portal-base-backup; do \
 	        printf '#!/bin/sh\n' > root/$$stub && chmod +x root/$$stub; done \
-	    && cp portal.service portal-purge.service portal-purge.timer portal-notices.service \
-	        portal-notices.timer root/etc/systemd/system/ \
-	    && systemd-analyze verify --man=no --root=root portal.service portal-purge.service \
-	        portal-purge.timer portal-notices.service portal-notices.timer 2> verify.log; \
-	    status=$$?; cat verify.log; \
+	    && cp $(UNITS) root/etc/systemd/system/ \
+	    && systemd-analyze verify --man=no --root=root $(UNITS) 2> verify.log; status=$$?; cat verify.log; \
 	    test $$status -eq 0 && test ! -s verify.log
 	@echo "deploy-check: nginx and systemd files are valid"
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
-import sysconfig
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,14 +14,12 @@ import pytest
 from babel.messages.pofile import read_po
 from helpers.production import free_port, get, scratch_postgres
 from helpers.settings import PRODUCTION_SETTINGS, TEST_DATABASE_URL, needs_postgres, production_env
+from helpers.wheel import build_wheel, fresh_venv
 from markupsafe import escape
 
 from portal.core.config import new_keys
 
 ROOT = Path(__file__).resolve().parent.parent
-# What a release archive holds: the build files and the folders the wheel is made of.
-SOURCE = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
-FOLDERS = ("portal", "templates", "translations", "staff_translations", "migrations")
 
 # Run inside the installed package: each path as a browser would open it, redirects followed.
 PROBE = """
@@ -50,49 +45,6 @@ def translation(folder: str, lang: str, msgid: str) -> str:
         message = read_po(po).get(msgid)
     assert message is not None and message.string, f"{msgid!r} untranslated in {path}"
     return str(escape(message.string))
-
-
-def build_wheel(work: Path) -> Path:
-    """Build the wheel from a copy of the sources, so the checkout's build/ stays out of it."""
-    src = work / "src"
-    src.mkdir()
-    for name in SOURCE:
-        shutil.copy2(ROOT / name, src / name)
-    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
-    for name in FOLDERS:
-        shutil.copytree(ROOT / name, src / name, ignore=skip)
-    dist = work / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--wheel-dir", str(dist), str(src)],
-        check=True,
-        cwd=work,
-    )
-    [wheel] = dist.glob("*.whl")
-    return wheel
-
-
-def fresh_venv(work: Path, wheel: Path) -> Path:
-    """A new environment holding only the wheel; its dependencies come from the test's own."""
-    venv = work / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps"]
-        + [str(wheel)],
-        check=True,
-        cwd=work,
-    )
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    # A plain path line: the dependencies' folder joins sys.path after the venv's own, and its
-    # .pth files (among them the checkout's editable install) are not read.
-    Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
 
 
 def test_the_installed_wheel_serves_every_kind_of_page(tmp_path: Path) -> None:

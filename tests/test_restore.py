@@ -1,4 +1,4 @@
-"""The restore drill of docs/deploy.md, for real: a PostgreSQL dump taken with pg_dump while the
+"""A restore from a logical dump, for real: a PostgreSQL dump taken with pg_dump while the
 keys sit apart in their own file, restored into a fresh database, opened with the keys from that
 file alone: every request and every audit event reads back, and the audit chain still verifies."""
 
@@ -133,7 +133,7 @@ def test_a_dump_restored_with_the_keys_from_their_own_place_reads_back_whole(
         events_before = [(e.id, e.hash) for e in db.session().scalars(select(AuditEvent))]
         db.engine().dispose()
 
-    # The nightly dump, as docs/deploy.md writes it; the backup storage never sees the keys.
+    # A logical dump, as an administrator takes one by hand; the backup storage never sees the keys.
     backups = tmp_path / "backups"
     backups.mkdir()
     dump = backups / "portal-drill.dump"

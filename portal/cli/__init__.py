@@ -15,6 +15,7 @@ from portal.cli import (
     database,
     demo,
     directory,
+    error_pages,
     keys,
     notices,
     reports,
@@ -34,6 +35,7 @@ MODULES = (
     keys,
     directory,
     notices,
+    error_pages,
 )
 
 

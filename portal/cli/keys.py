@@ -56,14 +56,41 @@ def _echo_configured_rotation(rotation: Rotation) -> None:
     click.echo(f"Keep only the first key ({fingerprint(rotation.current)}), then restart.")
 
 
+# The one order that is safe with several application hosts (docs/deploy.md, section 11): a key
+# is first anywhere only once every process decrypts with it, and leaves the list only once no
+# process encrypts with it and no field is under it.
+ROTATION_STEPS = (
+    "Decrypt-only everywhere: add this key SECOND in {var} (current key first, this one after "
+    "it) on every application host, then restart the hosts one after the other.",
+    "Encrypt with it: put it FIRST in {var} (the old key after it) on every host, then restart "
+    "them one after the other again.",
+    "Re-encrypt: on one host, run `rotate-keys`.",
+    "Retire the old key: remove it from {var} on every host (this key alone), restart them one "
+    "after the other, and put the new keys in the safe.",
+)
+
+
+def rotation_steps() -> list[str]:
+    """The steps of a rotation with keys in the environment, numbered, in their one safe order."""
+    return [
+        f"{number}. {step.format(var=ENV_VARIABLE)}"
+        for number, step in enumerate(ROTATION_STEPS, start=1)
+    ]
+
+
 def _echo_generated(from_file: bool) -> None:
     if from_file:
         click.echo("The data keys are in instance/keys.json: `rotate-keys` alone rotates them.")
         return
     click.echo(new_data_key())
     click.echo(
-        f"Put this key first in {ENV_VARIABLE} (comma-separated, the current keys after it), "
-        "restart every application process, then run `rotate-keys` to re-encrypt the data.",
+        "A new data key (above). With several hosts, only this order loses nothing:", err=True
+    )
+    for step in rotation_steps():
+        click.echo(f"  {step}", err=True)
+    click.echo(
+        "Never put it first on a host before every host decrypts with it: a host that cannot "
+        "read it yet would fail on a request written with it.",
         err=True,
     )
 
