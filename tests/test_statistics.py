@@ -21,6 +21,8 @@ from portal.core.timezone import PARIS
 from portal.intake.callbacks import cancel_request
 from portal.models import CallbackRequest, RequestSource, StaffUser, Station
 from portal.reporting import statistics
+from portal.reporting.periods import Period
+from portal.reporting.small_counts import publish
 
 MARCH = dt.datetime(2026, 3, 10, 9, 0, tzinfo=PARIS)
 # Just after midnight in Paris on 1 April, still 31 March in UTC.
@@ -105,9 +107,7 @@ def admin_client(
 def figures(app: Flask, first: dt.date, last: dt.date) -> dict[str, statistics.Breakdown]:
     with app.app_context():
         rule = statistics.FirstContactRule.from_config(app.config)
-        facts = statistics.request_facts(
-            statistics.Period(first, last), None, TODAY.astimezone(dt.UTC), rule
-        )
+        facts = statistics.request_facts(Period(first, last), None, TODAY.astimezone(dt.UTC), rule)
         found, _total = statistics.breakdowns(facts, {})
     return {b.dimension: b for b in found}
 
@@ -265,7 +265,7 @@ def test_first_contact_counts_working_hours_over_a_weekend_and_a_holiday(
     [april] = by["period"].groups.values()
     assert sorted(round(h, 3) for h in april.hours) == [2, 2, 2, 9, 9]
     assert april.counts["overdue"] == 2
-    [row], _total = statistics.publish(by["period"], april)
+    [row], _total = publish(by["period"], april)
     assert row.median_hours == 2.0 and row.counts["overdue"] is None  # 2 is withheld
 
 
