@@ -11,6 +11,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from helpers.fixture_types import (
+    FindStation,
+    LoginAs,
+    MakeApp,
+    MakeStaff,
+    SignIn,
+    StoredRequests,
+    Submit,
+)
+from helpers.mail import MailSink, mail_server
 from helpers.settings import TEST_DATABASE_URL, app_config
 from helpers.staff import (
     STAFF_PASSWORD,
@@ -18,11 +28,13 @@ from helpers.staff import (
     Clock,
     StaffAccount,
     post_login,
+    staff_browser,
     staff_password_hash,
 )
 from helpers.web import VALID_FORM, csrf_token
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import joinedload
+from werkzeug.test import TestResponse
 
 from portal import create_app
 from portal.cli.demo_data import create_demo_stations
@@ -30,6 +42,7 @@ from portal.core import crypto, db
 from portal.core.db import Base
 from portal.core.extensions import limiter
 from portal.core.schema import upgrade_database
+from portal.directory.demo import create_demo_directory
 from portal.models import CallbackRequest, Station, utcnow
 from portal.staff import accounts, auth
 
@@ -68,7 +81,7 @@ def empty_tables(app: Flask) -> None:
 
 
 @pytest.fixture
-def make_app(migrated_database: str) -> Iterator[Callable[..., Flask]]:
+def make_app(migrated_database: str) -> Iterator[MakeApp]:
     """Build apps with configuration overrides; their tables are emptied afterwards."""
     apps: list[Flask] = []
 
@@ -88,7 +101,7 @@ def make_app(migrated_database: str) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
+def app(make_app: MakeApp) -> Flask:
     app = make_app()
     with app.app_context():
         create_demo_stations()
@@ -107,10 +120,10 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def submit(client: FlaskClient) -> Callable[..., Any]:
+def submit(client: FlaskClient) -> Submit:
     """Send the request form like a person: load the page, fill it in, send it."""
 
-    def send(path: str = "/fr/", follow: bool = False, **fields: Any) -> Any:
+    def send(path: str = "/fr/", follow: bool = False, **fields: Any) -> TestResponse:
         data = {**VALID_FORM, **fields}
         data = {k: v for k, v in data.items() if v is not None}
         data.setdefault("csrf_token", csrf_token(client, path))
@@ -120,7 +133,7 @@ def submit(client: FlaskClient) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def stored_requests(app: Flask) -> Callable[[], list[CallbackRequest]]:
+def stored_requests(app: Flask) -> StoredRequests:
     def fetch() -> list[CallbackRequest]:
         with app.app_context():
             query = db.session().query(CallbackRequest).options(joinedload(CallbackRequest.station))
@@ -130,7 +143,7 @@ def stored_requests(app: Flask) -> Callable[[], list[CallbackRequest]]:
 
 
 @pytest.fixture
-def station(app: Flask) -> Callable[[str], Station]:
+def station(app: Flask) -> FindStation:
     def find(code: str) -> Station:
         with app.app_context():
             return db.session().query(Station).filter_by(code=code).one()
@@ -142,7 +155,7 @@ def station(app: Flask) -> Callable[[str], Station]:
 
 
 @pytest.fixture
-def make_staff(app: Flask) -> Callable[..., StaffAccount]:
+def make_staff(app: Flask) -> MakeStaff:
     """Create staff accounts, enrolled (password and TOTP device set) unless told otherwise."""
     numbers = itertools.count(1)
 
@@ -168,10 +181,10 @@ def make_staff(app: Flask) -> Callable[..., StaffAccount]:
 
 
 @pytest.fixture
-def login_as() -> Callable[[FlaskClient, StaffAccount], Any]:
+def login_as() -> LoginAs:
     """Log in through the form with a fresh code; a code works once per 30-second step."""
 
-    def login(client: FlaskClient, staff: StaffAccount) -> Any:
+    def login(client: FlaskClient, staff: StaffAccount) -> TestResponse:
         response = post_login(client, staff.username, staff.password, staff.code())
         assert response.status_code == 303, (
             f"login as {staff.username} refused ({response.status_code}); a second login "
@@ -183,6 +196,50 @@ def login_as() -> Callable[[FlaskClient, StaffAccount], Any]:
 
 
 @pytest.fixture
+def sign_in(client: FlaskClient, make_staff: MakeStaff, login_as: LoginAs) -> SignIn:
+    """Log the test's browser in as a new account: `sign_in("intervenant", ["roanne"])`."""
+
+    def sign(*args: Any, **options: Any) -> StaffAccount:
+        account = make_staff(*args, **options)
+        login_as(client, account)
+        return account
+
+    return sign
+
+
+@pytest.fixture
 def clock(time_machine: Any) -> Clock:
     time_machine.move_to(dt.datetime.now(dt.UTC), tick=True)
     return Clock(time_machine)
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailSink]:
+    """A real SMTP server on loopback that keeps what it receives, and its port."""
+    with mail_server() as sink:
+        yield sink
+
+
+# --- The directory with its demonstration entries, and staff browsing it. ---
+
+
+@pytest.fixture
+def directory(app: Flask) -> Flask:
+    with app.app_context():
+        create_demo_directory()
+        db.session().commit()
+    return app
+
+
+@pytest.fixture
+def staff(
+    directory: Flask, make_staff: MakeStaff, login_as: LoginAs
+) -> Callable[[str], FlaskClient]:
+    """A logged-in back-office browser for a role, on the directory's app."""
+
+    def browser(role: str) -> FlaskClient:
+        client = staff_browser(directory)
+        login_as(client, make_staff(role))
+        return client
+
+    return browser

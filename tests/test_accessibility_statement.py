@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import html
 import re
+from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
@@ -25,7 +26,7 @@ FIGURES_RE = re.compile(
     r"révèle que ([\d,]+) % des critères du RGAA sont respectés \((\d+) critères respectés "
     r"sur (\d+) applicables"
 )
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "est en totale conformité": ("totalement conforme", lambda rate: rate == 100.0),
     "est en conformité partielle": ("partiellement conforme", lambda rate: 50.0 <= rate < 100.0),
     "n'est pas en conformité": ("non conforme", lambda rate: rate < 50.0),

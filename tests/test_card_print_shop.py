@@ -83,7 +83,8 @@ def cards_of(make_app: Callable[..., Flask]) -> Callable[..., tuple[bytes, str]]
 
 def _box(page: pypdf.PageObject, name: str) -> tuple[float, float, float, float]:
     box = page[f"/{name}"]  # present on the page itself, not inherited from the media box
-    return tuple(round(float(v), 1) for v in box)  # type: ignore[return-value]
+    left, bottom, right, top = (round(float(v), 1) for v in box)  # type: ignore[attr-defined]
+    return left, bottom, right, top
 
 
 def test_every_page_has_its_trim_and_bleed_boxes(

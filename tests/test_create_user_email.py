@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask
-from helpers.mail import smtp_sink
+from helpers.mail import body_of, mail_server
 from sqlalchemy import select
-from test_notifications import body_of
 
 from portal.core import db
 from portal.models import AuditEvent, StaffUser
@@ -20,7 +19,7 @@ def account(app: Flask, username: str) -> StaffUser:
 
 
 def test_the_invitation_goes_to_the_address_given(make_app: Callable[..., Flask]) -> None:
-    with smtp_sink() as (inbox, port):
+    with mail_server() as (inbox, port):
         app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="rappel@loire.example")
         args = ["create-user", "m.dumont", "--role", "admin", "--name", "Marie Dumont"]
         result = app.test_cli_runner().invoke(args=[*args, "--email", " Marie.Dumont@Loire.FR "])

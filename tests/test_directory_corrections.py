@@ -8,40 +8,17 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount, staff_browser
+from helpers.factories import stored_entry
 from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal.core import db
-from portal.directory import entries
 from portal.directory.corrections import CORRECTABLE
-from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryCorrection
 
 SHELTER_SECRETS = ("impasse des Glycines", "42100")
-
-
-@pytest.fixture
-def directory(app: Flask) -> Flask:
-    with app.app_context():
-        create_demo_directory()
-        db.session().commit()
-    return app
-
-
-@pytest.fixture
-def staff(
-    directory: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
-) -> Callable[[str], FlaskClient]:
-    def browser(role: str) -> FlaskClient:
-        client = staff_browser(directory)
-        login_as(client, make_staff(role))
-        return client
-
-    return browser
 
 
 def names(client: FlaskClient, query: str) -> list[str]:
@@ -108,12 +85,12 @@ def propose(client: FlaskClient, entry_id: int, **fields: str) -> Any:
 
 def current(directory: Flask, uid: str, name: str) -> Any:
     with directory.app_context():
-        return getattr(entries.entry_by_uid(uid), name)
+        return getattr(stored_entry(uid), name)
 
 
 def entry_id(directory: Flask, uid: str) -> int:
     with directory.app_context():
-        return entries.entry_by_uid(uid).id
+        return stored_entry(uid).id
 
 
 def test_a_partner_proposes_and_the_coordinator_accepts_or_refuses(

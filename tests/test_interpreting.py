@@ -17,6 +17,7 @@ from portal.core import db
 from portal.core.timezone import PARIS
 from portal.models import CallbackRequest
 from portal.reporting import statistics
+from portal.reporting.periods import Period
 
 NOTE = "Dialecte syrien, interprète femme demandée"
 
@@ -59,7 +60,7 @@ def test_a_booking_is_recorded_shown_and_counted(
             NOTE not in stored.interpreter_note_enc and "syrien" not in stored.interpreter_note_enc
         )
         today = dt.datetime.now(PARIS).date()
-        period = statistics.Period.last_months(today, 1)
+        period = Period.last_months(today, 1)
         rule = statistics.FirstContactRule.from_config(app.config)
         tally = statistics.Tally()
         for facts in statistics.request_facts(period, None, dt.datetime.now(dt.UTC), rule):

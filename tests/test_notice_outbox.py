@@ -14,9 +14,10 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from helpers.mail import Inbox, body_of
+from helpers.production import free_port
 from helpers.staff import StaffAccount
 from sqlalchemy import func, select
-from test_notifications import Inbox, body_of, free_port
 
 from portal.core import db
 from portal.models import CallbackRequest, StaffUser

@@ -6,18 +6,15 @@ person's number, name or message, and it never stands in the way of the request 
 
 from __future__ import annotations
 
-import email
-import socket
 import time
-from collections.abc import Callable, Iterator
-from email.message import Message
-from email.policy import default as default_policy
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
-from helpers.staff import StaffAccount, referral_form, send_referral
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff, StoredRequests, Submit
+from helpers.mail import Inbox, MailSink, body_of, mail_server
+from helpers.production import free_port
+from helpers.staff import referral_form, send_referral
 from sqlalchemy import select
 
 from portal.core import db
@@ -28,44 +25,8 @@ MESSAGE = "Mon mari rentre vers dix-huit heures"
 PHONE_FORMS = ("06 12 34 56 78", "0612345678", "+33612345678", "33612345678", "612345678")
 
 
-class Inbox:
-    """An SMTP handler that keeps what it receives, or refuses everything."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.received: list[Any] = []
-        self.refuse = refuse
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.refuse:
-            return "554 Transaction failed"
-        self.received.append(envelope)
-        return "250 OK"
-
-    def wait(self, count: int, seconds: float = 5.0) -> list[Any]:
-        deadline = time.monotonic() + seconds
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.received
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-@pytest.fixture
-def staff_with_email(app: Flask, make_staff: Callable[..., StaffAccount]) -> dict[str, str]:
+def staff_with_email(app: Flask, make_staff: MakeStaff) -> dict[str, str]:
     """Who should hear of a request for Saint-Étienne, and who should not."""
     people = {
         "etienne worker": make_staff("intervenant", ["st-etienne"], username="etienne"),
@@ -77,7 +38,7 @@ def staff_with_email(app: Flask, make_staff: Callable[..., StaffAccount]) -> dic
     addresses = {}
     with app.app_context():
         for label, account in people.items():
-            user = db.session().get(StaffUser, account.id)
+            user = stored_row(StaffUser, account.id)
             assert user is not None
             if label != "etienne worker without email":
                 user.email = f"{account.username}@loire.example"
@@ -86,25 +47,26 @@ def staff_with_email(app: Flask, make_staff: Callable[..., StaffAccount]) -> dic
     return addresses
 
 
-def body_of(envelope: Any) -> tuple[Message, str]:
-    parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
-    return parsed, parsed.get_body().get_content()  # type: ignore[union-attr]
+@pytest.fixture
+def notices(app: Flask, smtp: MailSink, staff_with_email: dict[str, str]) -> Inbox:
+    """The app sends its notices to a real SMTP server on loopback; what arrives there."""
+    inbox, port = smtp
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    return inbox
 
 
 def test_a_submission_tells_the_station_without_personal_data(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    notices: Inbox,
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     response = submit(phone="06 12 34 56 78", name=NAME, message=MESSAGE)
     assert response.status_code == 303
-    (envelope,) = inbox.wait(1)
+    (envelope,) = notices.wait(1)
     time.sleep(0.2)  # a second message, if one were sent, would have arrived by now
-    assert len(inbox.received) == 1
+    assert len(notices.received) == 1
     assert envelope.rcpt_tos == [staff_with_email["etienne worker"]]
     parsed, body = body_of(envelope)
     assert "Saint-Étienne" in parsed["Subject"] and "[URGENT]" not in parsed["Subject"]
@@ -121,50 +83,32 @@ def test_a_submission_tells_the_station_without_personal_data(
 
 def test_an_urgent_request_is_marked_urgent(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    notices: Inbox,
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
+    submit: Submit,
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     assert submit(danger="yes").status_code == 303
-    (envelope,) = inbox.wait(1)
+    (envelope,) = notices.wait(1)
     parsed, _ = body_of(envelope)
     assert parsed["Subject"].startswith("[URGENT]")
 
 
-def test_a_request_without_station_tells_the_coordinators(
-    app: Flask,
-    smtp: tuple[Inbox, int],
-    staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
+# No station chosen, or a station no social worker covers.
+@pytest.mark.parametrize("station", ["unknown", "firminy"])
+def test_a_request_nobody_else_would_hear_of_tells_the_coordinators(
+    notices: Inbox, staff_with_email: dict[str, str], submit: Submit, station: str
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
-    assert submit(station="unknown").status_code == 303
-    (envelope,) = inbox.wait(1)
-    assert envelope.rcpt_tos == [staff_with_email["coordinator"]]
-
-
-def test_a_station_nobody_covers_tells_the_coordinators(
-    app: Flask,
-    smtp: tuple[Inbox, int],
-    staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
-    assert submit(station="firminy").status_code == 303
-    (envelope,) = inbox.wait(1)
+    assert submit(station=station).status_code == 303
+    (envelope,) = notices.wait(1)
     assert envelope.rcpt_tos == [staff_with_email["coordinator"]]
 
 
 def test_no_notice_without_smtp_settings(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    smtp: MailSink,
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
     inbox, port = smtp
     assert not app.config["SMTP_HOST"]
@@ -177,8 +121,8 @@ def test_no_notice_without_smtp_settings(
 def test_an_unreachable_smtp_server_never_breaks_a_submission(
     app: Flask,
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
     response = submit()
@@ -190,34 +134,26 @@ def test_an_unreachable_smtp_server_never_breaks_a_submission(
 def test_a_refusing_smtp_server_never_breaks_a_submission(
     app: Flask,
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
-    inbox = Inbox(refuse=True)
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with mail_server(refuse=True) as (_inbox, port):
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
         assert submit().status_code == 303
         assert len(stored_requests()) == 1
-    finally:
-        controller.stop()
 
 
 def test_a_referral_tells_the_station_too(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    notices: Inbox,
     staff_with_email: dict[str, str],
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     officer = app.test_client()
     login_as(officer, make_staff("referrer", ["st-etienne"], username="second-officer"))
     assert send_referral(officer, referral_form(app, name=NAME)).status_code == 303
-    (envelope,) = inbox.wait(1)
+    (envelope,) = notices.wait(1)
     assert envelope.rcpt_tos == [staff_with_email["etienne worker"]]
     assert NAME not in envelope.original_content.decode("utf-8", "replace")
     with app.app_context():

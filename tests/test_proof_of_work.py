@@ -6,12 +6,12 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Callable
 
 import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp
 from helpers.proofs import challenge_on, solve
 from helpers.web import VALID_FORM, csrf_token
 
@@ -21,7 +21,7 @@ from portal.models import CallbackRequest
 
 
 @pytest.fixture
-def flooded(make_app: Callable[..., Flask]) -> Flask:
+def flooded(make_app: MakeApp) -> Flask:
     """Past its first unknown request a minute, the form puts the others in "to check"."""
     app = make_app(UNKNOWN_RATE="1 per minute", PROOF_MAX_NUMBER=2000)
     with app.app_context():

@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, LookAt, MakeApp, MakeStaff, SendAt
 from helpers.staff import (
     STAFF_PASSWORD,
     StaffAccount,
@@ -52,9 +55,9 @@ def found(client: FlaskClient, typed: str) -> list[int]:
 
 
 def test_search_finds_a_number_however_it_is_typed(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     mine = send_at(LOOK_AT - dt.timedelta(hours=2), phone=NUMBER)
     send_at(LOOK_AT - dt.timedelta(hours=1))
@@ -68,9 +71,9 @@ def test_search_finds_a_number_however_it_is_typed(
 
 def test_search_by_reference_ignores_case_spaces_and_dashes(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     wanted = send_at(LOOK_AT - dt.timedelta(hours=2))
     send_at(LOOK_AT - dt.timedelta(hours=1))
@@ -87,13 +90,13 @@ def test_search_by_reference_ignores_case_spaces_and_dashes(
 
 def test_an_older_reference_is_still_found(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     older = send_at(LOOK_AT - dt.timedelta(hours=2))
     with app.app_context():
-        db.session().get(CallbackRequest, older).reference = "R273FZ8TZ"
+        stored_row(CallbackRequest, older).reference = "R273FZ8TZ"
         db.session().commit()
     worker = look(make_staff("intervenant", ["st-etienne"]))
     assert found(worker, "r273-fz8tz") == [older]
@@ -101,13 +104,13 @@ def test_an_older_reference_is_still_found(
 
 def state_reference(app: Flask, request_id: int) -> str:
     with app.app_context():
-        return db.session().get(CallbackRequest, request_id).reference
+        return stored_row(CallbackRequest, request_id).reference
 
 
 def test_mine_shows_only_what_i_hold_and_the_filters_stay_in_the_address(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     mine = [send_at(LOOK_AT - dt.timedelta(hours=h)) for h in (3, 2)]
     theirs = send_at(LOOK_AT - dt.timedelta(hours=1))
@@ -125,9 +128,9 @@ def test_mine_shows_only_what_i_hold_and_the_filters_stay_in_the_address(
 
 
 def test_every_order_keeps_urgent_first(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     old = send_at(LOOK_AT - dt.timedelta(hours=5))
     urgent = send_at(LOOK_AT - dt.timedelta(hours=3), urgent=True, windows=["14:00-17:00"])
@@ -140,9 +143,9 @@ def test_every_order_keeps_urgent_first(
 
 def test_someone_else_answered_raises_a_flag_until_an_intervenant_clears_it(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(
         LOOK_AT - dt.timedelta(hours=1), windows=["10:00-12:00", "17:00-20:00"], call_language="ar"
@@ -171,9 +174,9 @@ def test_someone_else_answered_raises_a_flag_until_an_intervenant_clears_it(
 
 
 def test_a_no_answer_says_when_the_next_safe_window_opens(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1), windows=["17:00-20:00"])
     worker = look(make_staff("intervenant", ["st-etienne"]))
@@ -184,9 +187,9 @@ def test_a_no_answer_says_when_the_next_safe_window_opens(
 
 def test_closing_asks_for_an_outcome_then_a_confirmation(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1))
     worker = look(make_staff("intervenant", ["st-etienne"]))
@@ -213,7 +216,7 @@ def test_closing_asks_for_an_outcome_then_a_confirmation(
     assert "closed: oriented to partners" in shown and "Vers le CIDFF" in shown
     assert state(app, request_id)["outcome"] == "oriented"
     with app.app_context():
-        stored = db.session().get(CallbackRequest, request_id)
+        stored = stored_row(CallbackRequest, request_id)
         assert stored.close_note_enc and "CIDFF" not in stored.close_note_enc
 
 
@@ -228,9 +231,9 @@ def test_numbers_are_shown_as_people_dial_them() -> None:
 
 
 def test_the_request_page_shows_the_number_for_tap_to_call(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1), phone=NUMBER)
     worker = look(make_staff("intervenant", ["st-etienne"]))
@@ -257,9 +260,9 @@ def test_working_hours_leave_out_weekends_and_public_holidays() -> None:
 
 
 def test_the_overdue_count_skips_the_weekend_and_the_holiday(
-    make_app: Callable[..., Flask],
+    make_app: MakeApp,
     time_machine: Any,
-    make_staff_in: Callable[..., Any],
+    make_staff_in: Callable[[Flask], OverdueScene],
 ) -> None:
     # Sessions long enough for a day that the clock jumps through.
     app = make_app(
@@ -268,13 +271,14 @@ def test_the_overdue_count_skips_the_weekend_and_the_holiday(
         STAFF_IDLE_MINUTES=7 * 24 * 60,
         STAFF_ABSOLUTE_HOURS=7 * 24,
     )
-    sent = make_staff_in(app)
+    scene = make_staff_in(app)
+    sent = scene.send
     # Before the long weekend; Friday evening; Monday morning; and one called in time.
     late = sent(BEFORE_THE_BRIDGE)
     friday = sent(dt.datetime(2026, 5, 1, 19, 0, tzinfo=PARIS))
     monday = sent(dt.datetime(2026, 5, 4, 9, 30, tzinfo=PARIS))
     called = sent(dt.datetime(2026, 4, 30, 15, 0, tzinfo=PARIS))
-    worker = sent.worker(dt.datetime(2026, 5, 4, 10, 0, tzinfo=PARIS))
+    worker = scene.worker(dt.datetime(2026, 5, 4, 10, 0, tzinfo=PARIS))
     assert act(worker, called, "attempt", outcome="no_answer").status_code == 303
 
     def overdue_at(when: dt.datetime) -> tuple[str, list[int]]:
@@ -293,15 +297,23 @@ def test_the_overdue_count_skips_the_weekend_and_the_holiday(
     assert monday and called
 
 
+@dataclass(frozen=True)
+class OverdueScene:
+    """Requests sent at given moments, and a social worker logged in at a given moment."""
+
+    send: Callable[[dt.datetime], int]
+    worker: Callable[[dt.datetime], FlaskClient]
+
+
 @pytest.fixture
-def make_staff_in(time_machine: Any, login_as: Callable[..., Any]) -> Callable[[Flask], Any]:
+def make_staff_in(time_machine: Any, login_as: LoginAs) -> Callable[[Flask], OverdueScene]:
     """Requests and a logged-in social worker for an app of the test's own configuration."""
     from portal.cli.demo_data import create_demo_stations
     from portal.core import crypto
     from portal.models import Station
     from portal.staff import accounts, auth
 
-    def build(app: Flask) -> Any:
+    def build(app: Flask) -> OverdueScene:
         with app.app_context():
             create_demo_stations()
             db.session().commit()
@@ -337,17 +349,16 @@ def make_staff_in(time_machine: Any, login_as: Callable[..., Any]) -> Callable[[
             login_as(client, account)
             return client
 
-        send.worker = worker  # type: ignore[attr-defined]
-        return send
+        return OverdueScene(send, worker)
 
     return build
 
 
 def test_clearing_a_flag_is_offered_only_when_there_is_one(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    send_at: SendAt,
+    look: LookAt,
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1))
     worker = look(make_staff("intervenant", ["st-etienne"]))

@@ -81,9 +81,13 @@ def test_a_reload_under_load_refuses_and_cuts_nobody(tmp_path: Path) -> None:
         with Gunicorn(server_env(url, keys), tmp_path / "gunicorn.log", workers=2) as server:
             assert server.process is not None
             halfway = threading.Event()
-            reload = threading.Thread(
-                target=lambda: halfway.wait(30) and os.kill(server.process.pid, signal.SIGHUP)
-            )
+            pid = server.process.pid
+
+            def reload_when_halfway() -> None:
+                if halfway.wait(30):
+                    os.kill(pid, signal.SIGHUP)
+
+            reload = threading.Thread(target=reload_when_halfway)
             reload.start()
             sent = paced_load(server.port, 0, SECONDS, halfway)
             reload.join(timeout=30)
@@ -106,9 +110,12 @@ def test_a_killed_worker_costs_at_most_its_request(tmp_path: Path) -> None:
         with Gunicorn(server_env(url, keys), tmp_path / "gunicorn.log", workers=2) as server:
             victim = worker_pids(server)[0]
             halfway = threading.Event()
-            killer = threading.Thread(
-                target=lambda: halfway.wait(30) and os.kill(victim, signal.SIGKILL)
-            )
+
+            def kill_when_halfway() -> None:
+                if halfway.wait(30):
+                    os.kill(victim, signal.SIGKILL)
+
+            killer = threading.Thread(target=kill_when_halfway)
             killer.start()
             sent = paced_load(server.port, 0, 3.0, halfway)
             killer.join(timeout=30)

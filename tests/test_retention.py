@@ -4,20 +4,19 @@ anonymous fields stay for statistics, open requests are never touched, and each 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from helpers.factories import store_request
-from helpers.staff import Clock, StaffAccount
+from helpers.factories import new_request_with_code, stored_row
+from helpers.fixture_types import MakeApp, MakeStaff
+from helpers.staff import Clock, StaffAccount, apply_action
 from sqlalchemy import select, update
 
-from portal.casework import transitions
 from portal.cli.demo_data import create_demo_stations
 from portal.core import crypto, db
 from portal.intake.callbacks import cancel_request
-from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser
+from portal.models import AuditEvent, CallAttempt, CallbackRequest
 from portal.staff import accounts, audit
 
 PERSONAL = ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_index", "cancel_hash")
@@ -25,29 +24,13 @@ PERSONAL = ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_in
 
 def new_request(app: Flask, phone: str, **fields: Any) -> tuple[int, str]:
     """Submit a request as the public form does; its id and cancel code."""
-    submitted = store_request(
-        app,
-        phone_e164=phone,
-        safe_windows=["10:00-12:00"],
-        message="Après 14 h",
-        cover_story="Une amie du club",
-        **fields,
-    )
-    return submitted.request_id, submitted.cancel_code
-
-
-def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
-    """Do what a social worker does on the request page, through the casework functions."""
-    with app.app_context():
-        actor = db.session().get(StaffUser, staff.id)
-        request = db.session().get(CallbackRequest, request_id)
-        getattr(transitions, action)(request, actor, *args, version=request.version)
-        transitions.commit_action()
+    details = {"message": "Après 14 h", "cover_story": "Une amie du club", **fields}
+    return new_request_with_code(app, phone_e164=phone, safe_windows=["10:00-12:00"], **details)
 
 
 def load(app: Flask, request_id: int) -> CallbackRequest:
     with app.app_context():
-        request = db.session().get(CallbackRequest, request_id)
+        request = stored_row(CallbackRequest, request_id)
         list(request.attempts)
         return request
 
@@ -67,7 +50,7 @@ def make_staff_in(app: Flask) -> StaffAccount:
 
 
 @pytest.fixture
-def admin(make_staff: Callable[..., StaffAccount]) -> StaffAccount:
+def admin(make_staff: MakeStaff) -> StaffAccount:
     return make_staff("admin")
 
 
@@ -75,14 +58,14 @@ def test_purge_erases_only_requests_closed_before_the_retention_period(
     app: Flask, runner: Any, admin: StaffAccount, clock: Clock
 ) -> None:
     old, _ = new_request(app, "+33612345601", urgent=True)
-    act(app, admin, old, "log_attempt", "no_answer", "Pas de réponse, rappeler")
-    act(app, admin, old, "log_attempt", "reached", "Elle a parlé de son logement")
-    act(app, admin, old, "close", "accompanied", "no")
+    apply_action(app, admin, old, "log_attempt", "no_answer", "Pas de réponse, rappeler")
+    apply_action(app, admin, old, "log_attempt", "reached", "Elle a parlé de son logement")
+    apply_action(app, admin, old, "close", "accompanied", "no")
     still_open, _ = new_request(app, "+33612345602")
-    act(app, admin, still_open, "log_attempt", "voicemail", "Message laissé")
+    apply_action(app, admin, still_open, "log_attempt", "voicemail", "Message laissé")
     clock.advance(days=60)
     recent, _ = new_request(app, "+33612345603")
-    act(app, admin, recent, "close", "oriented", "yes")
+    apply_action(app, admin, recent, "close", "oriented", "yes")
     clock.advance(days=31)  # the first closure is now 91 days old, the second 31 days old
 
     result = runner.invoke(args=["purge"])
@@ -100,11 +83,11 @@ def test_purge_erases_only_requests_closed_before_the_retention_period(
     assert erased.urgent and erased.source == "self" and erased.station_id is not None
     assert erased.first_attempt_at is not None and erased.closed_at is not None
     with app.app_context():
-        kept = db.session().get(CallbackRequest, still_open)
+        kept = stored_row(CallbackRequest, still_open)
         assert crypto.decrypt(kept.phone_enc) == "+33612345602"
         assert crypto.decrypt(kept.attempts[0].note_enc) == "Message laissé"
         assert kept.purged_at is None
-        fresh = db.session().get(CallbackRequest, recent)
+        fresh = stored_row(CallbackRequest, recent)
         assert crypto.decrypt(fresh.name_enc) == "Sam" and fresh.purged_at is None
 
 
@@ -112,7 +95,7 @@ def test_each_run_is_audited_without_personal_data_and_repeating_changes_nothing
     app: Flask, runner: Any, admin: StaffAccount, clock: Clock
 ) -> None:
     request_id, _ = new_request(app, "+33612345611")
-    act(app, admin, request_id, "close", "unreachable", "unknown")
+    apply_action(app, admin, request_id, "close", "unreachable", "unknown")
     clock.advance(days=91)
 
     first = runner.invoke(args=["purge"])
@@ -137,7 +120,7 @@ def test_open_requests_are_never_purged_however_old(
 ) -> None:
     waiting, _ = new_request(app, "+33612345621")
     in_progress, _ = new_request(app, "+33612345622")
-    act(app, admin, in_progress, "take")
+    apply_action(app, admin, in_progress, "take")
     clock.advance(days=800)
 
     result = runner.invoke(args=["purge"])
@@ -145,15 +128,15 @@ def test_open_requests_are_never_purged_however_old(
     assert result.exit_code == 0
     with app.app_context():
         for request_id in (waiting, in_progress):
-            request = db.session().get(CallbackRequest, request_id)
+            request = stored_row(CallbackRequest, request_id)
             assert request.is_open and request.purged_at is None
-            assert crypto.decrypt(request.phone_enc).startswith("+336123456")
+            assert (crypto.decrypt(request.phone_enc) or "").startswith("+336123456")
     assert purge_events(app)[-1].details["erased"] == 0
 
 
 def test_retention_period_comes_from_the_environment(
-    make_app: Callable[..., Flask],
-    make_staff: Callable[..., StaffAccount],
+    make_app: MakeApp,
+    make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
     clock: Clock,
 ) -> None:
@@ -164,7 +147,7 @@ def test_retention_period_comes_from_the_environment(
         db.session().commit()
     admin = make_staff_in(app)
     request_id, _ = new_request(app, "+33612345631")
-    act(app, admin, request_id, "close", "oriented", "yes")
+    apply_action(app, admin, request_id, "close", "oriented", "yes")
     clock.advance(days=29)
     app.test_cli_runner().invoke(args=["purge"])
     assert load(app, request_id).phone_enc is not None
@@ -176,16 +159,14 @@ def test_retention_period_comes_from_the_environment(
     assert load(app, request_id).phone_enc is None
 
 
-def test_a_nonsense_retention_period_erases_nothing(
-    make_app: Callable[..., Flask], clock: Clock
-) -> None:
+def test_a_nonsense_retention_period_erases_nothing(make_app: MakeApp, clock: Clock) -> None:
     app = make_app(RETENTION_DAYS=0)
     with app.app_context():
         create_demo_stations()
         db.session().commit()
     admin = make_staff_in(app)
     request_id, _ = new_request(app, "+33612345641")
-    act(app, admin, request_id, "close", "oriented", "yes")
+    apply_action(app, admin, request_id, "close", "oriented", "yes")
     clock.advance(days=1)
 
     result = app.test_cli_runner().invoke(args=["purge"])

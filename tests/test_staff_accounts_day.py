@@ -6,17 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount, staff_browser
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.mail import MailSink, body_of
+from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
-from test_notifications import Inbox, body_of, free_port
 
 from portal.core import db
 from portal.models import AuditEvent, StaffUser
@@ -25,19 +25,7 @@ LINK_RE = re.compile(r"https://portal\.example(/staff/invitation/[\w.-]+)")
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-@pytest.fixture
-def admin_client(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
-) -> FlaskClient:
+def admin_client(app: Flask, make_staff: MakeStaff, login_as: LoginAs) -> FlaskClient:
     client = staff_browser(app)
     login_as(client, make_staff("admin", username="coordination"))
     return client
@@ -52,7 +40,7 @@ def invite(client: FlaskClient, **fields: Any) -> str:
 
 
 def test_an_invitation_goes_by_e_mail_when_e_mail_is_set_up(
-    app: Flask, admin_client: FlaskClient, smtp: tuple[Inbox, int]
+    app: Flask, admin_client: FlaskClient, smtp: MailSink
 ) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
@@ -77,7 +65,7 @@ def test_an_invitation_goes_by_e_mail_when_e_mail_is_set_up(
 
 
 def test_without_e_mail_the_link_is_only_shown(
-    app: Flask, admin_client: FlaskClient, smtp: tuple[Inbox, int]
+    app: Flask, admin_client: FlaskClient, smtp: MailSink
 ) -> None:
     inbox, _port = smtp
     page = invite(admin_client, username="m.dumont", email="marie@loire.example")
@@ -86,12 +74,12 @@ def test_without_e_mail_the_link_is_only_shown(
 
 
 def test_the_account_list_shows_the_last_login(
-    app: Flask, admin_client: FlaskClient, make_staff: Callable[..., StaffAccount]
+    app: Flask, admin_client: FlaskClient, make_staff: MakeStaff
 ) -> None:
     invited = make_staff("intervenant", username="never.here", enrolled=False)
     seen = make_staff("intervenant", username="seen.here")
     with app.app_context():
-        db.session().get(StaffUser, seen.id).last_login_at = dt.datetime(2026, 3, 2, 8, 15)
+        stored_row(StaffUser, seen.id).last_login_at = dt.datetime(2026, 3, 2, 8, 15)
         db.session().commit()
     listing = admin_client.get("/staff/users").get_data(as_text=True)
     rows = {r.split("</a>")[0].rsplit(">", 1)[1]: r for r in listing.split("<tr>")[2:]}

@@ -7,21 +7,22 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.factories import station_id, store_request
-from helpers.staff import StaffAccount
+from helpers.factories import new_request_with_code, station_id
+from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.staff import apply_action
 
-from portal.casework import transitions
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.intake.callbacks import cancel_request
-from portal.models import CallbackRequest, RequestSource, StaffUser, Station
+from portal.models import RequestSource, Station
 from portal.reporting import statistics
+from portal.reporting.periods import Period
+from portal.reporting.small_counts import publish
 
 MARCH = dt.datetime(2026, 3, 10, 9, 0, tzinfo=PARIS)
 # Just after midnight in Paris on 1 April, still 31 March in UTC.
@@ -32,27 +33,13 @@ EN = {"Accept-Language": "en"}
 
 
 def new_request(app: Flask, n: int, station: str, **fields: Any) -> tuple[int, str]:
-    submitted = store_request(
-        app,
-        station,
-        phone_e164=f"+336123450{n:02d}",
-        safe_windows=["08:00-20:00"],
-        message="Après 14 h",
-        **fields,
-    )
-    return submitted.request_id, submitted.cancel_code
-
-
-def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
-    with app.app_context():
-        actor = db.session().get(StaffUser, staff.id)
-        request = db.session().get(CallbackRequest, request_id)
-        getattr(transitions, action)(request, actor, *args, version=request.version)
-        transitions.commit_action()
+    """The n-th request of the history, with a number of its own."""
+    fields = {"safe_windows": ["08:00-20:00"], "message": "Après 14 h", **fields}
+    return new_request_with_code(app, station, phone_e164=f"+336123450{n:02d}", **fields)
 
 
 @pytest.fixture
-def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: Any) -> None:
+def history(app: Flask, make_staff: MakeStaff, time_machine: Any) -> None:
     """Twelve requests in Saint-Étienne in March, three in Roanne in April, one long before."""
     worker = make_staff("admin")
     time_machine.move_to(dt.datetime(2025, 1, 20, 12, tzinfo=PARIS), tick=False)
@@ -71,7 +58,7 @@ def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: A
     for (request_id, _code), hours in zip(march, DELAYS, strict=False):
         time_machine.move_to(MARCH + dt.timedelta(hours=hours), tick=False)
         outcome = "no_answer" if hours == 30 else "reached"
-        act(app, worker, request_id, "log_attempt", outcome, "Note")
+        apply_action(app, worker, request_id, "log_attempt", outcome, "Note")
     closings = [
         ("accompanied", "yes"),
         ("accompanied", "yes"),
@@ -81,7 +68,7 @@ def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: A
         ("unreachable", "unknown"),
     ]
     for (request_id, _code), (outcome, known) in zip(march, closings, strict=False):
-        act(app, worker, request_id, "close", outcome, known)
+        apply_action(app, worker, request_id, "close", outcome, known)
     with app.app_context():
         assert cancel_request(march[11][1])
         db.session().commit()
@@ -95,8 +82,8 @@ def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: A
 def admin_client(
     app: Flask,
     history: None,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> FlaskClient:
     client = app.test_client()
     login_as(client, make_staff("admin"))
@@ -106,9 +93,7 @@ def admin_client(
 def figures(app: Flask, first: dt.date, last: dt.date) -> dict[str, statistics.Breakdown]:
     with app.app_context():
         rule = statistics.FirstContactRule.from_config(app.config)
-        facts = statistics.request_facts(
-            statistics.Period(first, last), None, TODAY.astimezone(dt.UTC), rule
-        )
+        facts = statistics.request_facts(Period(first, last), None, TODAY.astimezone(dt.UTC), rule)
         found, _total = statistics.breakdowns(facts, {})
     return {b.dimension: b for b in found}
 
@@ -218,8 +203,8 @@ MEDIAN = "Median working hours to the first call attempt"
 
 def test_the_total_row_is_the_sum_of_the_station_rows(
     app: Flask,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     time_machine: Any,
 ) -> None:
     time_machine.move_to(MARCH, tick=False)
@@ -245,7 +230,7 @@ def test_the_total_row_is_the_sum_of_the_station_rows(
 
 
 def test_first_contact_counts_working_hours_over_a_weekend_and_a_holiday(
-    app: Flask, make_staff: Callable[..., StaffAccount], time_machine: Any
+    app: Flask, make_staff: MakeStaff, time_machine: Any
 ) -> None:
     """Friday 3 April 2026, then Easter Monday: the next working day is Tuesday 7 April."""
     worker = make_staff("admin")
@@ -259,14 +244,14 @@ def test_first_contact_counts_working_hours_over_a_weekend_and_a_holiday(
         made.append(new_request(app, n, "st-etienne")[0])
     for request_id, (_arrived, called) in zip(made, sent, strict=True):
         time_machine.move_to(called, tick=False)
-        act(app, worker, request_id, "log_attempt", "no_answer", "")
+        apply_action(app, worker, request_id, "log_attempt", "no_answer", "")
 
     by = figures(app, dt.date(2026, 4, 1), dt.date(2026, 4, 1))
 
     [april] = by["period"].groups.values()
     assert sorted(round(h, 3) for h in april.hours) == [2, 2, 2, 9, 9]
     assert april.counts["overdue"] == 2
-    [row], _total = statistics.publish(by["period"], april)
+    [row], _total = publish(by["period"], april)
     assert row.median_hours == 2.0 and row.counts["overdue"] is None  # 2 is withheld
 
 
@@ -322,7 +307,7 @@ def test_filters_by_station_and_period(app: Flask, admin_client: FlaskClient) ->
 
 
 def test_a_station_name_is_never_run_as_a_spreadsheet_formula(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     with app.app_context():
         db.session().add(Station(code="odd", name="=1+1", kind="brigade", commune="Feurs"))
@@ -356,7 +341,7 @@ def test_a_bad_filter_is_refused_plainly(admin_client: FlaskClient, query: str) 
 
 @pytest.mark.parametrize("role", ["intervenant", "referrer", "partner"])
 def test_only_coordinators_see_statistics(
-    app: Flask, role: str, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, role: str, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     client = app.test_client()
     assert client.get("/staff/stats").headers["Location"].endswith("/staff/login")

@@ -3,53 +3,23 @@ and the coordinator groups it, marks a group as spam in one action and releases 
 
 from __future__ import annotations
 
-import email
 import time
-from collections.abc import Callable, Iterator
-from email.message import Message
-from email.policy import default as default_policy
-from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.flood import flood, requests_of
 from helpers.flood import flooded as flooded  # noqa: F401 (a fixture)
-from helpers.production import free_port
-from helpers.staff import StaffAccount, referral_form, send_referral, staff_client
+from helpers.mail import MailSink, body_of
+from helpers.staff import referral_form, send_referral, staff_client
 from helpers.web import csrf_token, rows, text_of
 
 from portal.core import db
 from portal.models import AuditEvent, StaffUser
 
 
-class Inbox:
-    """An SMTP handler on loopback that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.received.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-def body_of(envelope: Any) -> tuple[Message, str]:
-    parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
-    return parsed, parsed.get_body().get_content()  # type: ignore[union-attr]
-
-
 def test_a_flood_is_stored_confirmed_and_kept_out_of_the_queue(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     stored = requests_of(flooded)
@@ -67,7 +37,7 @@ def test_a_flood_is_stored_confirmed_and_kept_out_of_the_queue(
 
 
 def test_the_coordinator_marks_a_group_as_spam_and_releases_a_person(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     stored = requests_of(flooded)
@@ -109,7 +79,7 @@ def test_the_coordinator_marks_a_group_as_spam_and_releases_a_person(
 
 
 def test_time_groups_and_the_page_is_for_coordinators_only(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     coordinator = staff_client(flooded, login_as, make_staff("admin"))
@@ -120,7 +90,7 @@ def test_time_groups_and_the_page_is_for_coordinators_only(
 
 
 def test_a_card_or_a_referral_lifts_its_number_out_of_the_check_lane(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     officer = staff_client(flooded, login_as, make_staff("referrer", ["st-etienne"]))
@@ -131,13 +101,13 @@ def test_a_card_or_a_referral_lifts_its_number_out_of_the_check_lane(
 
 def test_the_coordinator_hears_once_that_a_flood_started(
     flooded: Flask,
-    smtp: tuple[Inbox, int],
-    make_staff: Callable[..., StaffAccount],
+    smtp: MailSink,
+    make_staff: MakeStaff,
 ) -> None:
     inbox, port = smtp
     account = make_staff("admin", username="coordinator")
     with flooded.app_context():
-        user = db.session().get(StaffUser, account.id)
+        user = stored_row(StaffUser, account.id)
         assert user is not None
         user.email = "coordinator@loire.example"
         db.session().commit()

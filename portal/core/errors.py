@@ -6,11 +6,10 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 
 from flask import Flask, Response, g, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import force_locale, format_timedelta, gettext
+from flask_babel import format_timedelta, gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,18 +18,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError, SecurityErro
 from portal.core import db
 from portal.core.extensions import limiter
 from portal.core.helplines import emergency_numbers
-from portal.core.i18n import language_in_path, locale_of
 from portal.core.security import is_staff_path
 
 log = logging.getLogger(__name__)
 # Where a view keeps the page that says "nothing was saved" (see transactions.if_not_saved).
 NOT_SAVED_PAGE = "not_saved_page"
-
-
-def _language_in_path() -> str | None:
-    """The locale of the public language the address starts with, also when no route matched."""
-    lang = language_in_path()
-    return locale_of(lang) if lang else None
 
 
 def render_error(status: int, csrf: bool = False) -> tuple[str, int]:
@@ -60,16 +52,14 @@ def _plain_error_page() -> str:
 def _render_error(status: int, csrf: bool) -> tuple[str, int]:
     if is_staff_path(request.path):
         return render_template("staff/error.html", status=status, csrf=csrf), status
-    # A wrong method or an unknown page under /ar/ is still answered in Arabic.
-    lang = _language_in_path()
-    with force_locale(lang) if lang else nullcontext():
-        page = render_template(
-            "public/error.html",
-            status=status,
-            csrf=csrf,
-            emergency=emergency_numbers(),
-            retry_in=_retry_in() if status == 429 else None,
-        )
+    # The locale comes from the address as on every page (portal.core.i18n.select_locale).
+    page = render_template(
+        "public/error.html",
+        status=status,
+        csrf=csrf,
+        emergency=emergency_numbers(),
+        retry_in=_retry_in() if status == 429 else None,
+    )
     return page, status
 
 
@@ -85,9 +75,7 @@ def _retry_in() -> str | None:
 def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
     """A Host header naming no site of ours: a plain answer, since no address can be built for
     it (nginx drops such requests before they come here)."""
-    lang = _language_in_path()
-    with force_locale(lang) if lang else nullcontext():
-        text = gettext("Something is wrong with the request")
+    text = gettext("Something is wrong with the request")
     return text + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 

@@ -1,16 +1,13 @@
 """Anonymous statistics for the Département and the Préfecture, by station, period, source, call
 language and outcome, with a total row.
 
-Only anonymous columns are read, one row per request; nothing personal is ever decrypted. What is
-published withholds any count from 1 to SMALL_COUNT - 1 (zero is shown: it singles nobody out), a
-second count when a single withheld one could be worked out from the total, and a median computed
-from fewer than SMALL_COUNT values.
+Only anonymous columns are read, one row per request; nothing personal is ever decrypted. The
+exact tallies made here are published only through `small_counts`; the periods are in `periods`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,56 +28,11 @@ from portal.models import (
     RequestStatus,
     Station,
 )
+from portal.reporting.periods import Period, month_start, quarter_start
 
-SMALL_COUNT = 5
-DEFAULT_MONTHS = 12
-MAX_MONTHS = 60
 # How a request ended, as the statistics count it: the closing outcomes, plus two states.
 OUTCOME_KEYS = (*(o.value for o in Outcome), "open")
 NO_STATION = 0
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole months in Europe/Paris time, from `first` to `last` included."""
-
-    first: dt.date
-    last: dt.date
-
-    @classmethod
-    def last_months(cls, today: dt.date, count: int = DEFAULT_MONTHS) -> Period:
-        last = month_start(today)
-        return cls(add_months(last, 1 - count), last)
-
-    def months(self) -> list[dt.date]:
-        count = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
-        return [add_months(self.first, n) for n in range(max(count, 0))]
-
-    def utc_bounds(self) -> list[dt.datetime]:
-        """Where each month starts, as naive UTC like the stored times, and where the last ends."""
-        starts = [*self.months(), add_months(self.last, 1)]
-        return [
-            dt.datetime(m.year, m.month, 1, tzinfo=PARIS).astimezone(dt.UTC).replace(tzinfo=None)
-            for m in starts
-        ]
-
-
-def quarter_start(month: dt.date) -> dt.date:
-    return dt.date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
-
-
-def whole_quarters(period: Period) -> Period:
-    """The period widened to whole calendar quarters."""
-    return Period(quarter_start(period.first), add_months(quarter_start(period.last), 2))
 
 
 def _paris(moment: dt.datetime) -> dt.datetime:
@@ -281,68 +233,6 @@ def breakdowns(
     return found, total
 
 
-def period_groups(period: Period, quarterly: bool) -> list[dt.date]:
-    months = period.months()
-    return sorted({quarter_start(m) for m in months}) if quarterly else months
-
-
-# --- What is published. ---
-
-
-@dataclass(frozen=True)
-class PublishedRow:
-    """One line of the page and of the CSV, safe to hand to the Préfecture: None is withheld."""
-
-    group: Any
-    counts: dict[str, int | None]
-    median_hours: float | None
-    # A median exists but is withheld (fewer than SMALL_COUNT values), rather than no call yet.
-    median_withheld: bool
-    suppressed: bool
-
-
-def published_count(count: int) -> int | None:
-    return None if 0 < count < SMALL_COUNT else count
-
-
-def published_median(values: Sequence[float]) -> float | None:
-    if len(values) < SMALL_COUNT:
-        return None
-    return round(statistics.median(values), 1)
-
-
-def _withhold_second(column: list[int | None], exact: list[int], total: int | None) -> None:
-    """A single withheld count would be the total minus the rest: withhold the next smallest."""
-    if total is None or column.count(None) != 1:
-        return
-    shown = [(exact[i], i) for i, v in enumerate(column) if v is not None and v > 0]
-    if shown:
-        column[min(shown)[1]] = None
-
-
-def publish(breakdown: Breakdown, total: Tally) -> tuple[list[PublishedRow], PublishedRow]:
-    """Apply the small-count rules to every group and to the total row."""
-    keys = list(breakdown.groups)
-    tallies = [breakdown.groups[k] for k in keys]
-    total_counts = {name: published_count(total.counts[name]) for name in COUNTS}
-    columns: dict[str, list[int | None]] = {}
-    for name in COUNTS:
-        exact = [t.counts[name] for t in tallies]
-        column = [published_count(n) for n in exact]
-        _withhold_second(column, exact, total_counts[name])
-        columns[name] = column
-    rows = [_row(key, {n: columns[n][i] for n in COUNTS}, tallies[i]) for i, key in enumerate(keys)]
-    return rows, _row(None, total_counts, total)
-
-
-def _row(group: Any, counts: dict[str, int | None], tally: Tally) -> PublishedRow:
-    median = published_median(tally.hours)
-    median_withheld = median is None and bool(tally.hours)
-    return PublishedRow(
-        group, counts, median, median_withheld, None in counts.values() or median_withheld
-    )
-
-
 def station_names(no_station: str) -> dict[int, str]:
     names: dict[int, str] = {NO_STATION: no_station}
     stations = db.session().execute(select(Station.id, Station.name))
@@ -356,55 +246,6 @@ def station_order(station_id: int | None) -> list[int]:
         return [station_id]
     query = select(Station.id).where(Station.active).order_by(Station.name)
     return list(db.session().scalars(query))
-
-
-# The bar chart's geometry; the template draws it as SVG.
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    sublabel: str
-    value: int | None
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class Chart:
-    width: int
-    height: int
-    base: float
-    top: int
-    bars: list[Bar]
-
-
-def bar_chart(
-    totals: list[tuple[str, str, int | None]], width: int = 720, height: int = 260
-) -> Chart:
-    """Bars scaled to the largest published total; a withheld total gets no bar."""
-    top = max((v for _, _, v in totals if v is not None), default=0)
-    left, bottom, head = 8.0, 40.0, 24.0
-    slot = (width - 2 * left) / max(len(totals), 1)
-    usable = height - bottom - head
-    bars = []
-    for n, (label, sublabel, value) in enumerate(totals):
-        bar_height = usable * value / top if value and top else 0.0
-        x = left + n * slot + slot * 0.15
-        bars.append(
-            Bar(
-                label,
-                sublabel,
-                value,
-                round(x, 1),
-                round(height - bottom - bar_height, 1),
-                round(slot * 0.7, 1),
-                round(bar_height, 1),
-            )
-        )
-    return Chart(width, height, height - bottom, top, bars)
 
 
 def requests_per_station_and_status() -> dict[str, dict[str, int]]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import phonenumbers
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.core.i18n import is_rtl, locale_of
+from portal.core.phone_numbers import typed_phone
 from portal.models import CardBatch
 from portal.stations.cards import card_link
 
@@ -36,12 +36,8 @@ class CardText:
 
 
 def _national(number: str | None) -> str:
-    raw = number or current_app.config["COORDINATOR_PHONE"]
-    try:
-        parsed = phonenumbers.parse(raw, "FR")
-    except phonenumbers.NumberParseException:
-        return raw
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    """The number as printed on the card: written as people type it, by the one phone rule."""
+    return typed_phone(number or current_app.config["COORDINATOR_PHONE"])
 
 
 def card_languages(config: dict[str, object]) -> list[str]:

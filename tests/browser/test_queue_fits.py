@@ -64,7 +64,8 @@ def crowd_the_rows(live: LiveServer, worker: StaffAccount) -> None:
 
 @pytest.fixture
 def screen(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport=SCREENS[request.param], locale="en-GB")
+    width, height = SCREENS[request.param]["width"], SCREENS[request.param]["height"]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
     yield context.new_page()
     context.close()
 

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-import altcha
+from altcha.v1 import solve_challenge
 from flask.testing import FlaskClient
 
 PROOF_RE = re.compile(r'data-proof="([^"]+)"')
@@ -23,7 +23,7 @@ def challenge_on(client: FlaskClient, path: str = "/fr/") -> dict[str, Any]:
 
 def solve(task: dict[str, Any]) -> str:
     """What the page's script puts in the form once it found the number."""
-    solution = altcha.solve_challenge_v1(
+    solution = solve_challenge(
         task["challenge"], task["salt"], task["algorithm"], task["maxNumber"]
     )
     assert solution is not None

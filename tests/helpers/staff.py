@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +11,15 @@ import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
+from helpers.fixture_types import LoginAs
+from portal.casework import transitions
 from portal.core import db
-from portal.models import AuditEvent, CallbackRequest
+from portal.models import AuditEvent, CallbackRequest, StaffUser
 from portal.staff import auth
 
-from .factories import station_id
+from .factories import station_id, stored_row
 from .web import csrf_of, csrf_token, hidden_value
 
 STAFF_PASSWORD = "une phrase calme pour le bureau"
@@ -47,7 +49,7 @@ def staff_password_hash() -> str:
     return auth.hash_password(STAFF_PASSWORD)
 
 
-def post_login(client: FlaskClient, username: str, password: str, code: str) -> Any:
+def post_login(client: FlaskClient, username: str, password: str, code: str) -> TestResponse:
     """Fill in and send the login form."""
     token = csrf_token(client, "/staff/login")
     data = {"username": username, "password": password, "code": code, "csrf_token": token}
@@ -64,7 +66,7 @@ class Clock:
         self.machine.shift(dt.timedelta(**delta))
 
 
-def log_out(client: FlaskClient) -> Any:
+def log_out(client: FlaskClient) -> TestResponse:
     """Press "Log out" (the form's token is the session's, as on any other page)."""
     return client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/login")})
 
@@ -108,7 +110,7 @@ def in_english(client: FlaskClient) -> FlaskClient:
     return client
 
 
-def staff_client(app: Flask, login_as: Callable[..., Any], account: StaffAccount) -> FlaskClient:
+def staff_client(app: Flask, login_as: LoginAs, account: StaffAccount) -> FlaskClient:
     """Another browser, logged in as someone else."""
     client = in_english(app.test_client())
     login_as(client, account)
@@ -119,10 +121,10 @@ def act(
     client: FlaskClient,
     request_id: int,
     action: str,
-    version: int | None = None,
+    version: int | str | None = None,
     page: str | None = None,
     **fields: Any,
-) -> Any:
+) -> TestResponse:
     """Send one action's form from the request page, as the browser would.
 
     The version is the one the page showed unless given; an action whose form is not on the page
@@ -160,7 +162,7 @@ def referral_form(app: Flask, station: str = "st-etienne", **fields: Any) -> dic
     return {k: v for k, v in data.items() if v is not None}
 
 
-def send_referral(client: FlaskClient, data: dict[str, Any]) -> Any:
+def send_referral(client: FlaskClient, data: dict[str, Any]) -> TestResponse:
     page = client.get("/staff/referral").get_data(as_text=True)
     return client.post("/staff/referral", data={**data, "csrf_token": csrf_of(page)})
 
@@ -172,3 +174,12 @@ def send_correction(client: FlaskClient, request_id: int, data: dict[str, Any]) 
     return client.post(
         f"/staff/referrals/{request_id}/correct", data={**fields, "csrf_token": csrf_of(page)}
     )
+
+
+def apply_action(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
+    """Do what a social worker does on the request page, through the casework functions."""
+    with app.app_context():
+        actor = stored_row(StaffUser, staff.id)
+        request = stored_row(CallbackRequest, request_id)
+        getattr(transitions, action)(request, actor, *args, version=request.version)
+        transitions.commit_action()
