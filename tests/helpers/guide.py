@@ -132,7 +132,7 @@ class Server:
         """A file of the page, as the administrator saves it before installing it."""
         (self.workdir / block.name).write_text(self.on_machine(block.text))
 
-    def run(self, block: Block, timeout: float = 120) -> str:
+    def run(self, block: Block, timeout: float = 300) -> str:
         """One shell block as a whole, stopping at its first failing command."""
         script = self.on_machine(block.text)
         started = time.monotonic()
