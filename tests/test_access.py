@@ -14,7 +14,7 @@ from helpers.factories import stored_row
 from helpers.fixture_types import LoginAs, MakeStaff, SignIn
 from sqlalchemy import select
 
-from portal.casework import transitions
+from portal.casework import interpreting, transitions
 from portal.casework.windows import next_safe_start
 from portal.core import db
 from portal.intake import callbacks
@@ -104,6 +104,9 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
         transitions.clear_risk(request, actor, version)
     elif action == "clear_conflict":
         transitions.clear_conflict(request, actor, version)
+    elif action == "interpreter":
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        interpreting.book(request, actor, when, "ISM Interprétariat", None, version)
     else:
         raise AssertionError(action)
 

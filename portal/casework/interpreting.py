@@ -6,19 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from portal.casework import transitions
-from portal.core import crypto
+from portal.casework.call_language import needs_interpreter
 from portal.models import CallbackRequest, StaffUser
+from portal.models.personal_data import opened, seal_into
 
-# The language the social workers speak; any other call language needs an interpreter.
-WORKING_LANGUAGE = "fr"
-
-
-def needs_interpreter(call_language: str | None) -> bool:
-    """True when the call is to be held in a language other than French (easy-to-read French
-    is French)."""
-    if not call_language:
-        return False
-    return call_language.split("-")[0].lower() != WORKING_LANGUAGE
+__all__ = ["book", "booking_note", "needs_interpreter"]
 
 
 def book(
@@ -36,10 +28,10 @@ def book(
         raise transitions.CaseworkError("bad_time")
     request.interpreter_at = when.astimezone(dt.UTC).replace(tzinfo=None)
     request.interpreter_service = service.strip()[:80]
-    request.interpreter_note_enc = crypto.encrypt(note.strip()) if note and note.strip() else None
+    seal_into(request, interpreter_note=note.strip() if note and note.strip() else None)
     transitions.audit_change("interpreter", actor, request, service=request.interpreter_service)
 
 
 def booking_note(request: CallbackRequest) -> str | None:
     """The booking's note in clear, for the request page (whose opening is audited)."""
-    return crypto.decrypt(request.interpreter_note_enc)
+    return opened(request)["interpreter_note"]

@@ -104,8 +104,7 @@ def _blank_form_page(lang: str, card: Card | None, code: str | None, unknown: st
     if code and card is None:
         return render(proof_of_work.new_challenge())  # not worth a cache entry
     if card is None:
-        # A form that cannot be saved must say so before she fills it in: ask the database
-        # (at most once a second per process; a failure is never remembered).
+        # A form that cannot be saved says so before she types: ask the database (once a second).
         cached_value("database-answers", database_answers, ttl=1.0)
     state = "" if card is None else f"{card.batch.id}:{card.revoked}"
     page = cached_page((lang, request.path, state), render)
@@ -117,8 +116,7 @@ def _show_form(
 ) -> ResponseReturnValue:
     if request.method in READING_METHODS:
         return _blank_form_page(lang, card, code, unknown)
-    # Whatever fails from here on (the stations read, the write), she is told it was not saved.
-    transactions.if_not_saved(not_saved_page)
+    transactions.if_not_saved(not_saved_page)  # whatever fails from here on, she is told
     form = build_form(card, lang)
     if form.validate_on_submit():
         if looks_like_a_bot(form.website.data, form.csrf_token.data):
@@ -129,9 +127,7 @@ def _show_form(
         if not within_submit_limit():
             abort(429)
         details = request_details(form, lang, card)
-        # The page's reads are done: its connection goes back before the submission takes its
-        # own, so that a request never holds two while it waits for the number's lock.
-        transactions.give_back_connection()
+        transactions.give_back_connection()  # never two connections while the number is locked
         try:
             submitted = submit_request(details, trust(form, card))
         except StorageError:

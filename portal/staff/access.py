@@ -10,9 +10,11 @@ domain never allows what a page hides. No role is compared anywhere else.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_
 
+from portal.casework.call_language import needs_interpreter
 from portal.models import CallbackRequest, RequestSource, RequestStatus, Role, StaffUser
 
 
@@ -183,6 +185,10 @@ def refusal(request: CallbackRequest, actor: StaffUser, action: str) -> str | No
         return "wrong_transition"  # no "someone else answered" flag to lift
     if action == "clear_conflict" and not request.name_conflict:
         return "wrong_transition"  # no "different details" warning to lift
+    if action == "interpreter" and not (
+        needs_interpreter(request.call_language) or request.interpreter_at
+    ):
+        return "wrong_transition"  # a call in French needs no interpreter
     if action == "take":
         # Taking is from the pool: even a coordinator asks the holder, or releases it first.
         if holder == actor.id:
@@ -201,3 +207,8 @@ def refusal(request: CallbackRequest, actor: StaffUser, action: str) -> str | No
 def allowed_actions(request: CallbackRequest, actor: StaffUser) -> frozenset[str]:
     """The actions the request page offers this person, exactly those the domain accepts."""
     return frozenset(a for a in ACTIONS if refusal(request, actor, a) is None)
+
+
+def has_role_among(user: StaffUser, roles: Iterable[str]) -> bool:
+    """Whether her role is one of these (a setting's list of role names)."""
+    return user.role in set(roles)

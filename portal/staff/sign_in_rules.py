@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.core import db
 from portal.models import Role, RoleSignInRule, StaffUser
-from portal.staff import audit, passkeys
+from portal.staff import access, audit, passkeys
 
 
 def roles_requiring_oidc() -> set[str]:
@@ -38,4 +38,4 @@ def passkey_missing(user: StaffUser) -> bool:
     required = current_app.config["PASSKEY_REQUIRED_ROLES"]
     if isinstance(required, str):
         required = [r.strip() for r in required.split(",") if r.strip()]
-    return user.role in required and not passkeys.has_passkey(user)
+    return access.has_role_among(user, required) and not passkeys.has_passkey(user)
