@@ -33,7 +33,8 @@ instance: $(STAMP) translations
 run: instance
 	$(BIN)/flask --app portal run --host 127.0.0.1 --port 5000
 
-# axe-core for the accessibility checks of the browser tests; without npm those tests skip.
+# axe-core for the accessibility checks of the browser tests, and oidc-provider, the OpenID
+# provider the staff sign-in tests run on loopback; without npm those tests skip (not in CI).
 AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund && touch $(AXE); \

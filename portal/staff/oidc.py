@@ -138,7 +138,10 @@ def finish() -> ProvenIdentity:
         issuer=str(claims["iss"]),
         subject=str(claims["sub"]),
         idp_id=str(info.get("idp_id") or ""),
-        email=str(info.get("email") or "").strip().lower(),
+        # An address the provider says it did not check matches no invitation.
+        email=""
+        if info.get("email_verified") is False
+        else str(info.get("email") or "").strip().lower(),
         id_token=str(token["id_token"]),
     )
 
