@@ -77,9 +77,10 @@ DEFAULTS: dict[str, Any] = {
     # beyond it they are stored and confirmed in the "to check" lane.
     "UNKNOWN_RATE": "60 per hour",
     "FLOOD_NOTICE_EVERY": "1 per 6 hours",
-    # The proof of work the form's script solves while she types: a native solver needs about a
-    # quarter of a second on one core for this range (bench/proof_cost.py), a phone a few seconds.
-    "PROOF_MAX_NUMBER": 500_000,
+    # The proof of work the form's script solves while she types: a native solver needs about 80 ms
+    # on one core for this range (bench/proof_cost.py), a phone a second or two. A bot pays little
+    # more than a phone could bear, so a proof only buys a bounded rate (below).
+    "PROOF_MAX_NUMBER": 150_000,
     # A solved proof earns the queue only within these rates (per station, and for all together);
     # beyond them a request is unknown. Cards and referrals keep their place at any volume.
     "PROOF_STATION_RATE": "10 per hour",
