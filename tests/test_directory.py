@@ -17,7 +17,7 @@ from helpers.web import csrf_token
 from sqlalchemy import delete, func, select
 
 from portal.core import db
-from portal.directory import entries
+from portal.directory import editing, entries, opening_hours, search
 from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryEntry, utcnow
 
@@ -41,7 +41,7 @@ def directory(app: Flask) -> Flask:
             "opening_hours": "Mo-Fr 09:00-12:00; PH off",
             "phone": "+33 4 65 71 00 30",
         }
-        entries.create_entry(tricky, None)
+        editing.create_entry(tricky, None)
         db.session().commit()
     return app
 
@@ -105,7 +105,7 @@ def test_reimporting_a_redacted_export_keeps_the_confidential_address(
     export(runner, tmp_path / "r.csv", "csv")
     assert runner.invoke(args=["directory-import", str(tmp_path / "r.csv")]).exit_code == 0
     with directory.app_context():
-        assert entries.entry_by_uid("demo-shelter").address == SHELTER_ADDRESS
+        assert search.entry_by_uid("demo-shelter").address == SHELTER_ADDRESS
 
 
 BAD_CSV_ROWS = [
@@ -145,7 +145,7 @@ def test_a_bad_file_names_each_bad_line_and_imports_nothing(
     assert "nothing was imported" in result.output
     assert count_entries(directory) == before
     with directory.app_context():
-        assert entries.entry_by_uid("demo-legal-aid").name == "Point-justice de Roanne (démo)"
+        assert search.entry_by_uid("demo-legal-aid").name == "Point-justice de Roanne (démo)"
 
 
 def test_a_bad_json_file_names_the_bad_service(directory: Flask, runner: Any, tmp_path: Path):
@@ -183,7 +183,7 @@ def test_an_import_is_audited(directory: Flask, runner: Any, tmp_path: Path) -> 
     ],
 )
 def test_opening_hours_in_osm_format_are_accepted(value: str) -> None:
-    assert entries.valid_opening_hours(value)
+    assert opening_hours.valid_opening_hours(value)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +199,7 @@ def test_opening_hours_in_osm_format_are_accepted(value: str) -> None:
     ],
 )
 def test_opening_hours_not_in_osm_format_are_refused(value: str) -> None:
-    assert not entries.valid_opening_hours(value)
+    assert not opening_hours.valid_opening_hours(value)
 
 
 def test_phones_urls_and_emails_are_checked(app: Flask) -> None:
@@ -242,7 +242,7 @@ def test_demo_command_adds_the_directory_once(app: Flask, runner: Any) -> None:
         assert result.exit_code == 0, result.output
     assert count_entries(app) == 11
     with app.app_context():
-        numbers = {e.phone for e in entries.public_entries()}
+        numbers = {e.phone for e in search.public_entries()}
     assert {"17", "112", "114", "3919", "116006", "119", "115"} <= numbers
 
 
@@ -278,8 +278,8 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert '<h3 dir="auto">Point-justice de Roanne (démo)</h3>' in page
     assert SHELTER_ADDRESS not in page and "42100" not in page
     with directory.app_context():
-        legal = entries.entry_by_uid("demo-legal-aid")
-        assert entries.is_stale(legal)
+        legal = search.entry_by_uid("demo-legal-aid")
+        assert search.is_stale(legal)
     token = csrf_token(client, "/staff/directory/recheck")
     response = client.post(
         f"/staff/directory/{legal.id}/verify", data={"csrf_token": token, "next": "recheck"}
@@ -289,8 +289,8 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert "11 entries to re-check" in page
     assert '<h3 dir="auto">Point-justice de Roanne (démo)</h3>' not in page
     with directory.app_context():
-        legal = entries.entry_by_uid("demo-legal-aid")
-        assert not entries.is_stale(legal)
+        legal = search.entry_by_uid("demo-legal-aid")
+        assert not search.is_stale(legal)
         assert legal.verified_by == admin.username
         event = (
             db.session()
@@ -304,9 +304,9 @@ def test_staleness_is_measured_from_the_last_verification(app: Flask) -> None:
     with app.app_context():
         now = dt.datetime(2026, 6, 1)
         entry = DirectoryEntry(uid="x", name="x", category="legal", verified_at=now)
-        assert not entries.is_stale(entry, now + dt.timedelta(days=180))
-        assert entries.is_stale(entry, now + dt.timedelta(days=184))
-        assert entries.is_stale(DirectoryEntry(uid="y", name="y", category="legal"), now)
+        assert not search.is_stale(entry, now + dt.timedelta(days=180))
+        assert search.is_stale(entry, now + dt.timedelta(days=184))
+        assert search.is_stale(DirectoryEntry(uid="y", name="y", category="legal"), now)
 
 
 FORMULAS = {
@@ -321,7 +321,7 @@ FORMULAS = {
 def formula_entry(app: Flask) -> None:
     with app.app_context():
         values = {"uid": "formula", "category": "social", "visibility": "public", **FORMULAS}
-        entries.create_entry({**values, "communes": ["Roanne"], "fees": "gratuit"}, None)
+        editing.create_entry({**values, "communes": ["Roanne"], "fees": "gratuit"}, None)
         db.session().commit()
 
 
@@ -352,7 +352,7 @@ def test_a_directory_export_never_writes_a_cell_a_spreadsheet_would_run(
     wipe_directory(directory)
     assert runner.invoke(args=["directory-import", str(tmp_path / "x.csv")]).exit_code == 0
     with directory.app_context():
-        entry = entries.entry_by_uid("formula")
+        entry = search.entry_by_uid("formula")
         assert entry is not None and entry.name == FORMULAS["name"]
         assert entry.description == FORMULAS["description"]
     assert export(runner, tmp_path / "y.csv", "csv") == exported

@@ -16,7 +16,7 @@ from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal.core import db
-from portal.directory import entries
+from portal.directory import search
 from portal.directory.corrections import CORRECTABLE
 from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryCorrection
@@ -108,12 +108,12 @@ def propose(client: FlaskClient, entry_id: int, **fields: str) -> Any:
 
 def current(directory: Flask, uid: str, name: str) -> Any:
     with directory.app_context():
-        return getattr(entries.entry_by_uid(uid), name)
+        return getattr(search.entry_by_uid(uid), name)
 
 
 def entry_id(directory: Flask, uid: str) -> int:
     with directory.app_context():
-        return entries.entry_by_uid(uid).id
+        return search.entry_by_uid(uid).id
 
 
 def test_a_partner_proposes_and_the_coordinator_accepts_or_refuses(

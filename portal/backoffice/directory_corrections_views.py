@@ -10,6 +10,7 @@ from portal.backoffice.blueprint import area, bp
 from portal.backoffice.forms import ConfirmForm
 from portal.core import db
 from portal.core.fields import add_error
+from portal.core.phone_numbers import typed_phone
 from portal.directory import corrections, entries
 from portal.directory.forms import CorrectionForm
 from portal.models import DirectoryCorrection, DirectoryEntry
@@ -22,7 +23,7 @@ ADDRESS_FIELDS = ("address", "postcode", "commune")
 
 def _entry_or_404(entry_id: int) -> DirectoryEntry:
     entry = db.session().get(DirectoryEntry, entry_id)
-    if entry is None or (entry.hidden and not access.is_coordinator(g.staff)):
+    if entry is None or (entry.hidden and not access.sees_hidden_directory_entries(g.staff)):
         abort(404)
     return entry
 
@@ -36,7 +37,7 @@ def _form_for(entry: DirectoryEntry) -> CorrectionForm:
         for name, field in form._fields.items():
             if name in corrections.CORRECTABLE:
                 stored = getattr(entry, name)
-                field.data = entries.phone_display(stored) if "phone" in name and stored else stored
+                field.data = typed_phone(stored) if "phone" in name and stored else stored
     return form
 
 

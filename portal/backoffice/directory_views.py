@@ -12,10 +12,17 @@ from flask_babel import gettext as _
 from portal.backoffice.blueprint import area, bp
 from portal.backoffice.forms import ConfirmForm
 from portal.core import db
-from portal.directory import entries, transfer
+from portal.directory import editing, search, transfer
 from portal.directory import vocabulary as voc
-from portal.directory.cards import Phone, PublicCard, filter_choices, page_of, public_card
 from portal.directory.forms import EntryForm
+from portal.directory.presentation import (
+    Phone,
+    PublicCard,
+    filter_choices,
+    page_of,
+    phone,
+    public_card,
+)
 from portal.models import DirectoryEntry, utcnow
 from portal.staff import access, audit
 from portal.staff.access import Area
@@ -43,11 +50,10 @@ class StaffCard:
 
 def staff_card(entry: DirectoryEntry) -> StaffCard:
     """Everything professionals may read; a confidential address stays out even here."""
-    pro_phone = entries.phone_display(entry.pro_phone) if entry.pro_phone else ""
     return StaffCard(
         id=entry.id,
         card=public_card(entry),
-        pro_phone=Phone(pro_phone, entries.phone_href(entry.pro_phone)) if pro_phone else None,
+        pro_phone=phone(entry.pro_phone),
         pro_email=entry.pro_email,
         referral_procedure=entry.referral_procedure,
         visibility=str(voc.VISIBILITY.get(entry.visibility, entry.visibility)),
@@ -57,7 +63,7 @@ def staff_card(entry: DirectoryEntry) -> StaffCard:
         who_can_ask=voc.labels(voc.MOBILISABLE_PAR, entry.mobilisable_par),
         verified_at=entry.verified_at,
         verified_by=entry.verified_by,
-        stale=entries.is_stale(entry),
+        stale=search.is_stale(entry),
     )
 
 
@@ -75,10 +81,12 @@ def _entry_or_404(entry_id: int) -> DirectoryEntry:
 @bp.get("/directory")
 @area(Area.DIRECTORY)
 def directory() -> ResponseReturnValue:
-    show_hidden = _can_edit() and request.args.get("hidden") == "1"
-    everything = entries.staff_entries(include_hidden=show_hidden)
+    show_hidden = (
+        access.sees_hidden_directory_entries(g.staff) and request.args.get("hidden") == "1"
+    )
+    everything = search.staff_entries(include_hidden=show_hidden)
     choices = filter_choices(everything)
-    found, page = page_of(entries.apply_filters(everything, choices.filters), STAFF_PAGE_SIZE)
+    found, page = page_of(search.apply_filters(everything, choices.filters), STAFF_PAGE_SIZE)
     return render_template(
         "directory/staff_list.html",
         cards=[staff_card(e) for e in found],
@@ -96,7 +104,7 @@ def directory_export() -> ResponseReturnValue:
     fmt = request.args.get("format", "csv")
     if fmt not in transfer.FORMATS:
         abort(404)
-    visible = entries.staff_entries(include_hidden=_can_edit())
+    visible = search.staff_entries(include_hidden=access.sees_hidden_directory_entries(g.staff))
     text = transfer.export_text(visible, fmt, include_confidential=False)
     audit.record("directory.export", g.staff, "directory", format=fmt)
     mimetype = "application/json" if fmt == "json" else "text/csv"
@@ -109,8 +117,8 @@ def directory_export() -> ResponseReturnValue:
 @bp.get("/directory/recheck")
 @area(Area.DIRECTORY_EDITING)
 def directory_recheck() -> ResponseReturnValue:
-    cards = [staff_card(e) for e in entries.entries_to_recheck()]
-    days = entries.stale_days()
+    cards = [staff_card(e) for e in search.entries_to_recheck()]
+    days = search.stale_days()
     page = render_template(
         "directory/staff_recheck.html", cards=cards, days=days, confirm=ConfirmForm()
     )
@@ -128,7 +136,7 @@ def directory_new() -> ResponseReturnValue:
     form = EntryForm()
     if not form.validate_on_submit():
         return _show_form(form, None)
-    entry = entries.create_entry(form.values(), g.staff)
+    entry = editing.create_entry(form.values(), g.staff)
     flash(_("Entry added."))
     return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
 
@@ -142,7 +150,7 @@ def directory_edit(entry_id: int) -> ResponseReturnValue:
         form.fill(entry)
     if not form.validate_on_submit():
         return _show_form(form, entry)
-    changed = entries.update_entry(entry, form.values(), g.staff)
+    changed = editing.update_entry(entry, form.values(), g.staff)
     flash(_("Changes saved.") if changed else _("Nothing was changed."))
     return redirect(url_for("staff.directory_edit", entry_id=entry.id), 303)
 
@@ -158,7 +166,7 @@ def _back() -> ResponseReturnValue:
 @area(Area.DIRECTORY_EDITING)
 def directory_verify(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
-    entries.mark_verified(entry, g.staff)
+    editing.mark_verified(entry, g.staff)
     flash(_("Marked as verified today: %(name)s", name=entry.name))
     return _back()
 
@@ -167,7 +175,7 @@ def directory_verify(entry_id: int) -> ResponseReturnValue:
 @area(Area.DIRECTORY_EDITING)
 def directory_hide(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
-    entries.set_hidden(entry, True, g.staff)
+    editing.set_hidden(entry, True, g.staff)
     flash(_("Hidden from every list: %(name)s", name=entry.name))
     return _back()
 
@@ -176,6 +184,6 @@ def directory_hide(entry_id: int) -> ResponseReturnValue:
 @area(Area.DIRECTORY_EDITING)
 def directory_show(entry_id: int) -> ResponseReturnValue:
     entry = _entry_or_404(entry_id)
-    entries.set_hidden(entry, False, g.staff)
+    editing.set_hidden(entry, False, g.staff)
     flash(_("Listed again: %(name)s", name=entry.name))
     return _back()

@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.core import db
-from portal.models import CallbackRequest, RequestSource, StaffUser, Station
+from portal.models import CallbackRequest, StaffUser, Station
+from portal.staff import access
 
 # The list stops here; older referrals are of no use to pass on.
 MY_REFERRALS_LIMIT = 100
@@ -44,10 +45,7 @@ def referrals_of(officer: StaffUser, limit: int = MY_REFERRALS_LIMIT) -> list[Re
             CallbackRequest.created_at,
             CallbackRequest.first_attempt_at.is_not(None),
         )
-        .where(
-            CallbackRequest.referrer_id == officer.id,
-            CallbackRequest.source == RequestSource.REFERRAL.value,
-        )
+        .where(access.own_referrals(officer))
         .order_by(CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
         .limit(limit)
     )
@@ -57,7 +55,7 @@ def referrals_of(officer: StaffUser, limit: int = MY_REFERRALS_LIMIT) -> list[Re
 def receipt_for(officer: StaffUser, request_id: int) -> Receipt | None:
     """The receipt of one of the officer's referrals; None for anyone else's."""
     found = db.session().get(CallbackRequest, request_id)
-    if found is None or found.referrer_id != officer.id:
+    if found is None or not access.may_follow_referral(officer, found):
         return None
     station = db.session().get(Station, found.station_id) if found.station_id else None
     number = (station.callback_number if station else None) or current_app.config[

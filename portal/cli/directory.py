@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.core import db
-from portal.directory import entries, transfer
+from portal.directory import search, transfer
 
 
 @click.command("directory-import")
@@ -56,7 +56,7 @@ def directory_import_command(path: Path, fmt: str | None) -> None:
 def directory_export_command(fmt: str, output: Path | None, include_confidential: bool) -> None:
     """Export every directory entry, hidden ones included, sorted by identifier."""
     text = transfer.export_text(
-        entries.staff_entries(include_hidden=True), fmt, include_confidential
+        search.staff_entries(include_hidden=True), fmt, include_confidential
     )
     if output is None:
         click.echo(text, nl=False)

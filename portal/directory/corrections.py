@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.core import db
-from portal.directory import entries
+from portal.directory import editing, entries
 from portal.models import DirectoryCorrection, DirectoryEntry, StaffUser, utcnow
 from portal.staff import audit
 
@@ -82,7 +82,7 @@ def accept(correction: DirectoryCorrection, actor: StaffUser) -> list[str]:
     values = {**current_values(entry), **correction.changes}
     entries.clean_entry({**values, "uid": entry.uid})
     _decide(correction, ACCEPTED, actor)
-    changed = entries.update_entry(entry, values, actor)
+    changed = editing.update_entry(entry, values, actor)
     audit.record("directory.accept", actor, f"directory:{entry.uid}", fields=sorted(changed))
     return changed
 

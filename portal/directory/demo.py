@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.directory import entries
+from portal.directory import editing, search
 from portal.models import DirectoryEntry, utcnow
 
 NATIONAL_AREA: dict[str, Any] = {
@@ -186,9 +186,9 @@ def create_demo_directory() -> list[DirectoryEntry]:
     made = []
     for defaults, items in ((NATIONAL_AREA, NATIONAL), (LOCAL_AREA, LOCAL)):
         for item in items:
-            entry = entries.entry_by_uid(item["uid"])
+            entry = search.entry_by_uid(item["uid"])
             if entry is None:
-                entry = entries.create_entry({**defaults, **item}, None)
+                entry = editing.create_entry({**defaults, **item}, None)
                 entry.is_demo = True
                 if item["uid"].startswith("national-"):
                     entry.verified_at = utcnow()

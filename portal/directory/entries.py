@@ -1,29 +1,23 @@
-"""Directory entries: validation, changes with their audit events, listings and staleness."""
+"""What a directory entry is: its fields, and the rules a value must keep to be stored (checked
+alike for the coordinator's form, a correction and an import)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import phonenumbers
 from babel import Locale, UnknownLocaleError
-from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from phonenumbers import shortnumberinfo
-from sqlalchemy import select
 
-from portal.core import db
-from portal.core.fields import PhoneRefused, is_email, phone_e164
+from portal.core.fields import is_email
+from portal.core.phone_numbers import parse_service_number
 from portal.directory import vocabulary as voc
-from portal.models import DirectoryEntry, StaffUser, utcnow
-from portal.staff import audit
+from portal.directory.opening_hours import valid_opening_hours
 
 TEXT_LIMITS = {
     "uid": 64,
@@ -75,7 +69,6 @@ DATE_FIELDS = ("updated_at", "verified_at")
 EDITABLE = tuple(
     f for f in TEXT_FIELDS + LIST_FIELDS + BOOL_FIELDS if f not in ("uid", "verified_by", "hidden")
 )
-DEFAULT_STALE_DAYS = 183  # about six months
 
 PROBLEMS: dict[str, LazyString] = {
     "required": _l("This field is required."),
@@ -128,51 +121,6 @@ POSTCODE_RE = re.compile(r"^\d{5}$")
 ZONE_RE = re.compile(voc.ZONE_RE)
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
-_DAY = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
-_DAYS = rf"(?:{_DAY}(?:-{_DAY})?(?:\[-?[1-5](?:-[1-5])?\])?|PH|SH)"
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-_MONTHS = rf"{_MONTH}(?: ?\d{{1,2}})?(?:-{_MONTH}?(?: ?\d{{1,2}})?)?"
-_TIME = r"\d{2}:\d{2}"
-_SPAN = rf"(?:{_TIME}-{_TIME}\+?|{_TIME}\+)"
-OSM_RULE = re.compile(
-    rf"^(?:(?P<months>{_MONTHS}(?:,{_MONTHS})*) )?"
-    rf"(?:(?P<days>{_DAYS}(?:,{_DAYS})*)(?: |$))?"
-    rf"(?P<times>{_SPAN}(?:,{_SPAN})*|24/7)?"
-    r"(?: ?(?P<state>open|closed|off|unknown))?"
-    r'(?: ?(?P<comment>"[^"]{0,80}"))?$'
-)
-TIME_RE = re.compile(r"(\d{2}):(\d{2})")
-
-
-def normalise_phone(raw: str) -> str:
-    """A French number in E.164, a short number as its digits, or ValueError."""
-    text = raw.strip()
-    if not text:
-        return ""
-    try:
-        return phone_e164(text)
-    except PhoneRefused as exc:
-        number = exc.number
-        digits = re.sub(r"\D", "", text)
-        if number is None or len(digits) > 6:
-            raise ValueError("phone") from exc
-        if not shortnumberinfo.is_valid_short_number_for_region(number, "FR"):
-            raise ValueError("phone") from exc
-        return digits
-
-
-def phone_display(stored: str) -> str:
-    """A stored number as people in France write it: 04 77 12 34 56, 3919, 116 006."""
-    if not stored.startswith("+"):
-        return f"{stored[:3]} {stored[3:]}" if len(stored) == 6 else stored
-    number = phonenumbers.parse(stored, "FR")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def phone_href(stored: str, sms: bool = False) -> str:
-    """A tap-to-call (or tap-to-text) link for a stored number."""
-    return f"{'sms' if sms else 'tel'}:{stored}"
-
 
 def valid_url(value: str) -> bool:
     """Web addresses only (http or https with a host): never javascript:, data: or a path."""
@@ -183,28 +131,6 @@ def valid_url(value: str) -> bool:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False
     return not any(ch.isspace() or ch in "<>\"'" for ch in value)
-
-
-def _times_ok(times: str) -> bool:
-    values = [(int(h), int(m)) for h, m in TIME_RE.findall(times)]
-    return all(m < 60 and h <= 48 for h, m in values) and all(h <= 24 for h, _m in values[::2])
-
-
-def valid_opening_hours(value: str) -> bool:
-    """A reasonable check of the OpenStreetMap opening_hours syntax (rules separated by ;)."""
-    text = value.strip()
-    if text == "24/7":
-        return True
-    rules = [r.strip() for r in re.split(r";|\|\|", text)]
-    if not text or any(not rule for rule in rules):
-        return False
-    for rule in rules:
-        found = OSM_RULE.match(rule)
-        if found is None or not any(found.groupdict().values()):
-            return False
-        if found["times"] and found["times"] != "24/7" and not _times_ok(found["times"]):
-            return False
-    return True
 
 
 def valid_language(code: str) -> bool:
@@ -272,7 +198,7 @@ def _check_choices(clean: dict[str, Any], problems: list[Problem]) -> None:
 def _check_formats(clean: dict[str, Any], problems: list[Problem]) -> None:
     for name in ("phone", "pro_phone"):
         try:
-            clean[name] = normalise_phone(clean[name])
+            clean[name] = parse_service_number(clean[name])
         except ValueError:
             problems.append(Problem(name, "phone"))
     for name in ("email", "pro_email"):
@@ -339,162 +265,3 @@ def clean_entry(values: Mapping[str, Any]) -> dict[str, Any]:
     if problems:
         raise EntryInvalid(problems)
     return clean
-
-
-# --- Changes -----------------------------------------------------------------------------------
-
-
-def new_uid() -> str:
-    return f"loire-{secrets.token_hex(6)}"
-
-
-def _target(entry: DirectoryEntry) -> str:
-    return f"directory:{entry.uid}"
-
-
-def create_entry(values: Mapping[str, Any], actor: StaffUser | None) -> DirectoryEntry:
-    """Add a validated entry to the session with its audit event; the caller commits."""
-    clean = clean_entry(values)
-    editable = {name: clean[name] for name in EDITABLE}
-    entry = DirectoryEntry(uid=clean["uid"] or new_uid(), updated_at=utcnow(), **editable)
-    db.session().add(entry)
-    db.session().flush()
-    audit.record("directory.create", actor, _target(entry))
-    return entry
-
-
-def update_entry(entry: DirectoryEntry, values: Mapping[str, Any], actor: StaffUser) -> list[str]:
-    """Apply the editable values; returns the names of the fields that changed."""
-    clean = clean_entry({**values, "uid": entry.uid})
-    changed = [name for name in EDITABLE if getattr(entry, name) != clean[name]]
-    for name in changed:
-        setattr(entry, name, clean[name])
-    if changed:
-        entry.updated_at = utcnow()
-        audit.record("directory.update", actor, _target(entry), fields=sorted(changed))
-    return changed
-
-
-def mark_verified(entry: DirectoryEntry, actor: StaffUser) -> None:
-    """Someone checked the entry with the service: the clock of staleness starts again."""
-    entry.verified_at = utcnow()
-    entry.verified_by = actor.display_name or actor.username
-    audit.record("directory.verify", actor, _target(entry))
-
-
-def set_hidden(entry: DirectoryEntry, hidden: bool, actor: StaffUser) -> None:
-    """Take an entry off every listing (or put it back) without losing it."""
-    entry.hidden = hidden
-    audit.record("directory.hide" if hidden else "directory.show", actor, _target(entry))
-
-
-# --- Listings ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a visitor narrowed the list to; empty strings mean everything."""
-
-    category: str = ""
-    commune: str = ""
-    language: str = ""
-    # Words typed by a professional, every one of which must appear in the entry.
-    words: str = ""
-
-
-def folded(text: str) -> str:
-    """Text as a search compares it: no case, no accents ("Écoute" finds "ecoute")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _searchable(entry: DirectoryEntry) -> str:
-    """What a words search reads: never a confidential address."""
-    parts = [
-        entry.name,
-        entry.description,
-        entry.commune,
-        " ".join(entry.communes),
-        entry.referral_procedure,
-        str(voc.CATEGORIES.get(entry.category, entry.category)),
-        " ".join(entry.thematiques),
-        " ".join(str(label) for label in voc.labels(voc.PUBLICS, entry.publics)),
-    ]
-    if not entry.address_confidential:
-        parts.append(entry.address)
-    return folded(" ".join(parts))
-
-
-def matches_words(entry: DirectoryEntry, words: str) -> bool:
-    """True when every typed word appears somewhere in the entry."""
-    return all(word in _searchable(entry) for word in folded(words).split())
-
-
-def _ordered(entries: Iterable[DirectoryEntry]) -> list[DirectoryEntry]:
-    order = {code: i for i, code in enumerate(voc.CATEGORIES)}
-    return sorted(entries, key=lambda e: (order.get(e.category, 99), e.name.casefold(), e.id))
-
-
-def public_entries() -> list[DirectoryEntry]:
-    """Entries meant for everyone: public, not hidden, never a professionals' category."""
-    query = select(DirectoryEntry).where(
-        DirectoryEntry.visibility == "public",
-        DirectoryEntry.hidden.is_(False),
-        DirectoryEntry.category.not_in(sorted(voc.PROFESSIONAL_CATEGORIES)),
-    )
-    return _ordered(db.session().scalars(query))
-
-
-def staff_entries(include_hidden: bool) -> list[DirectoryEntry]:
-    """Every entry for professionals; hidden ones only for the coordinator."""
-    query = select(DirectoryEntry)
-    if not include_hidden:
-        query = query.where(DirectoryEntry.hidden.is_(False))
-    return _ordered(db.session().scalars(query))
-
-
-def serves_commune(entry: DirectoryEntry, commune: str) -> bool:
-    """True when the entry covers the commune: named, or covering the whole zone."""
-    wanted = commune.casefold()
-    return not entry.communes or any(c.casefold() == wanted for c in entry.communes)
-
-
-def apply_filters(entries: list[DirectoryEntry], filters: Filters) -> list[DirectoryEntry]:
-    """The entries that match every filter given."""
-    return [
-        e
-        for e in entries
-        if (not filters.category or e.category == filters.category)
-        and (not filters.commune or serves_commune(e, filters.commune))
-        and (not filters.language or filters.language in e.languages)
-        and (not filters.words or matches_words(e, filters.words))
-    ]
-
-
-def communes_of(entries: Iterable[DirectoryEntry]) -> list[str]:
-    """The communes named by the entries, sorted, for the commune filter."""
-    return sorted({c for e in entries for c in e.communes}, key=str.casefold)
-
-
-def languages_of(entries: Iterable[DirectoryEntry]) -> list[str]:
-    return sorted({code for e in entries for code in e.languages})
-
-
-def stale_days() -> int:
-    return int(current_app.config.get("DIRECTORY_STALE_DAYS", DEFAULT_STALE_DAYS))
-
-
-def is_stale(entry: DirectoryEntry, now: dt.datetime | None = None) -> bool:
-    """Not verified within the last six months (or never): to be checked with the service."""
-    limit = (now or utcnow()) - dt.timedelta(days=stale_days())
-    return entry.verified_at is None or entry.verified_at < limit
-
-
-def entries_to_recheck(now: dt.datetime | None = None) -> list[DirectoryEntry]:
-    """Entries not hidden and stale, the oldest verification first."""
-    stale = [e for e in staff_entries(include_hidden=False) if is_stale(e, now)]
-    return sorted(stale, key=lambda e: (e.verified_at or dt.datetime.min, e.name.casefold()))
-
-
-def entry_by_uid(uid: str) -> DirectoryEntry | None:
-    return db.session().scalars(select(DirectoryEntry).where(DirectoryEntry.uid == uid)).first()

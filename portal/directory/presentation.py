@@ -1,47 +1,23 @@
-"""What the directory pages show of an entry, and the filters and pages people use: public and
-staff pages alike."""
+"""What the directory pages show: an entry's public card, the filters offered and the page asked
+for, on public and staff pages alike."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from babel.dates import get_day_names
 from flask import request
-from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from portal.core.i18n import language_name
-from portal.directory import entries
+from portal.core.phone_numbers import display_phone, sms_uri, tel_uri
+from portal.directory import search
 from portal.directory import vocabulary as voc
+from portal.directory.opening_hours import hours_text
 from portal.models import DirectoryEntry
 
 T = TypeVar("T")
 
 PAGE_SIZE = 15
-_HOURS_TOKEN = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su|PH|SH|off|closed|open)\b")
-_DAY_INDEX = {day: i for i, day in enumerate(("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"))}
-
-
-def hours_text(value: str) -> str:
-    """Opening hours in the reader's language, e.g. "lun.-ven. 09:00-17:00" in French."""
-    if value.strip() == "24/7":
-        return _("Day and night, every day")
-    days = get_day_names("abbreviated", locale=get_locale())
-    words = {
-        "PH": _("public holidays"),
-        "SH": _("school holidays"),
-        "off": _("closed"),
-        "closed": _("closed"),
-        "open": _("open"),
-    }
-
-    def word(found: re.Match[str]) -> str:
-        token = found.group(1)
-        return days[_DAY_INDEX[token]] if token in _DAY_INDEX else words[token]
-
-    return _HOURS_TOKEN.sub(word, value).replace(";", " ·").replace(",", ", ")
 
 
 @dataclass(frozen=True)
@@ -50,10 +26,12 @@ class Phone:
     href: str
 
 
-def _phone(stored: str, sms: bool = False) -> Phone | None:
-    if not stored:
+def phone(stored: str, sms: bool = False) -> Phone | None:
+    """A stored number as shown and as a tap-to-call (or tap-to-text) link; None for none."""
+    href = (sms_uri if sms else tel_uri)(stored) if stored else None
+    if href is None:
         return None
-    return Phone(entries.phone_display(stored), entries.phone_href(stored, sms))
+    return Phone(display_phone(stored), href)
 
 
 @dataclass(frozen=True)
@@ -102,7 +80,7 @@ def public_card(entry: DirectoryEntry) -> PublicCard:
         communes=list(entry.communes),
         address=_address(entry),
         address_confidential=entry.address_confidential,
-        phone=_phone(entry.phone, entry.sms_only),
+        phone=phone(entry.phone, entry.sms_only),
         sms_only=entry.sms_only,
         email=entry.email,
         website=entry.website,
@@ -124,7 +102,7 @@ MAX_WORDS_LENGTH = 100
 class FilterChoices:
     """The filters in use and the values offered, taken from the entries themselves."""
 
-    filters: entries.Filters
+    filters: search.Filters
     categories: list[tuple[str, str]]
     communes: list[str]
     languages: list[tuple[str, str]]
@@ -134,13 +112,13 @@ def filter_choices(everything: list[DirectoryEntry]) -> FilterChoices:
     """Read the GET filters, ignoring any value that is not offered."""
     present = {e.category for e in everything}
     categories = [(c, str(label)) for c, label in voc.CATEGORIES.items() if c in present]
-    communes = entries.communes_of(everything)
-    languages = [(code, language_name(code)) for code in entries.languages_of(everything)]
+    communes = search.communes_of(everything)
+    languages = [(code, language_name(code)) for code in search.languages_of(everything)]
     category = request.args.get("category", "")
     commune = request.args.get("commune", "")
     language = request.args.get("language", "")
     words = " ".join(request.args.get("q", "")[:MAX_WORDS_LENGTH].split())
-    chosen = entries.Filters(
+    chosen = search.Filters(
         category=category if category in present else "",
         commune=commune if commune in communes else "",
         language=language if language in dict(languages) else "",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.core import csv_safe, db
+from portal.directory.editing import new_uid
 from portal.directory.entries import (
     BOOL_FIELDS,
     DATE_FIELDS,
@@ -17,9 +18,8 @@ from portal.directory.entries import (
     EntryInvalid,
     Problem,
     clean_entry,
-    entry_by_uid,
-    new_uid,
 )
+from portal.directory.search import entry_by_uid
 from portal.models import DirectoryEntry, StaffUser, utcnow
 from portal.staff import audit
 

@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.core import db
 from portal.core.helplines import NATIONAL_NUMBERS
-from portal.directory import entries
-from portal.directory.cards import filter_choices, page_of, public_card
+from portal.directory import search
+from portal.directory.presentation import filter_choices, page_of, public_card
 from portal.models import DirectoryEntry
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def _public_entries_or_none() -> list[DirectoryEntry] | None:
     """The public entries, or None when the database does not answer."""
     try:
-        return entries.public_entries()
+        return search.public_entries()
     except SQLAlchemyError as exc:
         log.error("directory unavailable: %s", type(exc).__name__)
         db.session().rollback()
@@ -34,7 +34,7 @@ def directory_page() -> str:
     found_entries = _public_entries_or_none()
     everything = found_entries or []
     choices = filter_choices(everything)
-    found, page = page_of(entries.apply_filters(everything, choices.filters))
+    found, page = page_of(search.apply_filters(everything, choices.filters))
     return render_template(
         "directory/public.html",
         numbers=NATIONAL_NUMBERS,

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from portal.core import db
 from portal.core.urls import public_url
-from portal.models import Role, StaffUser, staff_station
+from portal.models import StaffUser, staff_station
+from portal.staff import access
 from portal.stations import registry
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,10 @@ def recipients(station_id: int | None) -> list[str]:
     query = select(StaffUser.email).where(StaffUser.active, StaffUser.email.is_not(None))
     if station_id is not None:
         query = query.join(staff_station).where(
-            staff_station.c.station_id == station_id, StaffUser.role == Role.INTERVENANT.value
+            staff_station.c.station_id == station_id, access.role_among(access.STATION_WORKERS)
         )
     else:
-        query = query.where(StaffUser.role == Role.ADMIN.value)
+        query = query.where(access.role_among(access.COORDINATORS))
     found = [email for email in db.session().scalars(query) if email]
     if not found and station_id is not None:
         return recipients(None)

@@ -1,16 +1,19 @@
-"""Who may do what: the roles of each back-office area, the stations a person covers, and the
-actions open to her on one request.
+"""Who may do what: the roles of each back-office area, the stations a person covers, the actions
+open to her on one request, who hears of a station's requests, whose role may change, who sees
+hidden directory entries and which referrals an officer may follow.
 
-The blueprint gate, the menu, the casework transitions and the templates all ask this module, so
-that a page never offers what the domain would refuse, and the domain never allows what a page
-hides.
+The blueprint gate, the menu, the casework transitions, the queries of other domains and the
+templates all ask this module, so that a page never offers what the domain would refuse, and the
+domain never allows what a page hides. No role is compared anywhere else.
 """
 
 from __future__ import annotations
 
 import enum
 
-from portal.models import CallbackRequest, RequestStatus, Role, StaffUser
+from sqlalchemy import ColumnElement, and_
+
+from portal.models import CallbackRequest, RequestSource, RequestStatus, Role, StaffUser
 
 
 class Area(enum.StrEnum):
@@ -34,6 +37,10 @@ EVERYONE = frozenset(Role)
 CASEWORKERS = frozenset({Role.ADMIN, Role.INTERVENANT})
 # Roles bound to stations: an account of theirs needs at least one.
 STATION_BOUND = frozenset({Role.INTERVENANT, Role.REFERRER})
+# A station's own social workers: they see its requests, hear of new ones and cover it.
+STATION_WORKERS = frozenset({Role.INTERVENANT})
+# The coordinators: every station, unrouted requests, accounts, and the notices nobody else gets.
+COORDINATORS = frozenset({Role.ADMIN})
 
 AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.START: EVERYONE,
@@ -57,7 +64,47 @@ def may_enter(user: StaffUser, area: Area | None) -> bool:
 
 def is_coordinator(user: StaffUser) -> bool:
     """Coordinators see every station, unrouted requests included, and may overrule a holder."""
-    return user.role == Role.ADMIN
+    return user.role in COORDINATORS
+
+
+def role_among(roles: frozenset[Role]) -> ColumnElement[bool]:
+    """The test `user.role in roles`, for a query over staff accounts."""
+    return StaffUser.role.in_(sorted(role.value for role in roles))
+
+
+def may_hold_requests(user: StaffUser) -> bool:
+    """An active caseworker: she may be handed a request."""
+    return user.active and role_holds_requests(user.role)
+
+
+def role_holds_requests(role: str) -> bool:
+    """Whether the role works on requests; an account leaving it gives back what it held."""
+    return role in CASEWORKERS
+
+
+def may_give_role(actor: StaffUser, user: StaffUser, role: str) -> bool:
+    """Anyone's role but one's own coordinator role, which the portal would be left without."""
+    return user.id != actor.id or role in COORDINATORS
+
+
+def sees_hidden_directory_entries(user: StaffUser) -> bool:
+    """Hidden entries are for those who edit the directory: in its lists, exports and pages."""
+    return may_enter(user, Area.DIRECTORY_EDITING)
+
+
+# An officer's referrals: her own, and nothing of the follow-up.
+
+
+def own_referrals(officer: StaffUser) -> ColumnElement[bool]:
+    """The requests an officer may follow: those she referred herself."""
+    return and_(
+        CallbackRequest.referrer_id == officer.id,
+        CallbackRequest.source == RequestSource.REFERRAL.value,
+    )
+
+
+def may_follow_referral(officer: StaffUser, request: CallbackRequest) -> bool:
+    return request.referrer_id == officer.id
 
 
 # Station scope
@@ -67,7 +114,7 @@ def visible_station_ids(user: StaffUser) -> list[int] | None:
     """The stations whose requests a user may see; None means all, unrouted ones included."""
     if is_coordinator(user):
         return None
-    if user.role == Role.INTERVENANT:
+    if user.role in STATION_WORKERS:
         return [s.id for s in user.stations]
     return []
 

@@ -151,10 +151,10 @@ def update_user(
     """Change an account's role, stations, name and notification address, audited."""
     stations = stations_by_code(station_codes)
     check_role_and_stations(role, stations)
-    if user.id == actor.id and role != Role.ADMIN:
+    if not access.may_give_role(actor, user, role):
         raise AccountError("own_role")
     before = {"role": user.role, "stations": sorted(s.code for s in user.stations)}
-    if role not in access.CASEWORKERS:
+    if not access.role_holds_requests(role):
         callback_queue.release_requests_of(user)
     user.role = role
     user.stations = stations
@@ -186,14 +186,14 @@ def role_change(
     refuses, as update_user would, a change that cannot be made."""
     stations = stations_by_code(station_codes)
     check_role_and_stations(role, stations)
-    if user.id == actor.id and role != Role.ADMIN:
+    if not access.may_give_role(actor, user, role):
         raise AccountError("own_role")
     if role == user.role:
         return None
     current = {s.code: s.name for s in user.stations}
     chosen = {s.code: s.name for s in stations}
     released = 0
-    if role not in (Role.ADMIN, Role.INTERVENANT):
+    if not access.role_holds_requests(role):
         released = callback_queue.held_count(user)
     return RoleChange(
         before=user.role,

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from portal.core import db
-from portal.models import Role, StaffUser, Station, staff_station
+from portal.models import StaffUser, Station, staff_station
+from portal.staff import access
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def _stations_of(logged_in: bool | None) -> Select[Any]:
     query = (
         select(staff_station.c.station_id)
         .join(StaffUser, StaffUser.id == staff_station.c.staff_id)
-        .where(StaffUser.active, StaffUser.role == Role.INTERVENANT.value)
+        .where(StaffUser.active, access.role_among(access.STATION_WORKERS))
     )
     if logged_in is True:
         query = query.where(StaffUser.last_login_at.is_not(None))
