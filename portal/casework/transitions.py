@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.casework.windows import is_safe_now, next_safe_start, safe_until
-from portal.core import crypto, db
+from portal.core import db
 from portal.core.timezone import PARIS
 from portal.models import (
     AttemptOutcome,
@@ -26,6 +26,7 @@ from portal.models import (
     StaffUser,
     utcnow,
 )
+from portal.models.personal_data import opened, seal_into, sealed
 from portal.staff import access, audit
 from portal.staff.access import can_work_on
 
@@ -87,7 +88,7 @@ def hand_over(
     request: CallbackRequest, actor: StaffUser, colleague: StaffUser, version: int
 ) -> None:
     _check(request, actor, "hand_over", version)
-    if not colleague.active or colleague.role not in access.CASEWORKERS:
+    if not access.may_hold_requests(colleague):
         raise CaseworkError("bad_colleague")
     if not can_work_on(colleague, request):
         raise CaseworkError("colleague_not_on_station")
@@ -98,9 +99,7 @@ def hand_over(
 
 def colleagues_for(request: CallbackRequest, actor: StaffUser) -> list[StaffUser]:
     """Whom the actor can hand this request to: active caseworkers covering its station."""
-    query = select(StaffUser).where(
-        StaffUser.active, StaffUser.role.in_([role.value for role in access.CASEWORKERS])
-    )
+    query = select(StaffUser).where(StaffUser.active, access.role_among(access.CASEWORKERS))
     people = db.session().scalars(query.order_by(StaffUser.display_name)).all()
     return [p for p in people if p.id != actor.id and can_work_on(p, request)]
 
@@ -125,7 +124,7 @@ def log_attempt(
         staff_id=actor.id,
         created_at=now,
         outcome=outcome,
-        note_enc=crypto.encrypt(note),
+        **sealed(CallAttempt, note=note),
     )
     db.session().add(attempt)
     request.attempt_count += 1
@@ -197,7 +196,7 @@ def close(
     request.known_to_services = known
     request.closed_at = utcnow()
     request.next_attempt_at = None
-    request.close_note_enc = crypto.encrypt(note)
+    seal_into(request, close_note=note)
     _audit("close", actor, request, outcome=outcome, known=known)
 
 
@@ -238,11 +237,12 @@ class CaseFile:
 def open_case_file(request: CallbackRequest, actor: StaffUser) -> CaseFile:
     """The one place where a request is decrypted for staff; every reading is audited."""
     _audit("view", actor, request)
+    clear = opened(request)
     return CaseFile(
-        phone=crypto.decrypt(request.phone_enc),
-        name=crypto.decrypt(request.name_enc),
-        message=crypto.decrypt(request.message_enc),
-        cover_story=crypto.decrypt(request.cover_story_enc),
-        attempt_notes={a.id: crypto.decrypt(a.note_enc) for a in request.attempts},
-        close_note=crypto.decrypt(request.close_note_enc),
+        phone=clear["phone"],
+        name=clear["name"],
+        message=clear["message"],
+        cover_story=clear["cover_story"],
+        attempt_notes={a.id: opened(a)["note"] for a in request.attempts},
+        close_note=clear["close_note"],
     )

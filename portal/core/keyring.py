@@ -21,7 +21,7 @@ from sqlalchemy import CursorResult, select, update
 from portal.core import db
 from portal.core.config import KEYS_FILE, write_keys
 from portal.core.db import Base
-from portal.models import CallAttempt, CallbackRequest, StaffUser
+from portal.models.personal_data import encrypted_columns
 from portal.staff import audit
 
 ENV_VARIABLE = "PORTAL_DATA_KEYS"
@@ -29,15 +29,8 @@ BATCH_SIZE = 500
 # Processes started before the rotation may still write under an old key: sweep until none did.
 MAX_PASSES = 5
 
-# Every column that holds a Fernet token.
-ENCRYPTED_FIELDS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
-    (
-        CallbackRequest,
-        ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "close_note_enc"),
-    ),
-    (CallAttempt, ("note_enc",)),
-    (StaffUser, ("totp_secret_enc",)),
-)
+# Every column that holds a Fernet token, as the personal-data declaration lists them.
+ENCRYPTED_FIELDS = encrypted_columns()
 
 
 def new_data_key() -> str:

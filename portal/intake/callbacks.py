@@ -15,6 +15,7 @@ from portal.casework.windows import window_mask
 from portal.core import crypto, db, transactions
 from portal.intake import lanes, references
 from portal.models import OPEN_STATUSES, CallbackRequest, Lane, RequestSource, RequestStatus, utcnow
+from portal.models.personal_data import erase, sealed
 from portal.reporting import notify
 
 
@@ -161,10 +162,13 @@ def _values(details: RequestDetails, trust: str, lane: str, cancel_code: str) ->
         "call_language": details.call_language,
         "page_language": details.page_language,
         "do_not_call_after": details.do_not_call_after,
-        "phone_enc": crypto.encrypt(details.phone_e164),
-        "name_enc": crypto.encrypt(details.name),
-        "message_enc": crypto.encrypt(details.message),
-        "cover_story_enc": crypto.encrypt(details.cover_story),
+        **sealed(
+            CallbackRequest,
+            phone=details.phone_e164,
+            name=details.name,
+            message=details.message,
+            cover_story=details.cover_story,
+        ),
         "cancel_hash": crypto.code_hash(cancel_code),
         "window_mask": window_mask(details.safe_windows, details.safe_days),
         "referrer_id": details.referrer_id,
@@ -301,13 +305,7 @@ def _fold_over_newest(
 
 def erase_personal_data(request: CallbackRequest) -> None:
     """Blank every personal field of a request, keeping the anonymous ones for statistics."""
-    request.phone_enc = None
-    request.name_enc = None
-    request.message_enc = None
-    request.cover_story_enc = None
-    request.close_note_enc = None
-    request.phone_index = None
-    request.cancel_hash = None
+    erase(request)
     request.purged_at = utcnow()
 
 

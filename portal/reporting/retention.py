@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.core import db
 from portal.intake.callbacks import erase_personal_data
 from portal.models import CallAttempt, CallbackRequest, RequestStatus
+from portal.models.personal_data import erased_values, holds_personal_data
 from portal.staff import audit
 
 BATCH_SIZE = 200
@@ -51,18 +52,9 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
 
 def _has_personal_data() -> ColumnElement[bool]:
     note_left = exists().where(
-        CallAttempt.request_id == CallbackRequest.id, CallAttempt.note_enc.is_not(None)
+        CallAttempt.request_id == CallbackRequest.id, holds_personal_data(CallAttempt)
     )
-    return or_(
-        CallbackRequest.phone_enc.is_not(None),
-        CallbackRequest.name_enc.is_not(None),
-        CallbackRequest.message_enc.is_not(None),
-        CallbackRequest.cover_story_enc.is_not(None),
-        CallbackRequest.close_note_enc.is_not(None),
-        CallbackRequest.phone_index.is_not(None),
-        CallbackRequest.cancel_hash.is_not(None),
-        note_left,
-    )
+    return or_(holds_personal_data(CallbackRequest), note_left)
 
 
 def due_for_purge(cutoff: dt.datetime) -> ColumnElement[bool]:
@@ -95,7 +87,9 @@ def _erase_batch(cutoff: dt.datetime, now: dt.datetime) -> int:
         request.purged_at = now
     ids = [r.id for r in found]
     session.execute(
-        update(CallAttempt).where(CallAttempt.request_id.in_(ids)).values(note_enc=None)
+        update(CallAttempt)
+        .where(CallAttempt.request_id.in_(ids))
+        .values(erased_values(CallAttempt))
     )
     # A batch job: each batch commits on its own, so that what is erased stays erased if a
     # later batch fails, and no long transaction holds the requests a social worker is opening.
