@@ -3,46 +3,34 @@
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 
 from flask import Flask, render_template, request
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.core import db
 from portal.core.helplines import emergency_numbers
-from portal.core.i18n import language_in_path, locale_of
 from portal.core.security import is_staff_path
 
 log = logging.getLogger(__name__)
 
 
-def _language_in_path() -> str | None:
-    """The locale of the public language the address starts with, also when no route matched."""
-    lang = language_in_path()
-    return locale_of(lang) if lang else None
-
-
 def render_error(status: int, csrf: bool = False) -> tuple[str, int]:
     if is_staff_path(request.path):
         return render_template("staff/error.html", status=status, csrf=csrf), status
-    # A wrong method or an unknown page under /ar/ is still answered in Arabic.
-    lang = _language_in_path()
-    with force_locale(lang) if lang else nullcontext():
-        page = render_template(
-            "public/error.html", status=status, csrf=csrf, emergency=emergency_numbers()
-        )
+    # The locale comes from the address as on every page (portal.core.i18n.select_locale).
+    page = render_template(
+        "public/error.html", status=status, csrf=csrf, emergency=emergency_numbers()
+    )
     return page, status
 
 
 def untrusted_host(_error: SecurityError) -> tuple[str, int, dict[str, str]]:
     """A Host header naming no site of ours: a plain answer, since no address can be built for
     it (nginx drops such requests before they come here)."""
-    lang = _language_in_path()
-    with force_locale(lang) if lang else nullcontext():
-        text = gettext("Something is wrong with the request")
+    text = gettext("Something is wrong with the request")
     return text + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 

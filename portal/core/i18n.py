@@ -90,8 +90,11 @@ def best_language() -> str:
 
 
 def select_locale() -> str:
-    """The language in the URL if it is one of ours, else the browser's best, else French."""
+    """The language in the URL if it is one of ours (also on an address no route matched, so that
+    an error under /ar/ is answered in Arabic), else the browser's best, else French."""
     lang = (request.view_args or {}).get("lang") if request else None
+    if request and not isinstance(lang, str):
+        lang = language_in_path()
     if isinstance(lang, str) and lang in public_languages():
         return locale_of(lang)
     if request and is_staff_path(request.path):
