@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from helpers.fixture_types import (
+    FindStation,
+    LoginAs,
+    MakeApp,
+    MakeStaff,
+    StoredRequests,
+    Submit,
+)
 from helpers.settings import TEST_DATABASE_URL, app_config
 from helpers.staff import (
     STAFF_PASSWORD,
@@ -23,6 +31,7 @@ from helpers.staff import (
 from helpers.web import VALID_FORM, csrf_token
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import joinedload
+from werkzeug.test import TestResponse
 
 from portal import create_app
 from portal.cli.demo_data import create_demo_stations
@@ -68,7 +77,7 @@ def empty_tables(app: Flask) -> None:
 
 
 @pytest.fixture
-def make_app(migrated_database: str) -> Iterator[Callable[..., Flask]]:
+def make_app(migrated_database: str) -> Iterator[MakeApp]:
     """Build apps with configuration overrides; their tables are emptied afterwards."""
     apps: list[Flask] = []
 
@@ -88,7 +97,7 @@ def make_app(migrated_database: str) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
+def app(make_app: MakeApp) -> Flask:
     app = make_app()
     with app.app_context():
         create_demo_stations()
@@ -107,10 +116,10 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 
 @pytest.fixture
-def submit(client: FlaskClient) -> Callable[..., Any]:
+def submit(client: FlaskClient) -> Submit:
     """Send the request form like a person: load the page, fill it in, send it."""
 
-    def send(path: str = "/fr/", follow: bool = False, **fields: Any) -> Any:
+    def send(path: str = "/fr/", follow: bool = False, **fields: Any) -> TestResponse:
         data = {**VALID_FORM, **fields}
         data = {k: v for k, v in data.items() if v is not None}
         data.setdefault("csrf_token", csrf_token(client, path))
@@ -120,7 +129,7 @@ def submit(client: FlaskClient) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def stored_requests(app: Flask) -> Callable[[], list[CallbackRequest]]:
+def stored_requests(app: Flask) -> StoredRequests:
     def fetch() -> list[CallbackRequest]:
         with app.app_context():
             query = db.session().query(CallbackRequest).options(joinedload(CallbackRequest.station))
@@ -130,7 +139,7 @@ def stored_requests(app: Flask) -> Callable[[], list[CallbackRequest]]:
 
 
 @pytest.fixture
-def station(app: Flask) -> Callable[[str], Station]:
+def station(app: Flask) -> FindStation:
     def find(code: str) -> Station:
         with app.app_context():
             return db.session().query(Station).filter_by(code=code).one()
@@ -142,7 +151,7 @@ def station(app: Flask) -> Callable[[str], Station]:
 
 
 @pytest.fixture
-def make_staff(app: Flask) -> Callable[..., StaffAccount]:
+def make_staff(app: Flask) -> MakeStaff:
     """Create staff accounts, enrolled (password and TOTP device set) unless told otherwise."""
     numbers = itertools.count(1)
 
@@ -168,10 +177,10 @@ def make_staff(app: Flask) -> Callable[..., StaffAccount]:
 
 
 @pytest.fixture
-def login_as() -> Callable[[FlaskClient, StaffAccount], Any]:
+def login_as() -> LoginAs:
     """Log in through the form with a fresh code; a code works once per 30-second step."""
 
-    def login(client: FlaskClient, staff: StaffAccount) -> Any:
+    def login(client: FlaskClient, staff: StaffAccount) -> TestResponse:
         response = post_login(client, staff.username, staff.password, staff.code())
         assert response.status_code == 303, (
             f"login as {staff.username} refused ({response.status_code}); a second login "

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
 from sqlalchemy import select
 
 from portal.casework import transitions
@@ -111,8 +110,8 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
 def test_the_page_offers_exactly_what_the_domain_accepts(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     who: str,
 ) -> None:
     role, stations = ACTORS[who]
@@ -132,8 +131,8 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
         situation = f"{who}, {status}{' erased' if erased else ''}, held by {holder}"
         situation += ", flagged" if flagged else ""
         with app.app_context():
-            request = db.session().get(CallbackRequest, request_id)
-            actor = db.session().get(StaffUser, actor_account.id)
+            request = stored_row(CallbackRequest, request_id)
+            actor = stored_row(StaffUser, actor_account.id)
             assert request is not None and actor is not None
             allowed = access.allowed_actions(request, actor)
         response = client.get(f"/staff/requests/{request_id}")
@@ -149,8 +148,8 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
         for action in access.ACTIONS:
             with app.app_context():
                 session = db.session()
-                request = session.get(CallbackRequest, request_id)
-                actor = session.get(StaffUser, actor_account.id)
+                request = stored_row(CallbackRequest, request_id)
+                actor = stored_row(StaffUser, actor_account.id)
                 other = session.get(StaffUser, third.id)
                 assert request is not None and actor is not None and other is not None
                 if action in allowed:
@@ -173,8 +172,8 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
 def test_the_queue_page_offers_unrouted_requests_to_coordinators_only(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     login_as(client, make_staff("intervenant", ["st-etienne"]))
     assert 'value="0"' not in client.get("/staff/").get_data(as_text=True)
@@ -187,8 +186,8 @@ def test_the_queue_page_offers_unrouted_requests_to_coordinators_only(
 def test_the_menu_shows_exactly_the_areas_the_gate_opens(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     role: str,
 ) -> None:
     from portal.backoffice.menu import MENU

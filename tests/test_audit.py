@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.staff import Clock, StaffAccount, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select, text
@@ -51,19 +52,25 @@ def tamper(app: Flask, statement: str, **params: Any) -> None:
 
 
 @pytest.fixture
-def logged_events(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
-) -> list[int]:
+def logged_events(app: Flask, make_staff: MakeStaff, login_as: LoginAs) -> list[int]:
     """A real log: accounts made, a coordinator logged in, invited, edited and deactivated."""
     admin = make_staff("admin")
     client = staff_browser(app)
     login_as(client, admin)
     page = "/staff/users/new"
-    data = {"username": "new.person", "role": "partner", "csrf_token": csrf_token(client, page)}
+    data: dict[str, str | list[str]] = {
+        "username": "new.person",
+        "role": "partner",
+        "csrf_token": csrf_token(client, page),
+    }
     assert client.post(page, data=data).status_code == 200
     worker = make_staff("intervenant")
     page = f"/staff/users/{worker.id}"
-    data = {"role": "intervenant", "stations": ["roanne"], "csrf_token": csrf_token(client, page)}
+    data = {
+        "role": "intervenant",
+        "stations": ["roanne"],
+        "csrf_token": csrf_token(client, page),
+    }
     assert client.post(page, data=data).status_code == 303
     token = csrf_token(client, page)
     assert client.post(f"{page}/deactivate", data={"csrf_token": token}).status_code == 303
@@ -103,7 +110,7 @@ def test_a_rewritten_event_breaks_the_link_to_the_next(
     # Someone who also recomputes the changed row's own hash is caught by the next event.
     middle, following = logged_events[2], logged_events[3]
     with app.app_context():
-        event = db.session().get(AuditEvent, middle)
+        event = stored_row(AuditEvent, middle)
         forged = audit.event_hash(
             event.prev_hash,
             event.created_at,
@@ -157,7 +164,7 @@ def test_the_command_line_reports_tampering(app: Flask, logged_events: list[int]
     assert f"Audit log broken at event {middle}: its content was changed." in done.stderr
 
 
-def rows(response: Any) -> list[tuple[str, str, str, str]]:
+def rows(response: Any) -> list[tuple[str, ...]]:
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     return [tuple(html.unescape(cell) for cell in row) for row in ROW_RE.findall(page)]
@@ -165,7 +172,7 @@ def rows(response: Any) -> list[tuple[str, str, str, str]]:
 
 @pytest.fixture
 def admin_client(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> tuple[FlaskClient, StaffAccount]:
     admin = make_staff("admin", username="coordination")
     client = staff_browser(app)
@@ -176,7 +183,7 @@ def admin_client(
 def test_the_coordinator_filters_by_action_and_actor(
     app: Flask,
     admin_client: tuple[FlaskClient, StaffAccount],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     client, admin = admin_client
     worker = make_staff("intervenant", username="w.martin")
@@ -206,7 +213,7 @@ def test_the_coordinator_filters_by_action_and_actor(
 
 
 def test_the_coordinator_filters_by_date_in_paris_time(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any], clock: Clock
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs, clock: Clock
 ) -> None:
     # 23:30 UTC on 14 January is already 00:30 on the 15th in Paris, as the page shows it.
     clock.machine.move_to(dt.datetime(2025, 1, 12, 9, 0, tzinfo=dt.UTC), tick=True)
@@ -247,7 +254,7 @@ def test_a_bad_filter_is_refused_calmly(
 
 @pytest.mark.parametrize("role", ["intervenant", "referrer", "partner"])
 def test_only_the_coordinator_reads_the_log(
-    role: str, app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    role: str, app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     client = staff_browser(app)
     login_as(client, make_staff(role))
@@ -258,12 +265,12 @@ def test_only_the_coordinator_reads_the_log(
 def test_a_request_history_in_plain_words_linked_from_the_request_and_exported(
     app: Flask,
     admin_client: tuple[FlaskClient, StaffAccount],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     client, _admin = admin_client
     with app.app_context():
         worker_id = make_staff("intervenant", username="w.martin").id
-        db.session().get(StaffUser, worker_id).display_name = "=Wanda Martin"
+        stored_row(StaffUser, worker_id).display_name = "=Wanda Martin"
         db.session().commit()
         details = RequestDetails(
             phone_e164="+33612345678",
@@ -278,11 +285,11 @@ def test_a_request_history_in_plain_words_linked_from_the_request_and_exported(
         request_id = submit_request(details).request_id
         other_id = submit_request(replace(details, phone_e164="+33612345679")).request_id
         for ident in (request_id, other_id):
-            request = db.session().get(CallbackRequest, ident)
-            actor = db.session().get(StaffUser, worker_id)
+            request = stored_row(CallbackRequest, ident)
+            actor = stored_row(StaffUser, worker_id)
             transitions.take(request, actor, version=request.version)
             transitions.commit_action()
-        request = db.session().get(CallbackRequest, request_id)
+        request = stored_row(CallbackRequest, request_id)
         transitions.log_attempt(request, actor, "someone_else", "", version=request.version)
         transitions.commit_action()
         reference = request.reference
@@ -314,7 +321,7 @@ def test_a_request_history_in_plain_words_linked_from_the_request_and_exported(
 
 
 def test_an_intervenant_sees_no_link_to_the_history(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     with app.app_context():
         details = RequestDetails(

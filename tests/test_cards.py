@@ -3,10 +3,15 @@ else still gives the person a working form."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import StoredRequests
 from helpers.web import VALID_FORM, csrf_token
+from werkzeug.test import TestResponse
 
 from portal.core import db
 from portal.models import CardBatch, Station, utcnow
@@ -14,7 +19,7 @@ from portal.stations.cards import card_code, current_batch
 
 
 @pytest.fixture
-def card(app) -> str:
+def card(app: Flask) -> str:
     """The code printed on the Roanne cards."""
     with app.app_context():
         station = db.session().query(Station).filter_by(code="roanne").one()
@@ -23,14 +28,16 @@ def card(app) -> str:
         return card_code(batch)
 
 
-def send_card_form(client, path: str, **fields) -> object:
+def send_card_form(client: FlaskClient, path: str, **fields: Any) -> TestResponse:
     data = {k: v for k, v in {**VALID_FORM, **fields}.items() if v is not None}
     data.pop("station", None)
     data["csrf_token"] = csrf_token(client, path)
     return client.post(path, data=data)
 
 
-def test_valid_card_hides_the_station_list_and_routes_to_its_station(client, card, stored_requests):
+def test_valid_card_hides_the_station_list_and_routes_to_its_station(
+    client: FlaskClient, card: str, stored_requests: StoredRequests
+) -> None:
     page = client.get(f"/fr/c/{card}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -39,20 +46,23 @@ def test_valid_card_hides_the_station_list_and_routes_to_its_station(client, car
     response = send_card_form(client, f"/fr/c/{card}")
     assert response.status_code == 303
     [stored] = stored_requests()
-    assert stored.station.code == "roanne"
+    assert stored.station and stored.station.code == "roanne"
     assert stored.card_batch_id is not None
 
 
-def test_station_sent_with_a_card_is_ignored(client, card, stored_requests):
+def test_station_sent_with_a_card_is_ignored(
+    client: FlaskClient, card: str, stored_requests: StoredRequests
+) -> None:
     path = f"/fr/c/{card}"
     response = client.post(
         path, data={**VALID_FORM, "station": "firminy", "csrf_token": csrf_token(client, path)}
     )
     assert response.status_code == 303
-    assert stored_requests()[0].station.code == "roanne"
+    station = stored_requests()[0].station
+    assert station and station.code == "roanne"
 
 
-def test_card_confirmation_gives_the_station_number(client, card):
+def test_card_confirmation_gives_the_station_number(client: FlaskClient, card: str) -> None:
     response = send_card_form(client, f"/en/c/{card}")
     body = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "04\u00a065\u00a071\u00a000\u00a004" in body  # on one line, as she reads it
@@ -75,7 +85,9 @@ def broken_codes(card: str) -> list[str]:
 
 
 @pytest.mark.parametrize("which", range(10))
-def test_broken_code_still_shows_a_working_form(client, card, stored_requests, which):
+def test_broken_code_still_shows_a_working_form(
+    client: FlaskClient, card: str, stored_requests: StoredRequests, which: int
+) -> None:
     code = broken_codes(card)[which]
     path = f"/fr/c/{code}"
     page = client.get(path)
@@ -93,7 +105,9 @@ def test_broken_code_still_shows_a_working_form(client, card, stored_requests, w
     assert stored.card_batch_id is None
 
 
-def test_code_of_another_stations_batch_is_refused(app, client, stored_requests):
+def test_code_of_another_stations_batch_is_refused(
+    app: Flask, client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     with app.app_context():
         roanne = db.session().query(Station).filter_by(code="roanne").one()
         firminy = db.session().query(Station).filter_by(code="firminy").one()
@@ -105,7 +119,9 @@ def test_code_of_another_stations_batch_is_refused(app, client, stored_requests)
     assert 'name="station"' in body
 
 
-def test_revoked_batch_still_lets_the_person_ask(app, client, card, stored_requests):
+def test_revoked_batch_still_lets_the_person_ask(
+    app: Flask, client: FlaskClient, card: str, stored_requests: StoredRequests
+) -> None:
     with app.app_context():
         db.session().query(CardBatch).update({"revoked_at": utcnow()})
         db.session().commit()
@@ -121,7 +137,7 @@ def test_revoked_batch_still_lets_the_person_ask(app, client, card, stored_reque
     assert "04\u00a065\u00a071\u00a000\u00a000" in sent
 
 
-def test_valid_card_shows_no_revoked_note(client, card):
+def test_valid_card_shows_no_revoked_note(client: FlaskClient, card: str) -> None:
     assert 'class="note"' not in client.get(f"/fr/c/{card}").get_data(as_text=True)
 
 
@@ -129,7 +145,9 @@ def test_valid_card_shows_no_revoked_note(client, card):
     ("accept", "lang"),
     [("ar,fr;q=0.5", "ar"), ("en-GB,en;q=0.9", "en"), ("de", "fr"), (None, "fr")],
 )
-def test_card_without_language_goes_to_the_best_one(client, card, accept, lang):
+def test_card_without_language_goes_to_the_best_one(
+    client: FlaskClient, card: str, accept: str | None, lang: str
+) -> None:
     headers = {"Accept-Language": accept} if accept else {}
     response = client.get(f"/c/{card}", headers=headers)
     assert response.status_code == 302
@@ -137,27 +155,31 @@ def test_card_without_language_goes_to_the_best_one(client, card, accept, lang):
     assert "Accept-Language" in response.headers["Vary"]
 
 
-def test_broken_card_without_language_still_reaches_a_form(client):
+def test_broken_card_without_language_still_reaches_a_form(client: FlaskClient) -> None:
     response = client.get("/c/garbage", headers={"Accept-Language": "en"}, follow_redirects=True)
     assert response.status_code == 200
     assert 'name="station"' in response.get_data(as_text=True)
 
 
-def test_language_switcher_keeps_the_card_code(client, card):
+def test_language_switcher_keeps_the_card_code(client: FlaskClient, card: str) -> None:
     body = client.get(f"/fr/c/{card}").get_data(as_text=True)
     for lang in ("fr", "en", "ar"):
         assert f'href="/{lang}/c/{card}"' in body
 
 
-def test_card_form_in_another_language_routes_the_same(client, card, stored_requests):
+def test_card_form_in_another_language_routes_the_same(
+    client: FlaskClient, card: str, stored_requests: StoredRequests
+) -> None:
     response = send_card_form(client, f"/ar/c/{card}")
     assert response.headers["Location"].endswith("/ar/sent")
     [stored] = stored_requests()
-    assert stored.station.code == "roanne"
+    assert stored.station and stored.station.code == "roanne"
     assert stored.page_language == "ar"
 
 
-def test_card_form_errors_keep_the_card(client, card, stored_requests):
+def test_card_form_errors_keep_the_card(
+    client: FlaskClient, card: str, stored_requests: StoredRequests
+) -> None:
     response = send_card_form(client, f"/fr/c/{card}", phone="nope")
     body = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -166,7 +188,9 @@ def test_card_form_errors_keep_the_card(client, card, stored_requests):
     assert stored_requests() == []
 
 
-def test_card_of_a_closed_station_goes_to_the_coordinator(app, client, card, stored_requests):
+def test_card_of_a_closed_station_goes_to_the_coordinator(
+    app: Flask, client: FlaskClient, card: str, stored_requests: StoredRequests
+) -> None:
     with app.app_context():
         db.session().query(Station).filter_by(code="roanne").update({"active": False})
         db.session().commit()

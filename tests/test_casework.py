@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.factories import new_request, store_request
+from helpers.factories import new_request, store_request, stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.staff import StaffAccount, act, audit_actions, in_english, staff_client, state
 from helpers.web import hidden_value, text_of
 from sqlalchemy import select
@@ -38,8 +38,8 @@ from portal.models import (
 def worker(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> StaffAccount:
     """A social worker of Saint-Étienne, logged in on `client`."""
     account = make_staff("intervenant", ["st-etienne"])
@@ -103,7 +103,7 @@ def test_hand_over_to_a_colleague_of_the_station(
     app: Flask,
     client: FlaskClient,
     worker: StaffAccount,
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     colleague = make_staff("intervenant", ["st-etienne", "firminy"], username="colleague")
     elsewhere = make_staff("intervenant", ["roanne"], username="elsewhere")
@@ -149,8 +149,8 @@ def monday_worker(
     app: Flask,
     client: FlaskClient,
     time_machine: Any,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> StaffAccount:
     time_machine.move_to(MONDAY_MORNING, tick=False)
     account = make_staff("intervenant", ["st-etienne"])
@@ -241,8 +241,8 @@ def test_a_coordinator_reopens_a_closed_request(
     client: FlaskClient,
     worker: StaffAccount,
     time_machine: Any,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     attempts: int,
     status: str,
 ) -> None:
@@ -272,12 +272,12 @@ def test_an_erased_request_cannot_be_reopened(
     app: Flask,
     client: FlaskClient,
     worker: StaffAccount,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     request_id = closed_request(app, client)
     with app.app_context():
-        callbacks.erase_personal_data(db.session().get(CallbackRequest, request_id))
+        callbacks.erase_personal_data(stored_row(CallbackRequest, request_id))
         db.session().commit()
     before = state(app, request_id)
     coordinator = staff_client(app, login_as, make_staff("admin"))
@@ -365,8 +365,8 @@ def test_a_request_held_by_a_colleague_cannot_be_taken(
     app: Flask,
     client: FlaskClient,
     worker: StaffAccount,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     request_id = new_request(app)
     account = make_staff("intervenant", ["st-etienne"], username="colleague")
@@ -399,8 +399,8 @@ def test_only_the_holder_or_a_coordinator_gives_a_request_away(
     app: Flask,
     client: FlaskClient,
     worker: StaffAccount,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     action: str,
     fields: dict[str, str],
 ) -> None:
@@ -437,7 +437,7 @@ def test_a_damaged_version_is_refused_with_the_current_state(
 
 
 def test_the_last_day_is_a_paris_day_whatever_the_zone_of_the_time(
-    app: Flask, time_machine: Any, make_staff: Callable[..., StaffAccount]
+    app: Flask, time_machine: Any, make_staff: MakeStaff
 ) -> None:
     time_machine.move_to(MONDAY_MORNING, tick=False)
     account = make_staff("intervenant", ["st-etienne"])
@@ -447,8 +447,8 @@ def test_the_last_day_is_a_paris_day_whatever_the_zone_of_the_time(
     # 22:30 UTC on the 15th is 00:30 on the 16th in Paris: after the last day.
     late = dt.datetime(2026, 6, 15, 22, 30, tzinfo=dt.UTC)
     with app.app_context():
-        request = db.session().get(CallbackRequest, request_id)
-        actor = db.session().get(StaffUser, account.id)
+        request = stored_row(CallbackRequest, request_id)
+        actor = stored_row(StaffUser, account.id)
         assert request is not None and actor is not None
         with pytest.raises(transitions.CaseworkError) as refused:
             transitions.schedule(request, actor, late, request.version)

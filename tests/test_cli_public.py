@@ -7,28 +7,37 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import Result
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from helpers.fixture_types import StoredRequests, Submit
 from helpers.settings import KEYS
 from helpers.web import VALID_FORM, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
+# Runs one `flask --app portal` command inside the app's context.
+RunCommand = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(app, runner):
+def cli(app: Flask, runner: FlaskCliRunner) -> RunCommand:
     """Run a command as `flask --app portal` would, inside the app's context."""
 
-    def run(*args: str):
+    def run(*args: str) -> Result:
         with app.app_context():
             return runner.invoke(args=list(args))
 
     return run
 
 
-def test_card_link_routes_to_its_station(cli, client, stored_requests):
+def test_card_link_routes_to_its_station(
+    cli: RunCommand, client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     result = cli("card-link", "firminy")
     assert result.exit_code == 0, result.output
     link = result.output.strip()
@@ -46,10 +55,10 @@ def test_card_link_routes_to_its_station(cli, client, stored_requests):
     data.pop("station")
     assert client.post(path, data=data).status_code == 303
     [stored] = stored_requests()
-    assert stored.station.code == "firminy"
+    assert stored.station and stored.station.code == "firminy"
 
 
-def test_card_link_is_stable_until_a_new_batch(cli):
+def test_card_link_is_stable_until_a_new_batch(cli: RunCommand) -> None:
     first = cli("card-link", "roanne").output.strip()
     again = cli("card-link", "roanne").output.strip()
     fresh = cli("card-link", "roanne", "--new-batch", "2027 print").output.strip()
@@ -57,27 +66,29 @@ def test_card_link_is_stable_until_a_new_batch(cli):
     assert fresh != first
 
 
-def test_card_link_with_a_language(cli, client):
+def test_card_link_with_a_language(cli: RunCommand, client: FlaskClient) -> None:
     link = cli("card-link", "roanne", "--lang", "ar").output.strip()
     path = urlsplit(link).path
     assert path.startswith("/ar/c/")
     assert 'name="station"' not in client.get(path).get_data(as_text=True)
 
 
-def test_card_link_for_an_unknown_station_is_a_clear_error(cli):
+def test_card_link_for_an_unknown_station_is_a_clear_error(cli: RunCommand) -> None:
     result = cli("card-link", "atlantis")
     assert result.exit_code != 0
     assert "atlantis" in result.output
     assert "Traceback" not in result.output
 
 
-def test_card_link_for_an_unknown_language_is_a_clear_error(cli):
+def test_card_link_for_an_unknown_language_is_a_clear_error(cli: RunCommand) -> None:
     result = cli("card-link", "roanne", "--lang", "xx")
     assert result.exit_code != 0
     assert "xx" in result.output
 
 
-def test_stats_count_per_station_and_status_without_personal_data(cli, submit):
+def test_stats_count_per_station_and_status_without_personal_data(
+    cli: RunCommand, submit: Submit
+) -> None:
     submit(name="Samira", message="Bernard must not know", phone="06 98 76 54 32")
     submit(name="Nadia", phone="07 58 12 34 56", station="unknown")
     submit(phone="06 45 67 89 01", station="roanne")
@@ -93,12 +104,14 @@ def test_stats_count_per_station_and_status_without_personal_data(cli, submit):
         assert secret not in result.output
 
 
-def test_stats_on_an_empty_database(cli):
+def test_stats_on_an_empty_database(cli: RunCommand) -> None:
     stats = json.loads(cli("stats").output)
     assert stats["total"] == 0
 
 
-def test_the_real_flask_command_prints_a_working_link(app, client, migrated_database):
+def test_the_real_flask_command_prints_a_working_link(
+    app: Flask, client: FlaskClient, migrated_database: str
+) -> None:
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": migrated_database,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import new_request
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.settings import needs_postgres
 from helpers.staff import StaffAccount, act, staff_client, state
 from helpers.web import hidden_value, text_of
@@ -27,9 +27,7 @@ Browsers = tuple[FlaskClient, FlaskClient, StaffAccount, StaffAccount]
 
 
 @pytest.fixture
-def two_workers(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
-) -> Browsers:
+def two_workers(app: Flask, make_staff: MakeStaff, login_as: LoginAs) -> Browsers:
     """Two social workers of Saint-Étienne, each logged in in their own browser."""
     alice = make_staff("intervenant", ["st-etienne"], username="alice")
     bruno = make_staff("intervenant", ["st-etienne"], username="bruno")
@@ -168,7 +166,7 @@ def close(request: CallbackRequest, actor: StaffUser, version: int) -> None:
 )
 def test_concurrent_transactions_one_commits_the_other_conflicts(
     app: Flask,
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
     first: Callable[..., None],
     second: Callable[..., None],
 ) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from typing import Any
 
 from flask import Flask
-from helpers.staff import StaffAccount, staff_browser
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.staff import staff_browser
 
 from portal.core import db
 from portal.models import StaffUser
@@ -25,13 +25,13 @@ def warning(page: str) -> tuple[str, str]:
 
 
 def test_a_station_whose_only_social_worker_never_logged_in_is_named(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     make_staff("intervenant", ["st-etienne", "st-chamond", "gendarmerie", "roanne"])
     make_staff("intervenant", ["firminy"], username="invited", enrolled=False)
     enrolled = make_staff("intervenant", ["firminy"], username="enrolled")
     with app.app_context():
-        db.session().get(StaffUser, enrolled.id).last_login_at = None
+        stored_row(StaffUser, enrolled.id).last_login_at = None
         db.session().commit()
     admin = staff_browser(app)
     login_as(admin, make_staff("admin"))
@@ -46,7 +46,7 @@ def test_a_station_whose_only_social_worker_never_logged_in_is_named(
 
 
 def test_a_station_with_nobody_is_not_said_to_be_invited(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     make_staff("intervenant", ["st-etienne", "st-chamond", "gendarmerie", "roanne"])
     admin = staff_browser(app)

@@ -6,13 +6,14 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from helpers.staff import StaffAccount, staff_browser
+from helpers.factories import stored_entry
+from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import delete, func, select
 
@@ -82,7 +83,9 @@ def test_export_import_export_gives_the_same_file(
     assert (SHELTER_ADDRESS in first) == bool(extra)
 
 
-def test_json_export_uses_data_inclusion_names(directory: Flask, runner: Any, tmp_path: Path):
+def test_json_export_uses_data_inclusion_names(
+    directory: Flask, runner: Any, tmp_path: Path
+) -> None:
     services = json.loads(export(runner, tmp_path / "x.json", "json"))
     by_id = {s["id"]: s for s in services}
     line = by_id["national-3919"]
@@ -105,7 +108,7 @@ def test_reimporting_a_redacted_export_keeps_the_confidential_address(
     export(runner, tmp_path / "r.csv", "csv")
     assert runner.invoke(args=["directory-import", str(tmp_path / "r.csv")]).exit_code == 0
     with directory.app_context():
-        assert search.entry_by_uid("demo-shelter").address == SHELTER_ADDRESS
+        assert stored_entry("demo-shelter").address == SHELTER_ADDRESS
 
 
 BAD_CSV_ROWS = [
@@ -145,10 +148,12 @@ def test_a_bad_file_names_each_bad_line_and_imports_nothing(
     assert "nothing was imported" in result.output
     assert count_entries(directory) == before
     with directory.app_context():
-        assert search.entry_by_uid("demo-legal-aid").name == "Point-justice de Roanne (démo)"
+        assert stored_entry("demo-legal-aid").name == "Point-justice de Roanne (démo)"
 
 
-def test_a_bad_json_file_names_the_bad_service(directory: Flask, runner: Any, tmp_path: Path):
+def test_a_bad_json_file_names_the_bad_service(
+    directory: Flask, runner: Any, tmp_path: Path
+) -> None:
     services = json.loads(export(runner, tmp_path / "x.json", "json"))
     services[1]["courriel"] = "not an address"
     services[3]["x_ouvert_24_7"] = "maybe"
@@ -255,11 +260,11 @@ FLAG = 'class="tag warn">To re-check'
 def _recheck_page(client: Any) -> str:
     response = client.get("/staff/directory/recheck")
     assert response.status_code == 200
-    return response.get_data(as_text=True)
+    return str(response.get_data(as_text=True))
 
 
 def test_entries_not_verified_for_six_months_are_flagged_and_listed(
-    directory: Flask, clock: Any, make_staff: Callable[..., StaffAccount], login_as: Callable
+    directory: Flask, clock: Any, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     with directory.app_context():
         for entry in db.session().scalars(select(DirectoryEntry)):
@@ -278,7 +283,7 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert '<h3 dir="auto">Point-justice de Roanne (démo)</h3>' in page
     assert SHELTER_ADDRESS not in page and "42100" not in page
     with directory.app_context():
-        legal = search.entry_by_uid("demo-legal-aid")
+        legal = stored_entry("demo-legal-aid")
         assert search.is_stale(legal)
     token = csrf_token(client, "/staff/directory/recheck")
     response = client.post(
@@ -289,7 +294,7 @@ def test_entries_not_verified_for_six_months_are_flagged_and_listed(
     assert "11 entries to re-check" in page
     assert '<h3 dir="auto">Point-justice de Roanne (démo)</h3>' not in page
     with directory.app_context():
-        legal = search.entry_by_uid("demo-legal-aid")
+        legal = stored_entry("demo-legal-aid")
         assert not search.is_stale(legal)
         assert legal.verified_by == admin.username
         event = (
@@ -337,8 +342,8 @@ def test_a_directory_export_never_writes_a_cell_a_spreadsheet_would_run(
     directory: Flask,
     runner: Any,
     tmp_path: Path,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable,
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     formula_entry(directory)
     exported = export(runner, tmp_path / "x.csv", "csv")
@@ -352,7 +357,7 @@ def test_a_directory_export_never_writes_a_cell_a_spreadsheet_would_run(
     wipe_directory(directory)
     assert runner.invoke(args=["directory-import", str(tmp_path / "x.csv")]).exit_code == 0
     with directory.app_context():
-        entry = search.entry_by_uid("formula")
+        entry = stored_entry("formula")
         assert entry is not None and entry.name == FORMULAS["name"]
         assert entry.description == FORMULAS["description"]
     assert export(runner, tmp_path / "y.csv", "csv") == exported

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount, staff_browser
+from helpers.factories import stored_entry
+from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal.core import db
-from portal.directory import search
 from portal.directory.corrections import CORRECTABLE
 from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryCorrection
@@ -34,7 +35,7 @@ def directory(app: Flask) -> Flask:
 
 @pytest.fixture
 def staff(
-    directory: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    directory: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> Callable[[str], FlaskClient]:
     def browser(role: str) -> FlaskClient:
         client = staff_browser(directory)
@@ -108,12 +109,12 @@ def propose(client: FlaskClient, entry_id: int, **fields: str) -> Any:
 
 def current(directory: Flask, uid: str, name: str) -> Any:
     with directory.app_context():
-        return getattr(search.entry_by_uid(uid), name)
+        return getattr(stored_entry(uid), name)
 
 
 def entry_id(directory: Flask, uid: str) -> int:
     with directory.app_context():
-        return search.entry_by_uid(uid).id
+        return stored_entry(uid).id
 
 
 def test_a_partner_proposes_and_the_coordinator_accepts_or_refuses(

@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import stored_entry
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.settings import app_config
-from helpers.staff import StaffAccount, staff_browser
+from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal import create_app
 from portal.core import db
-from portal.directory import editing, search
+from portal.directory import editing
 from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryEntry
 
@@ -52,7 +54,7 @@ def directory(app: Flask) -> Flask:
 
 @pytest.fixture
 def staff(
-    directory: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable
+    directory: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> Callable[[str], FlaskClient]:
     """A logged-in back-office browser for a role."""
 
@@ -66,12 +68,12 @@ def staff(
 
 def text(response: Any) -> str:
     assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
+    return str(response.get_data(as_text=True))
 
 
 def entry_id(app: Flask, uid: str) -> int:
     with app.app_context():
-        found = search.entry_by_uid(uid)
+        found = stored_entry(uid)
         assert found is not None
         return found.id
 
@@ -79,7 +81,9 @@ def entry_id(app: Flask, uid: str) -> int:
 # --- The public page --------------------------------------------------------------------------
 
 
-def test_national_numbers_come_first_with_what_they_are_for(directory: Flask, client: FlaskClient):
+def test_national_numbers_come_first_with_what_they_are_for(
+    directory: Flask, client: FlaskClient
+) -> None:
     page = text(client.get("/en/directory"))
     first_entry = page.index('<article class="entry">')
     for href in ("tel:17", "tel:112", "sms:114", "tel:3919", "tel:116006", "tel:119", "tel:115"):
@@ -114,7 +118,9 @@ def test_public_entries_with_tap_to_call_links(directory: Flask, client: FlaskCl
         ),
     ],
 )
-def test_filters(directory: Flask, client: FlaskClient, query: str, present: list, absent: list):
+def test_filters(
+    directory: Flask, client: FlaskClient, query: str, present: list[str], absent: list[str]
+) -> None:
     page = text(client.get(f"/en/directory?{query}"))
     cards = page.split('<h2 id="local">', 1)[1]
     for name in present:
@@ -217,8 +223,8 @@ def test_a_public_entry_made_professional_or_hidden_leaves_the_public_page(
     directory: Flask, client: FlaskClient
 ) -> None:
     with directory.app_context():
-        search.entry_by_uid("demo-legal-aid").visibility = "professionals"
-        search.entry_by_uid("demo-victim-support").hidden = True
+        stored_entry("demo-legal-aid").visibility = "professionals"
+        stored_entry("demo-victim-support").hidden = True
         db.session().commit()
     page = text(client.get("/fr/directory"))
     assert "Point-justice" not in page and "Association d&#39;aide" not in page
@@ -381,7 +387,9 @@ def test_the_admin_adds_edits_verifies_and_hides_an_entry(
     assert actions == ["directory.create", "directory.update", "directory.hide"]
 
 
-def test_missing_entries_are_not_found(directory: Flask, staff: Callable[[str], FlaskClient]):
+def test_missing_entries_are_not_found(
+    directory: Flask, staff: Callable[[str], FlaskClient]
+) -> None:
     admin = staff("admin")
     assert admin.get("/staff/directory/999999/edit").status_code == 404
     assert admin.get("/staff/directory/export?format=xml").status_code == 404

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount, staff_client
+from helpers.fixture_types import LoginAs, MakeApp, MakeStaff, StoredRequests, Submit
+from helpers.staff import staff_client
 from helpers.web import rows, text_of
 
 from portal.models import CallbackRequest
@@ -22,7 +22,7 @@ from portal.models import CallbackRequest
 CODE_RE = re.compile(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>')
 
 
-def public_answer(client: FlaskClient, submit: Callable[..., Any], **fields: Any) -> dict[str, Any]:
+def public_answer(client: FlaskClient, submit: Submit, **fields: Any) -> dict[str, Any]:
     """What the person sees after sending the form: the redirect, then the confirmation page."""
     sent = submit(**fields)
     page = client.get(sent.headers["Location"]).get_data(as_text=True)
@@ -37,17 +37,15 @@ def public_answer(client: FlaskClient, submit: Callable[..., Any], **fields: Any
 
 
 @pytest.fixture
-def worker(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
-) -> FlaskClient:
+def worker(app: Flask, make_staff: MakeStaff, login_as: LoginAs) -> FlaskClient:
     return staff_client(app, login_as, make_staff("intervenant", ["st-etienne"]))
 
 
 def test_the_same_number_written_differently_is_one_entry(
     app: Flask,
     client: FlaskClient,
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
     worker: FlaskClient,
 ) -> None:
     first = public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
@@ -69,8 +67,8 @@ def test_the_same_number_written_differently_is_one_entry(
 def test_another_name_for_the_same_number_is_flagged_and_the_answer_is_the_same(
     app: Flask,
     client: FlaskClient,
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
     worker: FlaskClient,
 ) -> None:
     first = public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
@@ -95,8 +93,8 @@ def test_another_name_for_the_same_number_is_flagged_and_the_answer_is_the_same(
 )
 def test_other_windows_or_cover_story_are_flagged(
     client: FlaskClient,
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
     worker: FlaskClient,
     change: dict[str, Any],
 ) -> None:
@@ -110,8 +108,8 @@ def test_other_windows_or_cover_story_are_flagged(
 
 def test_four_requests_from_one_number_are_four_stored_in_one_entry(
     client: FlaskClient,
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
     worker: FlaskClient,
 ) -> None:
     """The abuser files three first; her own fourth is stored, shown first, and flagged."""
@@ -137,7 +135,7 @@ def test_four_requests_from_one_number_are_four_stored_in_one_entry(
 
 
 def test_a_number_past_the_bound_writes_over_its_newest_request(
-    make_app: Callable[..., Flask], stored_requests: Callable[[], list[CallbackRequest]]
+    make_app: MakeApp, stored_requests: StoredRequests
 ) -> None:
     from helpers.web import VALID_FORM, csrf_token
 
@@ -161,8 +159,8 @@ def test_a_number_past_the_bound_writes_over_its_newest_request(
 
 def test_a_new_number_is_neither_linked_nor_flagged(
     client: FlaskClient,
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
     worker: FlaskClient,
 ) -> None:
     first = public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
@@ -178,8 +176,8 @@ def test_a_new_number_is_neither_linked_nor_flagged(
 
 def test_a_request_without_a_name_raises_no_name_flag(
     client: FlaskClient,
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
     public_answer(client, submit, phone="06 12 34 56 78", name="Sam")
     public_answer(client, submit, phone="06 12 34 56 78", name="")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
+from flask import Flask
+from helpers.fixture_types import MakeApp, Submit
 from sqlalchemy import text
 
 from portal.core import crypto, db
@@ -16,7 +19,7 @@ MESSAGE = "Mon voisin Bernard ne doit pas savoir"
 COVER = "Livraison de colis Chronopost"
 
 
-def raw_rows(app) -> list[dict]:
+def raw_rows(app: Flask) -> list[dict[str, Any]]:
     with app.app_context(), db.engine().connect() as conn:
         return [dict(row._mapping) for row in conn.execute(text("SELECT * FROM callback_request"))]
 
@@ -25,7 +28,7 @@ def four_digit_runs(digits: str) -> set[str]:
     return {digits[i : i + 4] for i in range(len(digits) - 3)}
 
 
-def row_text(row: dict) -> str:
+def row_text(row: dict[str, Any]) -> str:
     """Every value of a row as text; dates and times left out (their digits are not the phone's)."""
     parts = []
     for value in row.values():
@@ -37,7 +40,7 @@ def row_text(row: dict) -> str:
     return " ".join(parts)
 
 
-def test_raw_row_holds_no_personal_data_in_clear(app, submit):
+def test_raw_row_holds_no_personal_data_in_clear(app: Flask, submit: Submit) -> None:
     response = submit(phone="06 98 76 54 32", name=NAME, message=MESSAGE, if_someone_else=COVER)
     assert response.status_code == 303
     [row] = raw_rows(app)
@@ -52,7 +55,7 @@ def test_raw_row_holds_no_personal_data_in_clear(app, submit):
         assert secret.casefold() not in lowered
 
 
-def test_encrypted_fields_open_with_the_key_only(app, submit):
+def test_encrypted_fields_open_with_the_key_only(app: Flask, submit: Submit) -> None:
     submit(phone="06 98 76 54 32", name=NAME, message=MESSAGE)
     [row] = raw_rows(app)
     with app.app_context():
@@ -61,7 +64,7 @@ def test_encrypted_fields_open_with_the_key_only(app, submit):
         assert crypto.decrypt(row["message_enc"]) == MESSAGE
 
 
-def test_same_text_encrypts_differently_each_time(app, submit):
+def test_same_text_encrypts_differently_each_time(app: Flask, submit: Submit) -> None:
     submit(phone="06 98 76 54 32", name=NAME)
     submit(phone="06 98 76 54 32", name=NAME)
     first, second = raw_rows(app)
@@ -69,7 +72,9 @@ def test_same_text_encrypts_differently_each_time(app, submit):
     assert first["name_enc"] != second["name_enc"]
 
 
-def test_blind_index_matches_the_same_number_written_differently(app, submit):
+def test_blind_index_matches_the_same_number_written_differently(
+    app: Flask, submit: Submit
+) -> None:
     for phone in ("06 98 76 54 32", "+33 6 98 76 54 32", "0033698765432"):
         assert submit(phone=phone).status_code == 303
     submit(phone="07 58 12 34 56")
@@ -82,7 +87,7 @@ def test_blind_index_matches_the_same_number_written_differently(app, submit):
         assert indexes[0] == crypto.blind_index("+33698765432")
 
 
-def test_blind_index_depends_on_the_key(make_app, app):
+def test_blind_index_depends_on_the_key(make_app: MakeApp, app: Flask) -> None:
     other = make_app(BLIND_INDEX_KEY="another key entirely")
     with app.app_context():
         mine = crypto.blind_index("+33698765432")
@@ -91,7 +96,7 @@ def test_blind_index_depends_on_the_key(make_app, app):
     assert mine != theirs
 
 
-def test_empty_optional_fields_store_nothing(app, submit):
+def test_empty_optional_fields_store_nothing(app: Flask, submit: Submit) -> None:
     submit(name="", message="")
     [row] = raw_rows(app)
     assert row["name_enc"] is None

@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import StoredRequests
 from helpers.web import VALID_FORM, csrf_token
+from werkzeug.test import TestResponse
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "public"
 EMERGENCY_HREFS = ("tel:17", "tel:112", "sms:114")
 
 
-def assert_clear_page(response, status: int, lang: str | None = None) -> str:
+def assert_clear_page(response: TestResponse, status: int, lang: str | None = None) -> str:
     body = response.get_data(as_text=True)
     assert response.status_code == status
     assert response.mimetype == "text/html"
@@ -27,14 +31,16 @@ def assert_clear_page(response, status: int, lang: str | None = None) -> str:
     return body
 
 
-def test_error_templates_show_the_emergency_numbers():
+def test_error_templates_show_the_emergency_numbers() -> None:
     for name in ("error.html", "not_saved.html"):
         text = (TEMPLATES / name).read_text()
         assert "numbers_list(emergency)" in text, name
 
 
 @pytest.mark.parametrize("lang", ["fr", "en", "ar"])
-def test_body_too_large_gets_a_413_page_in_the_persons_language(client, app, lang):
+def test_body_too_large_gets_a_413_page_in_the_persons_language(
+    client: FlaskClient, app: Flask, lang: str
+) -> None:
     token = csrf_token(client, f"/{lang}/")
     data = {
         **VALID_FORM,
@@ -44,7 +50,9 @@ def test_body_too_large_gets_a_413_page_in_the_persons_language(client, app, lan
     assert_clear_page(client.post(f"/{lang}/", data=data), 413, lang)
 
 
-def test_huge_multipart_body_gets_a_413_page(client, stored_requests):
+def test_huge_multipart_body_gets_a_413_page(
+    client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     from io import BytesIO
 
     token = csrf_token(client, "/en/")
@@ -54,7 +62,9 @@ def test_huge_multipart_body_gets_a_413_page(client, stored_requests):
 
 
 @pytest.mark.parametrize("token", [None, "", "garbage", "IjEyMyI.aaaa.bbbb"])
-def test_missing_or_wrong_csrf_token_says_the_form_expired(client, stored_requests, token):
+def test_missing_or_wrong_csrf_token_says_the_form_expired(
+    client: FlaskClient, stored_requests: StoredRequests, token: str | None
+) -> None:
     csrf_token(client, "/en/")
     data = {**VALID_FORM}
     if token is not None:
@@ -64,7 +74,9 @@ def test_missing_or_wrong_csrf_token_says_the_form_expired(client, stored_reques
     assert stored_requests() == []
 
 
-def test_token_from_another_visit_is_refused(app, client, stored_requests):
+def test_token_from_another_visit_is_refused(
+    app: Flask, client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     other = app.test_client()
     token = csrf_token(other, "/fr/")
     csrf_token(client, "/fr/")
@@ -75,7 +87,9 @@ def test_token_from_another_visit_is_refused(app, client, stored_requests):
     assert stored_requests() == []
 
 
-def test_stale_csrf_token_says_the_form_expired(app, client, stored_requests):
+def test_stale_csrf_token_says_the_form_expired(
+    app: Flask, client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     token = csrf_token(client, "/en/")
     later = time.time() + app.config["WTF_CSRF_TIME_LIMIT"] + 60
     with time_machine.travel(later, tick=False):
@@ -84,39 +98,41 @@ def test_stale_csrf_token_says_the_form_expired(app, client, stored_requests):
     assert stored_requests() == []
 
 
-def test_cancel_without_token_says_the_form_expired(client):
+def test_cancel_without_token_says_the_form_expired(client: FlaskClient) -> None:
     body = assert_clear_page(client.post("/en/cancel", data={"code": "ABCD-EFGH"}), 400, "en")
     assert "The form expired" in body
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 @pytest.mark.parametrize("path", ["/fr/", "/ar/cancel", "/en/help", "/ar/sent", "/exit"])
-def test_wrong_method_gets_a_405_page(client, method, path):
+def test_wrong_method_gets_a_405_page(client: FlaskClient, method: str, path: str) -> None:
     lang = path.split("/")[1] if path != "/exit" else None
     assert_clear_page(client.open(path, method=method), 405, lang)
 
 
-def test_post_on_a_read_only_page_gets_a_405_page(client):
+def test_post_on_a_read_only_page_gets_a_405_page(client: FlaskClient) -> None:
     assert_clear_page(client.post("/en/help", data={"x": "y"}), 405, "en")
 
 
 @pytest.mark.parametrize(
     "path", ["/xx/", "/de/help", "/FR/", "/fr/nowhere", "/nowhere.html", "/a/b/c"]
 )
-def test_unknown_page_or_language_gets_a_404_page(client, path):
+def test_unknown_page_or_language_gets_a_404_page(client: FlaskClient, path: str) -> None:
     assert_clear_page(client.get(path, follow_redirects=True), 404)
 
 
-def test_404_page_follows_the_browser_language(client):
+def test_404_page_follows_the_browser_language(client: FlaskClient) -> None:
     response = client.get("/de/", headers={"Accept-Language": "en"})
     assert_clear_page(response, 404, "en")
 
 
-def test_404_inside_a_known_language_stays_in_it(client):
+def test_404_inside_a_known_language_stays_in_it(client: FlaskClient) -> None:
     assert_clear_page(client.get("/ar/nowhere"), 404, "ar")
 
 
-def test_invalid_utf8_in_the_form_body(client, stored_requests):
+def test_invalid_utf8_in_the_form_body(
+    client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     token = csrf_token(client, "/fr/").encode()
     body = b"phone=%FF%FE06&name=%C3%28&windows=10%3A00-12%3A00&danger=no&consent=y"
     body += b"&call_language=fr&station=unknown&message=%E2%82&csrf_token=" + token
@@ -126,7 +142,9 @@ def test_invalid_utf8_in_the_form_body(client, stored_requests):
     assert stored_requests() == []
 
 
-def test_raw_invalid_utf8_bytes_in_the_form_body(client, stored_requests):
+def test_raw_invalid_utf8_bytes_in_the_form_body(
+    client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     token = csrf_token(client, "/fr/").encode()
     body = b"phone=\xff\xfe&danger=no&consent=y&csrf_token=" + token
     response = client.post("/fr/", data=body, content_type="application/x-www-form-urlencoded")
@@ -134,7 +152,7 @@ def test_raw_invalid_utf8_bytes_in_the_form_body(client, stored_requests):
     assert stored_requests() == []
 
 
-def test_invalid_utf8_in_the_cancel_form(client):
+def test_invalid_utf8_in_the_cancel_form(client: FlaskClient) -> None:
     token = csrf_token(client, "/en/cancel").encode()
     response = client.post(
         "/en/cancel",
@@ -155,7 +173,7 @@ def test_invalid_utf8_in_the_cancel_form(client):
         ("/%00/help", 404),
     ],
 )
-def test_invalid_utf8_in_the_path(client, path, status):
+def test_invalid_utf8_in_the_path(client: FlaskClient, path: str, status: int) -> None:
     response = client.get(path, follow_redirects=True)
     body = response.get_data(as_text=True)
     assert response.status_code == status
@@ -166,13 +184,17 @@ def test_invalid_utf8_in_the_path(client, path, status):
         assert "Traceback" not in body
 
 
-def test_form_sent_as_json_is_refused_plainly(client, stored_requests):
+def test_form_sent_as_json_is_refused_plainly(
+    client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     response = client.post("/fr/", json=VALID_FORM)
     assert_clear_page(response, 400, "fr")
     assert stored_requests() == []
 
 
-def test_form_fields_sent_twice_do_not_break_it(client, stored_requests):
+def test_form_fields_sent_twice_do_not_break_it(
+    client: FlaskClient, stored_requests: StoredRequests
+) -> None:
     token = csrf_token(client, "/fr/")
     data = [(k, v) for k, v in VALID_FORM.items() if k != "windows"]
     data += [("windows", "10:00-12:00"), ("phone", "07 58 12 34 56"), ("danger", "yes")]

@@ -5,10 +5,9 @@ those with a card are in the queue, not in "to check"."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
-from flask import Flask
 from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp
 from helpers.staff import Clock
 from helpers.web import VALID_FORM, csrf_token
 
@@ -24,7 +23,7 @@ def post(client: FlaskClient, path: str, token: str, address: str, **fields: str
     return client.post(path, data=data, environ_base={"REMOTE_ADDR": address}).status_code
 
 
-def test_people_get_through_a_flood(make_app: Callable[..., Flask], clock: Clock) -> None:
+def test_people_get_through_a_flood(make_app: MakeApp, clock: Clock) -> None:
     app = make_app(MIN_FILL_SECONDS=2, UNKNOWN_RATE="20 per hour")
     with app.app_context():
         create_demo_stations()

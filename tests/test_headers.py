@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp
 from helpers.settings import app_config
-from helpers.web import csrf_token
+from helpers.web import csrf_token, found_in
 from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
 
 from portal import create_app
 from portal.core import db
@@ -21,7 +25,7 @@ RULES = sorted(
 SAMPLE = {"lang": "fr", "filename": "portal.css", "token": "not-a-real-token"}
 
 
-def sample_value(app, rule: Rule, name: str) -> object:
+def sample_value(app: Flask, rule: Rule, name: str) -> object:
     """A plausible value for a variable of a rule: a real card code, an id, a language."""
     if name == "code":
         with app.app_context():
@@ -34,15 +38,17 @@ def sample_value(app, rule: Rule, name: str) -> object:
     return SAMPLE.get(name, "sample")
 
 
-def url_of(app, rule: Rule) -> str:
+def url_of(app: Flask, rule: Rule) -> str:
     values = {name: sample_value(app, rule, name) for name in rule.arguments}
     with app.test_request_context():
-        return rule.build(values, append_unknown=False)[1]
+        built = rule.build(values, append_unknown=False)
+        assert built is not None
+        return built[1]
 
 
-def fetch(app, client, rule_text: str):
+def fetch(app: Flask, client: FlaskClient, rule_text: str) -> TestResponse:
     [rule] = [r for r in app.url_map.iter_rules() if r.rule == rule_text]
-    method = "GET" if "GET" in rule.methods else "POST"
+    method = "GET" if "GET" in (rule.methods or ()) else "POST"
     return client.open(url_of(app, rule), method=method)
 
 
@@ -51,7 +57,9 @@ def is_public(rule_text: str) -> bool:
 
 
 @pytest.mark.parametrize(("rule_text", "endpoint"), RULES)
-def test_every_route_carries_the_security_headers(app, client, rule_text, endpoint):
+def test_every_route_carries_the_security_headers(
+    app: Flask, client: FlaskClient, rule_text: str, endpoint: str
+) -> None:
     response = fetch(app, client, rule_text)
     assert response.status_code < 500, endpoint
     headers = response.headers
@@ -73,7 +81,9 @@ def test_every_route_carries_the_security_headers(app, client, rule_text, endpoi
 @pytest.mark.parametrize(
     ("rule_text", "endpoint"), [r for r in RULES if is_public(r[0]) and r[0] != "/exit"]
 )
-def test_public_pages_set_at_most_one_session_cookie(app, client, rule_text, endpoint):
+def test_public_pages_set_at_most_one_session_cookie(
+    app: Flask, client: FlaskClient, rule_text: str, endpoint: str
+) -> None:
     response = fetch(app, client, rule_text)
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) <= 1, endpoint
@@ -85,19 +95,19 @@ def test_public_pages_set_at_most_one_session_cookie(app, client, rule_text, end
         assert "samesite=strict" in attributes
 
 
-def test_form_sets_exactly_the_session_cookie(client):
+def test_form_sets_exactly_the_session_cookie(client: FlaskClient) -> None:
     [cookie] = client.get("/fr/").headers.getlist("Set-Cookie")
     assert cookie.startswith("s=")
 
 
-def test_error_pages_carry_the_headers_too(client):
+def test_error_pages_carry_the_headers_too(client: FlaskClient) -> None:
     for response in (client.get("/xx/"), client.put("/fr/"), client.post("/fr/", data={})):
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
         assert "no-store" in response.headers["Cache-Control"]
         assert response.headers["Request-OTR"] == "?1"
 
 
-def test_pages_have_no_inline_script_or_style(client):
+def test_pages_have_no_inline_script_or_style(client: FlaskClient) -> None:
     for path in ("/fr/", "/fr/help", "/fr/cancel", "/fr/sent", "/ar/privacy"):
         body = client.get(path).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), path
@@ -106,7 +116,7 @@ def test_pages_have_no_inline_script_or_style(client):
         assert not re.search(r"\son[a-z]+=", body), path
 
 
-def test_exit_clears_everything_and_leaves(app, client):
+def test_exit_clears_everything_and_leaves(app: Flask, client: FlaskClient) -> None:
     csrf_token(client, "/fr/")
     assert client.get_cookie("s") is not None
     response = client.get("/exit")
@@ -121,13 +131,13 @@ def test_exit_clears_everything_and_leaves(app, client):
     assert client.get_cookie("s") is None
 
 
-def test_exit_goes_to_the_configured_site(make_app):
+def test_exit_goes_to_the_configured_site(make_app: MakeApp) -> None:
     app = make_app(EXIT_URL="https://www.example.org/weather")
     response = app.test_client().get("/exit")
     assert response.headers["Location"] == "https://www.example.org/weather"
 
 
-def test_hsts_only_when_https_is_configured(make_app):
+def test_hsts_only_when_https_is_configured(make_app: MakeApp) -> None:
     plain = make_app().test_client().get("/fr/help")
     assert "Strict-Transport-Security" not in plain.headers
     secure = make_app(HTTPS=True).test_client()
@@ -141,7 +151,7 @@ def test_hsts_only_when_https_is_configured(make_app):
     assert not [a for a in attributes if a.startswith(("domain=", "expires=", "max-age="))]
 
 
-def test_quick_exit_link_is_on_every_public_page(client):
+def test_quick_exit_link_is_on_every_public_page(client: FlaskClient) -> None:
     for path in ("/fr/", "/en/help", "/ar/cancel", "/fr/sent", "/fr/privacy", "/xx/"):
         body = client.get(path).get_data(as_text=True)
         assert 'href="/exit"' in body, path
@@ -152,16 +162,16 @@ NEUTRAL_PAGES = ("/{}/", "/{}/help", "/{}/cancel", "/{}/sent", "/{}/privacy", "/
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_titles_say_nothing_an_onlooker_could_read(client, lang):
+def test_titles_say_nothing_an_onlooker_could_read(client: FlaskClient, lang: str) -> None:
     for page in NEUTRAL_PAGES:
         body = client.get(page.format(lang)).get_data(as_text=True)
-        title = re.search(r"<title>([^<]*)</title>", body).group(1).casefold()
+        title = found_in(r"<title>([^<]*)</title>", body).casefold()
         for word in ("violen", "police", "gendarm", "victim", "abus", "danger"):
             assert word not in title, (page, title)
 
 
 @pytest.mark.parametrize("path", ["/fr", "/c//x", "//fr/", "/fr/help/", "/staff", "/", "/exit"])
-def test_a_forged_host_is_never_the_target_of_a_redirect(make_app, path):
+def test_a_forged_host_is_never_the_target_of_a_redirect(make_app: MakeApp, path: str) -> None:
     client = make_app().test_client()
     forged = client.get(path, headers={"Host": "evil.example"})
     assert forged.status_code == 400
@@ -174,7 +184,7 @@ def test_a_forged_host_is_never_the_target_of_a_redirect(make_app, path):
     assert "evil.example" not in ours.headers.get("Location", "")
 
 
-def test_other_names_are_trusted_only_when_configured(make_app):
+def test_other_names_are_trusted_only_when_configured(make_app: MakeApp) -> None:
     app = make_app(TRUSTED_HOSTS="rappel.example.fr, .interne.example")
     client = app.test_client()
     for host in ("rappel.example.fr", "app1.interne.example", "localhost", "portal.example"):
@@ -187,9 +197,11 @@ GET_RULES = [r for r in RULES if is_public(r[0]) and r[0] not in ("/exit",)]
 
 
 @pytest.mark.parametrize(("rule_text", "endpoint"), GET_RULES)
-def test_head_answers_like_get(app, client, rule_text, endpoint):
+def test_head_answers_like_get(
+    app: Flask, client: FlaskClient, rule_text: str, endpoint: str
+) -> None:
     [rule] = [r for r in app.url_map.iter_rules() if r.rule == rule_text]
-    if "GET" not in rule.methods:
+    if "GET" not in (rule.methods or ()):
         pytest.skip("not a page")
     url = url_of(app, rule)
     got = client.get(url)

@@ -4,20 +4,21 @@ alone, which the retired key cannot open; with keys in instance/keys.json or in 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pyotp
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask
-from helpers.factories import store_request
+from helpers.factories import store_request, stored_row
+from helpers.fixture_types import MakeApp
 from sqlalchemy import select
 
 from portal.casework import transitions
 from portal.cli.demo_data import create_demo_stations
 from portal.core import crypto, db, keyring
 from portal.core.config import KEYS_FILE
+from portal.core.db import Base
 from portal.models import AuditEvent, CallbackRequest
 from portal.staff import accounts
 
@@ -61,7 +62,7 @@ def populate(app: Flask) -> None:
                 message=f"Message {n}",
                 cover_story=f"Le club de lecture {n}",
             )
-            request = db.session().get(CallbackRequest, submitted.request_id)
+            request = stored_row(CallbackRequest, submitted.request_id)
             transitions.log_attempt(request, admin, "no_answer", f"Note {n}", request.version)
             transitions.commit_action()
             transitions.close(request, admin, "oriented", "no", request.version, f"Fin {n}")
@@ -73,7 +74,7 @@ def tokens(app: Flask) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     with app.app_context():
         for model, columns in keyring.ENCRYPTED_FIELDS:
-            table = model.__table__
+            table = Base.metadata.tables[model.__tablename__]
             for column in columns:
                 query = select(table.c[column]).where(table.c[column].is_not(None))
                 key = f"{table.name}.{column}"
@@ -81,7 +82,7 @@ def tokens(app: Flask) -> dict[str, list[str]]:
     return found
 
 
-def clear_values(app: Flask) -> dict[str, list[str]]:
+def clear_values(app: Flask) -> dict[str, list[str | None]]:
     """Every field decrypted by this app's key ring."""
     with app.app_context():
         return {
@@ -105,10 +106,11 @@ def rotation_events(app: Flask) -> list[AuditEvent]:
 
 
 def file_keys(instance: Path) -> list[str]:
-    return json.loads((instance / KEYS_FILE).read_text())["DATA_KEYS"]
+    keys: list[str] = json.loads((instance / KEYS_FILE).read_text())["DATA_KEYS"]
+    return keys
 
 
-def test_rotation_with_the_key_file(make_app: Callable[..., Flask], instance_dir: Path) -> None:
+def test_rotation_with_the_key_file(make_app: MakeApp, instance_dir: Path) -> None:
     app = make_app(DATA_KEYS=None)
     [old] = file_keys(instance_dir)
     assert app.config["DATA_KEYS"] == [old]
@@ -131,7 +133,7 @@ def test_rotation_with_the_key_file(make_app: Callable[..., Flask], instance_dir
 
 
 def test_a_rotation_cut_short_loses_nothing_and_can_be_run_again(
-    make_app: Callable[..., Flask], instance_dir: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, instance_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(DATA_KEYS=None)
     [old] = file_keys(instance_dir)
@@ -139,7 +141,9 @@ def test_a_rotation_cut_short_loses_nothing_and_can_be_run_again(
     before = clear_values(app)
     sweep = keyring._sweep_table
 
-    def power_cut(model: type, columns: tuple[str, ...], keys: list[str]) -> keyring.SweepResult:
+    def power_cut(
+        model: type[Base], columns: tuple[str, ...], keys: list[str]
+    ) -> keyring.SweepResult:
         if model.__tablename__ == "call_attempt":
             raise KeyboardInterrupt("power cut")
         return sweep(model, columns, keys)
@@ -164,7 +168,7 @@ def test_a_rotation_cut_short_loses_nothing_and_can_be_run_again(
 
 
 def test_rotation_with_keys_in_the_environment(
-    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = Fernet.generate_key().decode()
     monkeypatch.setenv(keyring.ENV_VARIABLE, old)
@@ -197,9 +201,7 @@ def test_rotation_with_keys_in_the_environment(
     assert event.details["source"] == "environment"
 
 
-def test_a_field_no_key_opens_keeps_every_old_key(
-    make_app: Callable[..., Flask], instance_dir: Path
-) -> None:
+def test_a_field_no_key_opens_keeps_every_old_key(make_app: MakeApp, instance_dir: Path) -> None:
     app = make_app(DATA_KEYS=None)
     [old] = file_keys(instance_dir)
     populate(app)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -19,7 +20,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from helpers.factories import store_request
+from helpers.factories import store_request, stored_row
 from helpers.settings import TEST_DATABASE_URL, app_config
 from sqlalchemy import select, text
 
@@ -54,11 +55,12 @@ def migr_app(own_database: str) -> Iterator[Flask]:
         db.engine().dispose()
 
 
-def schema_differences(app: Flask) -> list:
+def schema_differences(app: Flask) -> list[Any]:
     """What autogenerate would write for the models against the migrated database."""
     with app.app_context(), db.engine().connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(context, Base.metadata)
+        differences: list[Any] = compare_metadata(context, Base.metadata)
+        return differences
 
 
 def head_revision() -> str:
@@ -71,7 +73,7 @@ def current_revision(app: Flask) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def test_empty_database_upgraded_to_head_matches_the_models(migr_app: Flask):
+def test_empty_database_upgraded_to_head_matches_the_models(migr_app: Flask) -> None:
     with migr_app.app_context():
         upgrade_database()
     assert current_revision(migr_app) == head_revision()
@@ -87,7 +89,7 @@ def _store_request(app: Flask, phone: str) -> str:
         app, "roanne", phone_e164=phone, safe_windows=["10:00-12:00"], name=None, message=None
     )
     with app.app_context():
-        stored = db.session().get(CallbackRequest, submitted.request_id)
+        stored = stored_row(CallbackRequest, submitted.request_id)
         assert stored is not None
         return stored.reference
 
@@ -99,12 +101,13 @@ def _read_back(app: Flask, reference: str) -> tuple[str | None, str]:
             .scalars(select(CallbackRequest).where(CallbackRequest.reference == reference))
             .one()
         )
+        assert stored.station is not None
         result = crypto.decrypt(stored.phone_enc), stored.station.code
         db.session().close()
         return result
 
 
-def test_upgrading_again_keeps_existing_data(migr_app: Flask):
+def test_upgrading_again_keeps_existing_data(migr_app: Flask) -> None:
     with migr_app.app_context():
         upgrade_database()
     reference = _store_request(migr_app, "+33612345678")
@@ -113,11 +116,13 @@ def test_upgrading_again_keeps_existing_data(migr_app: Flask):
     assert _read_back(migr_app, reference) == ("+33612345678", "roanne")
 
 
-def test_last_migration_down_and_up_keeps_existing_data(migr_app: Flask):
+def test_last_migration_down_and_up_keeps_existing_data(migr_app: Flask) -> None:
     with migr_app.app_context():
         upgrade_database()
         script = ScriptDirectory.from_config(alembic_config())
-        last = script.get_revision(script.get_current_head())
+        head = script.get_current_head()
+        assert head is not None
+        last = script.get_revision(head)
     if last.down_revision is None:
         pytest.skip("only one migration: going down would drop every table")
     reference = _store_request(migr_app, "+33698765432")
@@ -146,7 +151,7 @@ def run_init_db(database_url: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_init_db_twice_is_harmless(own_database: str, migr_app: Flask):
+def test_init_db_twice_is_harmless(own_database: str, migr_app: Flask) -> None:
     first = run_init_db(own_database)
     assert first.returncode == 0, first.stderr
     reference = _store_request(migr_app, "+33611223344")
@@ -164,7 +169,7 @@ def _window_masks(app: Flask) -> list[int]:
         return list(conn.execute(text("SELECT window_mask FROM callback_request")).scalars())
 
 
-def test_requests_made_before_safe_days_are_safe_every_day(migr_app: Flask):
+def test_requests_made_before_safe_days_are_safe_every_day(migr_app: Flask) -> None:
     with migr_app.app_context():
         upgrade_database()
     _store_request(migr_app, "+33611220099")

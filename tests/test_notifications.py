@@ -9,7 +9,7 @@ from __future__ import annotations
 import email
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.message import Message
 from email.policy import default as default_policy
 from typing import Any
@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
-from helpers.staff import StaffAccount, referral_form, send_referral
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff, StoredRequests, Submit
+from helpers.staff import referral_form, send_referral
 from sqlalchemy import select
 
 from portal.core import db
@@ -51,7 +53,8 @@ class Inbox:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def staff_with_email(app: Flask, make_staff: Callable[..., StaffAccount]) -> dict[str, str]:
+def staff_with_email(app: Flask, make_staff: MakeStaff) -> dict[str, str]:
     """Who should hear of a request for Saint-Étienne, and who should not."""
     people = {
         "etienne worker": make_staff("intervenant", ["st-etienne"], username="etienne"),
@@ -77,7 +80,7 @@ def staff_with_email(app: Flask, make_staff: Callable[..., StaffAccount]) -> dic
     addresses = {}
     with app.app_context():
         for label, account in people.items():
-            user = db.session().get(StaffUser, account.id)
+            user = stored_row(StaffUser, account.id)
             assert user is not None
             if label != "etienne worker without email":
                 user.email = f"{account.username}@loire.example"
@@ -95,8 +98,8 @@ def test_a_submission_tells_the_station_without_personal_data(
     app: Flask,
     smtp: tuple[Inbox, int],
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
@@ -123,7 +126,7 @@ def test_an_urgent_request_is_marked_urgent(
     app: Flask,
     smtp: tuple[Inbox, int],
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
+    submit: Submit,
 ) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
@@ -137,7 +140,7 @@ def test_a_request_without_station_tells_the_coordinators(
     app: Flask,
     smtp: tuple[Inbox, int],
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
+    submit: Submit,
 ) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
@@ -150,7 +153,7 @@ def test_a_station_nobody_covers_tells_the_coordinators(
     app: Flask,
     smtp: tuple[Inbox, int],
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
+    submit: Submit,
 ) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
@@ -163,8 +166,8 @@ def test_no_notice_without_smtp_settings(
     app: Flask,
     smtp: tuple[Inbox, int],
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
     inbox, port = smtp
     assert not app.config["SMTP_HOST"]
@@ -177,8 +180,8 @@ def test_no_notice_without_smtp_settings(
 def test_an_unreachable_smtp_server_never_breaks_a_submission(
     app: Flask,
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
     response = submit()
@@ -190,8 +193,8 @@ def test_an_unreachable_smtp_server_never_breaks_a_submission(
 def test_a_refusing_smtp_server_never_breaks_a_submission(
     app: Flask,
     staff_with_email: dict[str, str],
-    submit: Callable[..., Any],
-    stored_requests: Callable[[], list[CallbackRequest]],
+    submit: Submit,
+    stored_requests: StoredRequests,
 ) -> None:
     inbox = Inbox(refuse=True)
     port = free_port()
@@ -209,8 +212,8 @@ def test_a_referral_tells_the_station_too(
     app: Flask,
     smtp: tuple[Inbox, int],
     staff_with_email: dict[str, str],
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from helpers.settings import app_config
 
 from portal import create_app
@@ -40,7 +43,7 @@ MARKERS = {
 
 
 @pytest.fixture
-def pages(app, client):
+def pages(app: Flask, client: FlaskClient) -> Callable[[str], list[tuple[str, str]]]:
     with app.app_context():
         batch = current_batch(station_by_code("firminy"))
         db.session().commit()
@@ -53,7 +56,9 @@ def pages(app, client):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_public_page_fits_the_budget(app, pages, lang):
+def test_every_public_page_fits_the_budget(
+    app: Flask, pages: Callable[[str], list[tuple[str, str]]], lang: str
+) -> None:
     static = Path(app.static_folder or "")
     visited = pages(lang)
     assert {name for name, _html in visited} == set(MARKERS)
@@ -68,7 +73,7 @@ def test_every_public_page_fits_the_budget(app, pages, lang):
         assert weight.external == [], f"{name} ({lang}) names another site: {weight.external}"
 
 
-def test_every_subresource_is_served(app, client):
+def test_every_subresource_is_served(app: Flask, client: FlaskClient) -> None:
     html = client.get("/fr/").get_data(as_text=True)
     weight = page_weight.measure(html, Path(app.static_folder or ""))
     for url in weight.requests[1:]:
@@ -77,7 +82,7 @@ def test_every_subresource_is_served(app, client):
         assert "Request-OTR" in response.headers
 
 
-def test_measure_counts_what_a_browser_would_fetch(tmp_path):
+def test_measure_counts_what_a_browser_would_fetch(tmp_path: Path) -> None:
     (tmp_path / "portal.css").write_text("body{background:url(/static/bg.png)}")
     html = (
         '<link rel="stylesheet" href="/static/portal.css">'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 
 from portal.core.phone_numbers import display_phone, phone_in_text, phone_text
 
@@ -35,6 +36,6 @@ def test_in_plain_text_the_number_is_isolated_by_unicode_controls() -> None:
     assert phone_in_text("0612345678") == f"\u206606{NBSP}12{NBSP}34{NBSP}56{NBSP}78\u2069"
 
 
-def test_the_form_hint_shows_the_example_unbroken(client) -> None:
+def test_the_form_hint_shows_the_example_unbroken(client: FlaskClient) -> None:
     body = client.get("/ar/").get_data(as_text=True)
     assert f"\u206606{NBSP}12{NBSP}34{NBSP}56{NBSP}78\u2069" in body

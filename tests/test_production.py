@@ -7,7 +7,7 @@ import secrets
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp
 from helpers.production import (
     Answer,
     FormVisitor,
@@ -47,7 +48,7 @@ CLIENTS = 240
 CONCURRENCY = 24
 
 
-def server_env(database_url: str, keys: dict, **settings: str) -> dict[str, str]:
+def server_env(database_url: str, keys: dict[str, str], **settings: str) -> dict[str, str]:
     """Environment of a gunicorn run: its own database and keys, test-friendly anti-bot timing."""
     return {
         "PORTAL_DATABASE_URL": database_url,
@@ -64,7 +65,7 @@ def server_env(database_url: str, keys: dict, **settings: str) -> dict[str, str]
     }
 
 
-def prepared_app(database_url: str, keys: dict) -> Flask:
+def prepared_app(database_url: str, keys: dict[str, str]) -> Flask:
     """The app as the server will see it, on a database at the latest schema with stations."""
     app = create_app({"DATABASE_URL": database_url, **keys})
     with app.app_context():
@@ -83,7 +84,7 @@ def stored_per_phone(app: Flask, phones: list[str]) -> Counter[str]:
             .where(CallbackRequest.phone_index.is_not(None))
             .group_by(CallbackRequest.phone_index)
         )
-        counts = Counter({by_index.get(index, f"unknown:{index}"): n for index, n in rows})
+        counts = Counter({by_index.get(str(index), f"unknown:{index}"): n for index, n in rows})
         db.session().close()
         return counts
 
@@ -108,12 +109,14 @@ def pg_database() -> Iterator[str]:
 
 
 @pytest.fixture
-def keys() -> dict:
+def keys() -> dict[str, str]:
     return new_keys()
 
 
 @needs_postgres()
-def test_no_request_is_lost_under_concurrent_load(pg_database: str, keys: dict, tmp_path: Path):
+def test_no_request_is_lost_under_concurrent_load(
+    pg_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     app = prepared_app(pg_database, keys)
     with Gunicorn(server_env(pg_database, keys), tmp_path / "gunicorn.log", workers=3) as server:
         with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
@@ -139,7 +142,9 @@ def _clear_refusal(answer: Answer | str) -> bool:
 
 
 @needs_postgres()
-def test_server_log_holds_no_address_query_or_phone(pg_database: str, keys: dict, tmp_path: Path):
+def test_server_log_holds_no_address_query_or_phone(
+    pg_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     prepared_app(pg_database, keys)
     with Gunicorn(server_env(pg_database, keys), tmp_path / "gunicorn.log") as server:
         visitor = FormVisitor(server.port)
@@ -182,7 +187,9 @@ def any_database(tmp_path: Path) -> Iterator[str]:
 
 
 @needs_redis()
-def test_address_limit_is_shared_between_workers(any_database: str, keys: dict, tmp_path: Path):
+def test_address_limit_is_shared_between_workers(
+    any_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     limit = 4
     prepared_app(any_database, keys)
     env = server_env(
@@ -210,7 +217,9 @@ def test_address_limit_is_shared_between_workers(any_database: str, keys: dict, 
     assert len(post_workers) >= 2, "both workers should have served submissions"
 
 
-def test_forged_forwarded_for_is_ignored_without_trusted_proxy(make_app: Callable[..., Flask]):
+def test_forged_forwarded_for_is_ignored_without_trusted_proxy(
+    make_app: MakeApp,
+) -> None:
     app = make_app(SUBMIT_LIMITS="2 per hour")
     with app.app_context():
         create_demo_stations()
@@ -219,7 +228,7 @@ def test_forged_forwarded_for_is_ignored_without_trusted_proxy(make_app: Callabl
     assert [a.status_code for a in answers] == [303, 303, 429, 429]
 
 
-def test_one_trusted_proxy_uses_the_address_it_added(make_app: Callable[..., Flask]):
+def test_one_trusted_proxy_uses_the_address_it_added(make_app: MakeApp) -> None:
     app = make_app(SUBMIT_LIMITS="2 per hour", TRUSTED_PROXIES=1)
     with app.app_context():
         create_demo_stations()
@@ -238,7 +247,9 @@ def _send_with_forwarded(app: Flask, forwarded_for: str) -> TestResponse:
 
 
 @needs_postgres()
-def test_database_outage_gives_503_then_recovers(pg_database: str, keys: dict, tmp_path: Path):
+def test_database_outage_gives_503_then_recovers(
+    pg_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     app = prepared_app(pg_database, keys)
     target = make_url(pg_database)
     with TcpProxy((target.host or "127.0.0.1", target.port or 5432)) as proxy:
@@ -288,8 +299,8 @@ def _drop_other_connections(database_url: str) -> None:
 @needs_postgres()
 @pytest.mark.parametrize("idle_seconds", [0.05, 3600.0])
 def test_connections_the_server_dropped_are_replaced_after_a_pause(
-    pg_database: str, keys: dict, monkeypatch: pytest.MonkeyPatch, idle_seconds: float
-):
+    pg_database: str, keys: dict[str, str], monkeypatch: pytest.MonkeyPatch, idle_seconds: float
+) -> None:
     # A connection given back a moment ago is used as it is; one that has been idle is pinged
     # first, so that a dead one is replaced before anybody's request depends on it.
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", idle_seconds)
@@ -320,7 +331,9 @@ def _assert_submissions_work(port: int, phones: list[str]) -> None:
 
 
 @needs_redis()
-def test_redis_outage_does_not_refuse_requests(any_database: str, keys: dict, tmp_path: Path):
+def test_redis_outage_does_not_refuse_requests(
+    any_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     redis = make_url(_redis_url().replace("redis://", "postgresql://", 1))
     prepared_app(any_database, keys)
     with TcpProxy((redis.host or "127.0.0.1", redis.port or 6379)) as proxy:
@@ -370,8 +383,8 @@ class LoginVisitor:
 
 
 def test_known_and_unknown_usernames_get_the_same_answers_from_two_workers(
-    any_database: str, keys: dict, tmp_path: Path
-):
+    any_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     app = prepared_app(any_database, keys)
     _enrolled_staff(app, "coordination", "une phrase calme pour le bureau")
     lock_after = 3  # fewer than by default: Argon2 makes each attempt slow on purpose
@@ -402,8 +415,8 @@ def test_known_and_unknown_usernames_get_the_same_answers_from_two_workers(
 
 
 def test_several_workers_on_memory_counters_are_refused_with_the_reason(
-    any_database: str, keys: dict, tmp_path: Path
-):
+    any_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     env = server_env(any_database, keys)
     del env["PORTAL_ALLOW_PER_PROCESS_LIMITS"]
     with pytest.raises(RuntimeError, match="Refusing to start 2 workers") as refused:
@@ -412,8 +425,8 @@ def test_several_workers_on_memory_counters_are_refused_with_the_reason(
 
 
 def test_one_worker_by_default_on_memory_counters_naming_itself_nowhere(
-    any_database: str, keys: dict, tmp_path: Path
-):
+    any_database: str, keys: dict[str, str], tmp_path: Path
+) -> None:
     """gunicorn.conf.py's own choices: one worker on memory counters, no Server header, and
     its error pages (a request it cannot parse) with the portal's headers, quoting nothing."""
     prepared_app(any_database, keys)

@@ -8,13 +8,14 @@ import html
 import json
 import re
 import time
-from collections.abc import Callable
+from typing import Any
 
-import altcha
 import pytest
 import time_machine
+from altcha.v1 import solve_challenge
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp
 from helpers.web import VALID_FORM, csrf_token
 
 from portal.cli.demo_data import create_demo_stations
@@ -25,7 +26,7 @@ PROOF_RE = re.compile(r'data-proof="([^"]+)"')
 
 
 @pytest.fixture
-def flooded(make_app: Callable[..., Flask]) -> Flask:
+def flooded(make_app: MakeApp) -> Flask:
     """Past its first unknown request a minute, the form puts the others in "to check"."""
     app = make_app(UNKNOWN_RATE="1 per minute", PROOF_MAX_NUMBER=2000)
     with app.app_context():
@@ -34,15 +35,16 @@ def flooded(make_app: Callable[..., Flask]) -> Flask:
     return app
 
 
-def challenge_on(client: FlaskClient, path: str = "/fr/") -> dict:
+def challenge_on(client: FlaskClient, path: str = "/fr/") -> dict[str, Any]:
     found = PROOF_RE.search(client.get(path).get_data(as_text=True))
     assert found, "the form carries a challenge for its script"
-    return json.loads(html.unescape(found.group(1)))
+    challenge: dict[str, Any] = json.loads(html.unescape(found.group(1)))
+    return challenge
 
 
-def solve(task: dict) -> str:
+def solve(task: dict[str, Any]) -> str:
     """What the page's script puts in the form once it found the number."""
-    solution = altcha.solve_challenge_v1(
+    solution = solve_challenge(
         task["challenge"], task["salt"], task["algorithm"], task["maxNumber"]
     )
     assert solution is not None

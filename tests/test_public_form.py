@@ -10,7 +10,11 @@ import time
 
 import pytest
 import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp, StoredRequests, Submit
 from helpers.web import VALID_FORM, csrf_token
+from werkzeug.test import TestResponse
 
 from portal.core.timezone import paris_today
 
@@ -31,7 +35,7 @@ def element_with_id(body: str, element_id: str) -> str:
     return found.group(0)
 
 
-def assert_error_on(response, field_id: str, anchor: str | None = None) -> str:
+def assert_error_on(response: TestResponse, field_id: str, anchor: str | None = None) -> str:
     """The field is marked in error, its message is shown and the summary links to it."""
     body = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -47,7 +51,7 @@ def assert_input_invalid(body: str, field_id: str) -> None:
     assert f"{field_id}-error" in tag
 
 
-def test_form_is_served_with_every_field(client):
+def test_form_is_served_with_every_field(client: FlaskClient) -> None:
     response = client.get("/fr/")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -63,7 +67,7 @@ def test_form_is_served_with_every_field(client):
     ("accept", "lang"),
     [("ar", "ar"), ("en-US,en;q=0.8", "en"), ("de,it;q=0.5", "fr"), (None, "fr")],
 )
-def test_home_goes_to_the_best_language(client, accept, lang):
+def test_home_goes_to_the_best_language(client: FlaskClient, accept: str | None, lang: str) -> None:
     response = client.get("/", headers={"Accept-Language": accept} if accept else {})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/{lang}/"
@@ -71,12 +75,14 @@ def test_home_goes_to_the_best_language(client, accept, lang):
     assert response.headers.getlist("Set-Cookie") == []
 
 
-def test_valid_request_is_stored_and_confirmed(submit, stored_requests):
+def test_valid_request_is_stored_and_confirmed(
+    submit: Submit, stored_requests: StoredRequests
+) -> None:
     response = submit()
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/fr/sent")
     [stored] = stored_requests()
-    assert stored.station.code == "st-etienne"
+    assert stored.station and stored.station.code == "st-etienne"
     assert stored.status == "new"
     assert stored.urgent is False
     assert stored.safe_windows == ["10:00-12:00", "14:00-17:00"]
@@ -96,7 +102,9 @@ def test_valid_request_is_stored_and_confirmed(submit, stored_requests):
         ("+213 551 23 45 67", "+213551234567"),
     ],
 )
-def test_phone_numbers_are_accepted_and_normalised(app, submit, stored_requests, phone, e164):
+def test_phone_numbers_are_accepted_and_normalised(
+    app: Flask, submit: Submit, stored_requests: StoredRequests, phone: str, e164: str
+) -> None:
     from portal.core import crypto
 
     response = submit(phone=phone)
@@ -120,33 +128,39 @@ def test_phone_numbers_are_accepted_and_normalised(app, submit, stored_requests,
         "06 12 34 56 78" + " " * 10 + "123456789",
     ],
 )
-def test_bad_phone_numbers_are_refused_in_place(submit, stored_requests, phone):
+def test_bad_phone_numbers_are_refused_in_place(
+    submit: Submit, stored_requests: StoredRequests, phone: str
+) -> None:
     body = assert_error_on(submit(phone=phone), "phone")
     assert_input_invalid(body, "phone")
     assert stored_requests() == []
 
 
-def test_missing_phone_field_is_refused(submit, stored_requests):
+def test_missing_phone_field_is_refused(submit: Submit, stored_requests: StoredRequests) -> None:
     body = assert_error_on(submit(phone=None), "phone")
     assert_input_invalid(body, "phone")
     assert stored_requests() == []
 
 
-def test_name_may_be_empty_or_up_to_sixty_characters(submit, stored_requests):
+def test_name_may_be_empty_or_up_to_sixty_characters(
+    submit: Submit, stored_requests: StoredRequests
+) -> None:
     assert submit(name="").status_code == 303
     assert submit(name="é" * 60, phone="07 58 12 34 56").status_code == 303
     assert len(stored_requests()) == 2
     assert stored_requests()[0].name_enc is None
 
 
-def test_name_too_long_is_refused(submit, stored_requests):
+def test_name_too_long_is_refused(submit: Submit, stored_requests: StoredRequests) -> None:
     body = assert_error_on(submit(name="N" * 61), "name")
     assert_input_invalid(body, "name")
     assert stored_requests() == []
 
 
 @pytest.mark.parametrize("windows", [None, [], ["03:00-04:00"], ["22:00-08:00"], ["x" * 300]])
-def test_windows_must_be_chosen_from_the_list(submit, stored_requests, windows):
+def test_windows_must_be_chosen_from_the_list(
+    submit: Submit, stored_requests: StoredRequests, windows: list[str] | None
+) -> None:
     fields = {"windows": windows} if windows else {"windows": None}
     body = assert_error_on(submit(**fields), "windows", anchor="windows-0")
     assert 'aria-describedby="windows-hint windows-error"' in body
@@ -158,10 +172,14 @@ def test_windows_must_be_chosen_from_the_list(submit, stored_requests, windows):
     ("field", "values", "anchor"),
     [("windows", (["bogus"], ["other"]), "windows-0"), ("danger", ("bogus", "other"), "danger-0")],
 )
-def test_unknown_choice_gets_a_plain_message_without_echo(submit, lang, field, values, anchor):
-    def summary_text(value) -> str:
+def test_unknown_choice_gets_a_plain_message_without_echo(
+    submit: Submit, lang: str, field: str, values: tuple[object, object], anchor: str
+) -> None:
+    def summary_text(value: object) -> str:
         body = submit(path=f"/{lang}/", **{field: value}).get_data(as_text=True)
-        return re.search(rf'<a href="#{anchor}">([^<]+)</a>', body).group(1)
+        found = re.search(rf'<a href="#{anchor}">([^<]+)</a>', body)
+        assert found, body
+        return found.group(1)
 
     first, second = (summary_text(value) for value in values)
     assert "bogus" not in first
@@ -170,38 +188,46 @@ def test_unknown_choice_gets_a_plain_message_without_echo(submit, lang, field, v
         assert first == summary_text(None)
 
 
-def test_one_good_and_one_unknown_window_is_refused(submit, stored_requests):
+def test_one_good_and_one_unknown_window_is_refused(
+    submit: Submit, stored_requests: StoredRequests
+) -> None:
     assert_error_on(submit(windows=["10:00-12:00", "bogus"]), "windows", anchor="windows-0")
     assert stored_requests() == []
 
 
 @pytest.mark.parametrize("danger", [None, "", "maybe"])
-def test_danger_must_be_answered(submit, stored_requests, danger):
+def test_danger_must_be_answered(
+    submit: Submit, stored_requests: StoredRequests, danger: str
+) -> None:
     body = assert_error_on(submit(danger=danger), "danger", anchor="danger-0")
     assert 'aria-describedby="danger-error"' in body
     assert stored_requests() == []
 
 
-def test_message_up_to_the_limit_is_kept(submit, stored_requests):
+def test_message_up_to_the_limit_is_kept(submit: Submit, stored_requests: StoredRequests) -> None:
     assert submit(message="m" * 500).status_code == 303
     assert len(stored_requests()) == 1
 
 
-def test_message_too_long_is_refused(submit, stored_requests):
+def test_message_too_long_is_refused(submit: Submit, stored_requests: StoredRequests) -> None:
     body = assert_error_on(submit(message="m" * 501), "message")
     assert_input_invalid(body, "message")
     assert stored_requests() == []
 
 
 @pytest.mark.parametrize("consent", [None, ""])
-def test_consent_is_required(submit, stored_requests, consent):
+def test_consent_is_required(
+    submit: Submit, stored_requests: StoredRequests, consent: str | None
+) -> None:
     body = assert_error_on(submit(consent=consent), "consent")
     assert "consent-error" in element_with_id(body, "consent")
     assert stored_requests() == []
 
 
 @pytest.mark.parametrize("language", ["xx", "", "<script>", "fr\x00"])
-def test_unknown_call_language_is_a_clear_error(submit, stored_requests, language):
+def test_unknown_call_language_is_a_clear_error(
+    submit: Submit, stored_requests: StoredRequests, language: str
+) -> None:
     response = submit(call_language=language)
     body = assert_error_on(response, "call_language")
     assert_input_invalid(body, "call_language")
@@ -210,19 +236,25 @@ def test_unknown_call_language_is_a_clear_error(submit, stored_requests, languag
 
 
 @pytest.mark.parametrize("station", ["nowhere", "", "st-etienne' OR 1=1"])
-def test_unknown_station_is_a_clear_error(submit, stored_requests, station):
+def test_unknown_station_is_a_clear_error(
+    submit: Submit, stored_requests: StoredRequests, station: str
+) -> None:
     body = assert_error_on(submit(station=station), "station")
     assert_input_invalid(body, "station")
     assert stored_requests() == []
 
 
-def test_station_i_dont_know_stores_no_station(submit, stored_requests):
+def test_station_i_dont_know_stores_no_station(
+    submit: Submit, stored_requests: StoredRequests
+) -> None:
     assert submit(station="unknown").status_code == 303
     [stored] = stored_requests()
     assert stored.station_id is None
 
 
-def test_inactive_station_is_not_offered(app, client, submit, stored_requests):
+def test_inactive_station_is_not_offered(
+    app: Flask, client: FlaskClient, submit: Submit, stored_requests: StoredRequests
+) -> None:
     from portal.core import db
     from portal.models import Station
 
@@ -234,7 +266,7 @@ def test_inactive_station_is_not_offered(app, client, submit, stored_requests):
     assert stored_requests() == []
 
 
-def test_call_language_defaults_to_the_page_language(client):
+def test_call_language_defaults_to_the_page_language(client: FlaskClient) -> None:
     body = client.get("/ar/").get_data(as_text=True)
     assert re.search(r'<option selected value="ar">|<option value="ar" selected>', body)
 
@@ -243,13 +275,13 @@ def test_call_language_defaults_to_the_page_language(client):
     ("days", "accepted"), [(0, True), (30, True), (-1, False), (3 * 366 + 1, False)]
 )
 def test_no_call_after_must_be_between_today_and_three_years(
-    submit, stored_requests, days, accepted
-):
+    submit: Submit, stored_requests: StoredRequests, days: int, accepted: bool
+) -> None:
     when = (paris_today() + dt.timedelta(days=days)).isoformat()
     response = submit(no_call_after=when)
     if accepted:
         assert response.status_code == 303
-        assert stored_requests()[0].do_not_call_after.isoformat() == when
+        assert str(stored_requests()[0].do_not_call_after) == when
     else:
         body = assert_error_on(response, "no_call_after")
         assert_input_invalid(body, "no_call_after")
@@ -258,19 +290,23 @@ def test_no_call_after_must_be_between_today_and_three_years(
 
 
 @pytest.mark.parametrize("value", ["31/12/2030", "tomorrow", "2030-02-30", "9999999-01-01"])
-def test_malformed_no_call_after_is_refused(submit, stored_requests, value):
+def test_malformed_no_call_after_is_refused(
+    submit: Submit, stored_requests: StoredRequests, value: str
+) -> None:
     body = assert_error_on(submit(no_call_after=value), "no_call_after")
     assert_input_invalid(body, "no_call_after")
     assert stored_requests() == []
 
 
-def test_cover_story_too_long_is_refused(submit, stored_requests):
+def test_cover_story_too_long_is_refused(submit: Submit, stored_requests: StoredRequests) -> None:
     body = assert_error_on(submit(if_someone_else="c" * 201), "if_someone_else")
     assert_input_invalid(body, "if_someone_else")
     assert stored_requests() == []
 
 
-def test_every_error_at_once_is_listed_in_the_summary(submit, stored_requests):
+def test_every_error_at_once_is_listed_in_the_summary(
+    submit: Submit, stored_requests: StoredRequests
+) -> None:
     response = submit(
         phone="nope", name="n" * 61, windows=None, danger=None, consent=None, message="m" * 501
     )
@@ -283,14 +319,16 @@ def test_every_error_at_once_is_listed_in_the_summary(submit, stored_requests):
     assert stored_requests() == []
 
 
-def test_what_was_typed_is_kept_after_an_error(submit):
+def test_what_was_typed_is_kept_after_an_error(submit: Submit) -> None:
     body = submit(consent=None, name="Samira").get_data(as_text=True)
     assert 'value="Samira"' in body
     assert 'value="06 12 34 56 78"' in body
 
 
 @pytest.mark.parametrize("lang", ["fr", "en", "ar"])
-def test_errors_are_shown_in_every_language(client, lang, stored_requests):
+def test_errors_are_shown_in_every_language(
+    client: FlaskClient, lang: str, stored_requests: StoredRequests
+) -> None:
     data = {**VALID_FORM, "phone": "nope", "csrf_token": csrf_token(client, f"/{lang}/")}
     response = client.post(f"/{lang}/", data=data)
     body = response.get_data(as_text=True)
@@ -301,7 +339,7 @@ def test_errors_are_shown_in_every_language(client, lang, stored_requests):
     assert stored_requests() == []
 
 
-def test_arabic_page_reads_right_to_left(client):
+def test_arabic_page_reads_right_to_left(client: FlaskClient) -> None:
     assert 'dir="rtl"' in client.get("/ar/").get_data(as_text=True)
     assert 'dir="ltr"' in client.get("/fr/").get_data(as_text=True)
 
@@ -313,7 +351,7 @@ SEND_AGAIN = (
 )
 
 
-def sent_page_shape(client, response) -> str:
+def sent_page_shape(client: FlaskClient, response: TestResponse) -> str:
     """The confirmation a sender lands on, with its one-time code blanked out."""
     assert response.status_code == 303
     page = client.get(response.headers["Location"])
@@ -323,7 +361,7 @@ def sent_page_shape(client, response) -> str:
     return CODE_RE.sub("CODE", body)
 
 
-def assert_form_again(response, typed: str) -> None:
+def assert_form_again(response: TestResponse, typed: str) -> None:
     """The form, unsaved, with what she typed and the calm line; no confirmation, no code."""
     body = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200
@@ -333,7 +371,9 @@ def assert_form_again(response, typed: str) -> None:
     assert not CODE_RE.search(body)
 
 
-def test_honeypot_shows_the_form_again_and_nothing_is_stored(client, submit, stored_requests):
+def test_honeypot_shows_the_form_again_and_nothing_is_stored(
+    client: FlaskClient, submit: Submit, stored_requests: StoredRequests
+) -> None:
     caught = submit("/en/", website="https://spam.example", message="Call after two")
     assert_form_again(caught, "Call after two")
     honeypot = re.search(r'<input[^>]*name="website"[^>]*>', caught.get_data(as_text=True))
@@ -346,7 +386,7 @@ def test_honeypot_shows_the_form_again_and_nothing_is_stored(client, submit, sto
     assert len(stored_requests()) == 1
 
 
-def test_time_trap_shows_the_form_again_then_stores_after_a_pause(make_app):
+def test_time_trap_shows_the_form_again_then_stores_after_a_pause(make_app: MakeApp) -> None:
     from portal.cli.demo_data import create_demo_stations
     from portal.core import db
     from portal.models import CallbackRequest
@@ -377,8 +417,10 @@ def test_time_trap_shows_the_form_again_then_stores_after_a_pause(make_app):
 # A number that asks again is folded into its earlier requests, never dropped.
 
 
-def test_every_request_from_one_number_is_stored_and_confirmed(client, submit, stored_requests):
-    pages = []
+def test_every_request_from_one_number_is_stored_and_confirmed(
+    client: FlaskClient, submit: Submit, stored_requests: StoredRequests
+) -> None:
+    pages: list[object] = []
     for phone in ("06 12 34 56 78", "+33612345678", "0033 6 12 34 56 78", "06.12.34.56.78"):
         response = submit(phone=phone)
         pages.append((response.status_code, response.headers["Location"]))
@@ -390,7 +432,9 @@ def test_every_request_from_one_number_is_stored_and_confirmed(client, submit, s
     assert pages[1] == pages[3] == pages[5] == pages[7]
 
 
-def test_a_closed_request_does_not_head_the_next(app, submit, stored_requests):
+def test_a_closed_request_does_not_head_the_next(
+    app: Flask, submit: Submit, stored_requests: StoredRequests
+) -> None:
     from portal.core import db
     from portal.models import CallbackRequest
 
@@ -404,7 +448,7 @@ def test_a_closed_request_does_not_head_the_next(app, submit, stored_requests):
     assert len(stored) == 4 and stored[-1].duplicate_of_id is None
 
 
-def test_another_number_is_another_entry(submit, stored_requests):
+def test_another_number_is_another_entry(submit: Submit, stored_requests: StoredRequests) -> None:
     for _ in range(3):
         submit()
     submit(phone="07 98 76 54 32")
@@ -412,7 +456,7 @@ def test_another_number_is_another_entry(submit, stored_requests):
     assert len(stored) == 4 and stored[-1].duplicate_of_id is None
 
 
-def test_person_fixing_an_error_quickly_is_not_taken_for_a_bot(make_app):
+def test_person_fixing_an_error_quickly_is_not_taken_for_a_bot(make_app: MakeApp) -> None:
     from portal.cli.demo_data import create_demo_stations
     from portal.core import db
     from portal.models import CallbackRequest
@@ -447,6 +491,8 @@ def csrf_token_in(body: str) -> str:
         ("es", "29 de noviembre de 2026", "solo con el teclado"),
     ],
 )
-def test_accessibility_statement_says_when_and_how_it_was_made(client, lang, date, tools):
+def test_accessibility_statement_says_when_and_how_it_was_made(
+    client: FlaskClient, lang: str, date: str, tools: str
+) -> None:
     page = client.get(f"/{lang}/accessibility").get_data(as_text=True)
     assert date in page and tools in page and "axe-core" in page

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import new_request, station_id, store_request
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.staff import StaffAccount, act, staff_client, state
 from helpers.web import csrf_of, rows
 
@@ -61,7 +62,7 @@ def send_at(app: Flask, time_machine: Any) -> Callable[..., int]:
 
 
 @pytest.fixture
-def look(app: Flask, time_machine: Any, login_as: Callable[..., Any]) -> Callable[..., FlaskClient]:
+def look(app: Flask, time_machine: Any, login_as: LoginAs) -> Callable[..., FlaskClient]:
     """Log someone in at a given moment, in their own browser, with the clock stopped there."""
 
     def at(account: StaffAccount, when: dt.datetime = LOOK_AT) -> FlaskClient:
@@ -84,7 +85,7 @@ def june_8(hour: int, minute: int = 0) -> dt.datetime:
 def test_urgent_then_safe_now_then_oldest(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     # Sent in an order that is neither the calling order nor the order of arrival.
     made = {
@@ -130,7 +131,7 @@ def test_urgent_then_safe_now_then_oldest(
 def test_the_row_says_when_to_call(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     safe = send_at(june_8(8), windows=["10:00-12:00", "12:00-14:00"])
     later = send_at(june_8(8, 1), windows=["20:00-22:00"])
@@ -159,9 +160,9 @@ def test_pages_hold_every_open_request_exactly_once(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
-    made = []
+    made: list[dict[str, Any]] = []
     start = dt.datetime(2026, 6, 1, 9, 0, tzinfo=PARIS)
     for n in range(120):
         # Three requests share each moment, so that ties are broken by arrival too.
@@ -188,7 +189,7 @@ def test_pages_hold_every_open_request_exactly_once(
 def test_pages_follow_on_with_times_to_the_microsecond(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(callback_queue, "PAGE_SIZE", 3)
@@ -206,7 +207,7 @@ def test_pages_follow_on_with_times_to_the_microsecond(
 def test_a_tampered_cursor_is_harmless(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     first = send_at(june_8(8))
     client = look(make_staff("intervenant", ["st-etienne"]))
@@ -236,7 +237,7 @@ def mixed_queue(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> dict[str, int]:
     """Requests in every status, for two stations and without a station."""
     made = {
@@ -267,7 +268,7 @@ def test_filters_by_status_and_station_and_counts(
     app: Flask,
     mixed_queue: dict[str, int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     made = mixed_queue
     names = {ident: name for name, ident in made.items()}
@@ -296,7 +297,7 @@ def test_a_social_worker_sees_only_her_stations(
     app: Flask,
     mixed_queue: dict[str, int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     names = {ident: name for name, ident in mixed_queue.items()}
     roanne = station_id(app, "roanne")
@@ -318,7 +319,7 @@ def test_a_coordinator_sees_every_station_and_the_unrouted(
     app: Flask,
     mixed_queue: dict[str, int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     names = {ident: name for name, ident in mixed_queue.items()}
     admin = look(make_staff("admin"))
@@ -339,7 +340,7 @@ def test_requests_open_for_too_long_are_flagged(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     stale_days = app.config["STALE_DAYS"]
     old = send_at(LOOK_AT - dt.timedelta(days=stale_days, hours=1))
@@ -358,7 +359,7 @@ def test_requests_open_for_too_long_are_flagged(
 def test_the_same_order_on_every_backend_for_ties_and_groups(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     # Equal arrival times in every group: the first stored comes first, whatever the database.
     made = []
@@ -372,7 +373,7 @@ def test_the_same_order_on_every_backend_for_ties_and_groups(
 def test_counts_of_open_requests_stop_at_a_cap(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(callback_queue, "COUNT_CAP", 3)
@@ -387,7 +388,7 @@ def test_counts_of_open_requests_stop_at_a_cap(
 def test_closed_counts_cover_the_last_thirty_days_and_the_list_keeps_them_all(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     long_ago = send_at(LOOK_AT - dt.timedelta(days=45))
     recent = send_at(LOOK_AT - dt.timedelta(days=2))
@@ -405,7 +406,7 @@ def test_closed_requests_page_most_recently_closed_first(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(callback_queue, "PAGE_SIZE", 4)
@@ -426,7 +427,7 @@ def test_deactivating_a_social_worker_returns_her_requests_to_the_pool(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     untouched, called = send_at(june_8(7)), send_at(june_8(7, 1))
     leaving = make_staff("intervenant", ["st-etienne"], username="leaving")
@@ -465,7 +466,7 @@ def test_a_station_without_social_worker_is_named_to_the_coordinator(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     firminy = send_at(june_8(7), station="firminy")
     make_staff("intervenant", ["st-etienne", "st-chamond", "gendarmerie"])

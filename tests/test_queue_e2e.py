@@ -8,12 +8,13 @@ personal data and keeps the anonymous record.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount, act, audit_actions, staff_client, state
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff, Submit
+from helpers.staff import act, audit_actions, staff_client, state
 from helpers.web import rows, text_of
 from sqlalchemy import select
 
@@ -28,10 +29,10 @@ MONDAY = dt.datetime(2026, 6, 8, 9, 30, tzinfo=PARIS)
 def test_from_the_public_form_to_the_purge(
     app: Flask,
     client: FlaskClient,
-    submit: Callable[..., Any],
+    submit: Submit,
     time_machine: Any,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     time_machine.move_to(MONDAY, tick=False)
     worker_account = make_staff("intervenant", ["st-etienne"], username="marie")
@@ -85,7 +86,7 @@ def test_from_the_public_form_to_the_purge(
     time_machine.move_to(MONDAY + dt.timedelta(days=retention - 1), tick=False)
     assert runner.invoke(args=["purge"]).exit_code == 0
     with app.app_context():
-        kept = db.session().get(CallbackRequest, request_id)
+        kept = stored_row(CallbackRequest, request_id)
         assert kept is not None and kept.phone_enc is not None and kept.purged_at is None
 
     # Once it has passed, the personal data is gone; the anonymous record stays.
@@ -93,7 +94,7 @@ def test_from_the_public_form_to_the_purge(
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        purged = db.session().get(CallbackRequest, request_id)
+        purged = stored_row(CallbackRequest, request_id)
         assert purged is not None and purged.purged_at is not None
         assert (purged.phone_enc, purged.name_enc, purged.message_enc) == (None, None, None)
         assert (purged.status, purged.outcome, purged.known_to_services) == (

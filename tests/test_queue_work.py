@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeApp, MakeStaff
 from helpers.staff import (
     STAFF_PASSWORD,
     StaffAccount,
@@ -54,7 +56,7 @@ def found(client: FlaskClient, typed: str) -> list[int]:
 def test_search_finds_a_number_however_it_is_typed(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     mine = send_at(LOOK_AT - dt.timedelta(hours=2), phone=NUMBER)
     send_at(LOOK_AT - dt.timedelta(hours=1))
@@ -70,7 +72,7 @@ def test_search_by_reference_ignores_case_spaces_and_dashes(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     wanted = send_at(LOOK_AT - dt.timedelta(hours=2))
     send_at(LOOK_AT - dt.timedelta(hours=1))
@@ -89,11 +91,11 @@ def test_an_older_reference_is_still_found(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     older = send_at(LOOK_AT - dt.timedelta(hours=2))
     with app.app_context():
-        db.session().get(CallbackRequest, older).reference = "R273FZ8TZ"
+        stored_row(CallbackRequest, older).reference = "R273FZ8TZ"
         db.session().commit()
     worker = look(make_staff("intervenant", ["st-etienne"]))
     assert found(worker, "r273-fz8tz") == [older]
@@ -101,13 +103,13 @@ def test_an_older_reference_is_still_found(
 
 def state_reference(app: Flask, request_id: int) -> str:
     with app.app_context():
-        return db.session().get(CallbackRequest, request_id).reference
+        return stored_row(CallbackRequest, request_id).reference
 
 
 def test_mine_shows_only_what_i_hold_and_the_filters_stay_in_the_address(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     mine = [send_at(LOOK_AT - dt.timedelta(hours=h)) for h in (3, 2)]
     theirs = send_at(LOOK_AT - dt.timedelta(hours=1))
@@ -127,7 +129,7 @@ def test_mine_shows_only_what_i_hold_and_the_filters_stay_in_the_address(
 def test_every_order_keeps_urgent_first(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     old = send_at(LOOK_AT - dt.timedelta(hours=5))
     urgent = send_at(LOOK_AT - dt.timedelta(hours=3), urgent=True, windows=["14:00-17:00"])
@@ -142,7 +144,7 @@ def test_someone_else_answered_raises_a_flag_until_an_intervenant_clears_it(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(
         LOOK_AT - dt.timedelta(hours=1), windows=["10:00-12:00", "17:00-20:00"], call_language="ar"
@@ -173,7 +175,7 @@ def test_someone_else_answered_raises_a_flag_until_an_intervenant_clears_it(
 def test_a_no_answer_says_when_the_next_safe_window_opens(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1), windows=["17:00-20:00"])
     worker = look(make_staff("intervenant", ["st-etienne"]))
@@ -186,7 +188,7 @@ def test_closing_asks_for_an_outcome_then_a_confirmation(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1))
     worker = look(make_staff("intervenant", ["st-etienne"]))
@@ -213,7 +215,7 @@ def test_closing_asks_for_an_outcome_then_a_confirmation(
     assert "closed: oriented to partners" in shown and "Vers le CIDFF" in shown
     assert state(app, request_id)["outcome"] == "oriented"
     with app.app_context():
-        stored = db.session().get(CallbackRequest, request_id)
+        stored = stored_row(CallbackRequest, request_id)
         assert stored.close_note_enc and "CIDFF" not in stored.close_note_enc
 
 
@@ -230,7 +232,7 @@ def test_numbers_are_shown_as_people_dial_them() -> None:
 def test_the_request_page_shows_the_number_for_tap_to_call(
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1), phone=NUMBER)
     worker = look(make_staff("intervenant", ["st-etienne"]))
@@ -257,7 +259,7 @@ def test_working_hours_leave_out_weekends_and_public_holidays() -> None:
 
 
 def test_the_overdue_count_skips_the_weekend_and_the_holiday(
-    make_app: Callable[..., Flask],
+    make_app: MakeApp,
     time_machine: Any,
     make_staff_in: Callable[..., Any],
 ) -> None:
@@ -294,7 +296,7 @@ def test_the_overdue_count_skips_the_weekend_and_the_holiday(
 
 
 @pytest.fixture
-def make_staff_in(time_machine: Any, login_as: Callable[..., Any]) -> Callable[[Flask], Any]:
+def make_staff_in(time_machine: Any, login_as: LoginAs) -> Callable[[Flask], Any]:
     """Requests and a logged-in social worker for an app of the test's own configuration."""
     from portal.cli.demo_data import create_demo_stations
     from portal.core import crypto
@@ -347,7 +349,7 @@ def test_clearing_a_flag_is_offered_only_when_there_is_one(
     app: Flask,
     send_at: Callable[..., int],
     look: Callable[..., FlaskClient],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1))
     worker = look(make_staff("intervenant", ["st-etienne"]))

@@ -4,8 +4,14 @@ for everybody together: past a set rate, unknown requests are stored in the "to 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp
 from helpers.web import VALID_FORM, csrf_token
+from werkzeug.test import TestResponse
 
 from portal.cli.demo_data import create_demo_stations
 from portal.core import db
@@ -13,10 +19,10 @@ from portal.models import CallbackRequest
 
 
 @pytest.fixture
-def limited(make_app):
+def limited(make_app: MakeApp) -> MakeApp:
     """An app with small limits, and its stations."""
 
-    def build(**limits):
+    def build(**limits: Any) -> Flask:
         app = make_app(**limits)
         with app.app_context():
             create_demo_stations()
@@ -26,7 +32,12 @@ def limited(make_app):
     return build
 
 
-def send(client, lang: str = "fr", address: str = "192.0.2.10", phone: str = "06 12 34 56 78"):
+def send(
+    client: FlaskClient,
+    lang: str = "fr",
+    address: str = "192.0.2.10",
+    phone: str = "06 12 34 56 78",
+) -> TestResponse:
     path = f"/{lang}/"
     env = {"REMOTE_ADDR": address}
     page = client.get(path, environ_base=env)
@@ -36,12 +47,12 @@ def send(client, lang: str = "fr", address: str = "192.0.2.10", phone: str = "06
     return client.post(path, data=data, environ_base=env)
 
 
-def stored(app) -> int:
+def stored(app: Flask) -> int:
     with app.app_context():
         return db.session().query(CallbackRequest).count()
 
 
-def assert_friendly_429(response, lang: str) -> None:
+def assert_friendly_429(response: TestResponse, lang: str) -> None:
     body = response.get_data(as_text=True)
     assert response.status_code == 429
     assert f'<html lang="{lang}"' in body
@@ -53,7 +64,7 @@ def assert_friendly_429(response, lang: str) -> None:
 PHONES = ["06 12 34 56 78", "07 58 12 34 56", "06 98 76 54 32", "06 45 67 89 01"]
 
 
-def test_per_address_limit(limited):
+def test_per_address_limit(limited: MakeApp) -> None:
     app = limited(SUBMIT_LIMITS="2 per minute")
     client = app.test_client()
     answers = [send(client, "en", phone=p) for p in PHONES[:3]]
@@ -62,14 +73,14 @@ def test_per_address_limit(limited):
     assert stored(app) == 2
 
 
-def test_limit_answer_is_in_the_persons_language(limited):
+def test_limit_answer_is_in_the_persons_language(limited: MakeApp) -> None:
     app = limited(SUBMIT_LIMITS="1 per minute")
     client = app.test_client()
     send(client, "ar")
     assert_friendly_429(send(client, "ar", phone=PHONES[1]), "ar")
 
 
-def test_another_address_is_not_held_back(limited):
+def test_another_address_is_not_held_back(limited: MakeApp) -> None:
     app = limited(SUBMIT_LIMITS="1 per minute")
     client = app.test_client()
     assert send(client, address="192.0.2.10").status_code == 303
@@ -78,7 +89,7 @@ def test_another_address_is_not_held_back(limited):
     assert stored(app) == 2
 
 
-def test_card_form_shares_the_limit(limited):
+def test_card_form_shares_the_limit(limited: MakeApp) -> None:
     app = limited(SUBMIT_LIMITS="1 per minute")
     client = app.test_client()
     assert send(client).status_code == 303
@@ -90,20 +101,20 @@ def test_card_form_shares_the_limit(limited):
     assert stored(app) == 1
 
 
-def test_reading_the_form_is_not_limited(limited):
+def test_reading_the_form_is_not_limited(limited: MakeApp) -> None:
     app = limited(SUBMIT_LIMITS="1 per minute")
     client = app.test_client()
     for _ in range(5):
         assert client.get("/fr/").status_code == 200
 
 
-def lanes_of(app) -> list[tuple[str, str]]:
+def lanes_of(app: Flask) -> list[tuple[str, str]]:
     with app.app_context():
         rows = db.session().query(CallbackRequest).order_by(CallbackRequest.id)
         return [(r.lane, r.trust) for r in rows]
 
 
-def test_a_flood_from_many_addresses_closes_the_form_to_nobody(limited):
+def test_a_flood_from_many_addresses_closes_the_form_to_nobody(limited: MakeApp) -> None:
     app = limited(SUBMIT_LIMITS="100 per minute", UNKNOWN_RATE="3 per minute")
     client = app.test_client()
     answers = [
@@ -115,7 +126,7 @@ def test_a_flood_from_many_addresses_closes_the_form_to_nobody(limited):
     assert [lane for lane, _trust in lanes_of(app)] == ["queue"] * 3 + ["check"] * 5
 
 
-def test_a_card_keeps_its_place_in_the_queue_during_a_flood(limited):
+def test_a_card_keeps_its_place_in_the_queue_during_a_flood(limited: MakeApp) -> None:
     from portal.stations.cards import card_code, current_batch
     from portal.stations.registry import station_by_code
 
@@ -139,7 +150,7 @@ def test_a_card_keeps_its_place_in_the_queue_during_a_flood(limited):
     ]
 
 
-def test_what_the_traps_catch_does_not_count(limited):
+def test_what_the_traps_catch_does_not_count(limited: MakeApp) -> None:
     """Nine caught submissions from one address leave room for the person who sends after."""
     app = limited(SUBMIT_LIMITS="2 per minute")
     client = app.test_client()
@@ -155,7 +166,7 @@ def test_what_the_traps_catch_does_not_count(limited):
     assert stored(app) == 2
 
 
-def test_one_ipv6_network_counts_as_one_client(limited):
+def test_one_ipv6_network_counts_as_one_client(limited: MakeApp) -> None:
     """A dozen sends within a minute from one /64: beyond the per-address limit, the 429 page."""
     app = limited()  # the default limits: 5 per minute
     client = app.test_client()
@@ -170,7 +181,7 @@ def test_one_ipv6_network_counts_as_one_client(limited):
     assert other.status_code == 303
 
 
-def test_forwarded_for_is_ignored_without_a_trusted_proxy(limited):
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(limited: MakeApp) -> None:
     app = limited(SUBMIT_LIMITS="1 per minute")
     client = app.test_client()
     assert send(client).status_code == 303

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import new_request, station_id
+from helpers.fixture_types import LoginAs, MakeStaff, Submit
 from helpers.staff import (
     NIGHT,
-    StaffAccount,
     act,
     audit_actions,
     referral_form,
@@ -41,9 +40,9 @@ def all_requests(app: Flask) -> list[CallbackRequest]:
 @pytest.fixture
 def officer(
     app: Flask,
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
     time_machine: Any,
-    login_as: Callable[..., Any],
+    login_as: LoginAs,
 ) -> FlaskClient:
     time_machine.move_to(LATE_EVENING - dt.timedelta(hours=1), tick=False)
     account = make_staff("referrer", ["st-etienne", "firminy"], username="officer")
@@ -54,8 +53,8 @@ def test_a_referral_enters_the_station_queue_first(
     app: Flask,
     officer: FlaskClient,
     time_machine: Any,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     # A request from the person herself, sent earlier the same evening and not urgent.
     earlier = new_request(app, safe_windows=[NIGHT])
@@ -125,9 +124,9 @@ def test_every_referral_is_stored_even_past_the_per_number_cap(
 def test_a_referral_joins_the_entry_of_the_number(
     app: Flask,
     officer: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
-    submit: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
+    submit: Submit,
 ) -> None:
     """The person asked herself first; the officer's referral for her number joins that entry."""
     assert submit(phone="06 71 22 33 44", name="Leïla").status_code == 303
@@ -194,8 +193,8 @@ def test_an_urgent_referral_waits_behind_an_older_urgent_request(
     app: Flask,
     officer: FlaskClient,
     time_machine: Any,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     older_urgent = new_request(app, urgent=True, safe_windows=[NIGHT])
     time_machine.move_to(LATE_EVENING - dt.timedelta(minutes=50), tick=False)
@@ -213,8 +212,8 @@ def test_an_urgent_referral_waits_behind_an_older_urgent_request(
 def test_the_referral_form_asks_what_the_public_form_asks(
     app: Flask,
     officer: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     page = officer.get("/staff/referral").get_data(as_text=True)
     assert "threats to kill" in page  # "urgent" is defined in words
@@ -239,8 +238,8 @@ def test_the_referral_form_asks_what_the_public_form_asks(
 def test_my_referrals_list_the_reference_and_whether_a_first_call_was_tried(
     app: Flask,
     officer: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     assert send_referral(officer, referral_form(app)).status_code == 303
     receipt = text_of(officer.get("/staff/referral/sent"))

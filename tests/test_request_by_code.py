@@ -9,8 +9,11 @@ import html
 import re
 from typing import Any
 
-from helpers.web import csrf_token
-from sqlalchemy import select
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import LoginAs, MakeApp, MakeStaff, Submit
+from helpers.web import csrf_token, found_in
+from sqlalchemy import select, update
 
 from portal.casework.windows import window_mask
 from portal.core import db
@@ -21,7 +24,7 @@ CODE_RE = re.compile(r'<p class="code"[^>]*>([A-Z0-9-]+)</p>')
 
 def code_of(client: Any, submit: Any, path: str = "/en/") -> str:
     page = client.get(submit(path=path).headers["Location"]).get_data(as_text=True)
-    return CODE_RE.search(page).group(1)
+    return found_in(CODE_RE, page)
 
 
 def post(client: Any, lang: str = "en", **data: Any) -> Any:
@@ -33,13 +36,13 @@ def text(response: Any) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def set_fields(app: Any, **fields: Any) -> None:
+def set_fields(app: Flask, **fields: Any) -> None:
     with app.app_context():
-        db.session().query(CallbackRequest).update(fields)
+        db.session().execute(update(CallbackRequest).values(**fields))
         db.session().commit()
 
 
-def test_the_state_is_said_in_words(app, client, submit) -> None:
+def test_the_state_is_said_in_words(app: Flask, client: FlaskClient, submit: Submit) -> None:
     code = code_of(client, submit)
     opened = post(client, code=code)
     assert opened.status_code == 200
@@ -53,7 +56,7 @@ def test_the_state_is_said_in_words(app, client, submit) -> None:
     assert 'value="change"' not in closed and 'value="cancel"' not in closed
 
 
-def test_the_code_never_travels_in_an_address(client, submit) -> None:
+def test_the_code_never_travels_in_an_address(client: FlaskClient, submit: Submit) -> None:
     code = code_of(client, submit)
     opened = post(client, code=code)
     assert "Location" not in opened.headers
@@ -61,7 +64,9 @@ def test_the_code_never_travels_in_an_address(client, submit) -> None:
     assert changed.status_code == 200 and "Location" not in changed.headers
 
 
-def test_changing_days_times_and_last_day(app, client, submit, make_staff, login_as) -> None:
+def test_changing_days_times_and_last_day(
+    app: Flask, client: FlaskClient, submit: Submit, make_staff: MakeStaff, login_as: LoginAs
+) -> None:
     post(client, code=code_of(client, submit))
     last_day = dt.date.today() + dt.timedelta(days=30)
     response = post(
@@ -92,7 +97,9 @@ def test_changing_days_times_and_last_day(app, client, submit, make_staff, login
     assert "8:00 AM" in page or "08:00" in page
 
 
-def test_a_change_with_no_window_is_refused_in_place(app, client, submit) -> None:
+def test_a_change_with_no_window_is_refused_in_place(
+    app: Flask, client: FlaskClient, submit: Submit
+) -> None:
     post(client, code=code_of(client, submit))
     response = post(client, step="change", days=["1"])
     assert response.status_code == 400
@@ -102,7 +109,7 @@ def test_a_change_with_no_window_is_refused_in_place(app, client, submit) -> Non
         assert stored.safe_days is None
 
 
-def test_cancel_says_plainly_it_is_done(app, client, submit) -> None:
+def test_cancel_says_plainly_it_is_done(app: Flask, client: FlaskClient, submit: Submit) -> None:
     post(client, code=code_of(client, submit))
     response = post(client, step="cancel")
     assert "Your request is cancelled and its details are erased." in text(response)
@@ -114,7 +121,9 @@ def test_cancel_says_plainly_it_is_done(app, client, submit) -> None:
     assert "No open request has this code" in text(again)
 
 
-def test_without_a_code_first_nothing_can_be_changed(app, client, submit) -> None:
+def test_without_a_code_first_nothing_can_be_changed(
+    app: Flask, client: FlaskClient, submit: Submit
+) -> None:
     submit()
     other = app.test_client()
     response = post(other, step="cancel")
@@ -123,7 +132,7 @@ def test_without_a_code_first_nothing_can_be_changed(app, client, submit) -> Non
         assert db.session().scalars(select(CallbackRequest)).one().status == "new"
 
 
-def test_wrong_codes_are_limited(make_app) -> None:
+def test_wrong_codes_are_limited(make_app: MakeApp) -> None:
     app = make_app(CANCEL_LIMITS="3 per hour")
     client = app.test_client()
     answers = [post(client, code=f"ZZZZ-ZZZ{n}").status_code for n in range(2, 6)]

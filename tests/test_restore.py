@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import InvalidToken
 from flask import Flask
+from helpers.factories import stored_row
 from helpers.production import scratch_postgres
 from helpers.settings import TEST_DATABASE_URL, needs_postgres
 from sqlalchemy import select
@@ -87,7 +88,7 @@ def live_service(app: Flask) -> None:
                 message=person["message"],
                 station_id=worker.stations[0].id,
             )
-            request = db.session().get(CallbackRequest, submit_request(details).request_id)
+            request = stored_row(CallbackRequest, submit_request(details).request_id)
             transitions.open_case_file(request, worker)
             note = f"Note {person['name']}"
             transitions.log_attempt(request, worker, "no_answer", note, request.version)

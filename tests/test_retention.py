@@ -4,12 +4,12 @@ anonymous fields stay for statistics, open requests are never touched, and each 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from helpers.factories import store_request
+from helpers.factories import store_request, stored_row
+from helpers.fixture_types import MakeApp, MakeStaff
 from helpers.staff import Clock, StaffAccount
 from sqlalchemy import select, update
 
@@ -33,21 +33,22 @@ def new_request(app: Flask, phone: str, **fields: Any) -> tuple[int, str]:
         cover_story="Une amie du club",
         **fields,
     )
+    assert submitted.request_id is not None
     return submitted.request_id, submitted.cancel_code
 
 
 def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
     """Do what a social worker does on the request page, through the casework functions."""
     with app.app_context():
-        actor = db.session().get(StaffUser, staff.id)
-        request = db.session().get(CallbackRequest, request_id)
+        actor = stored_row(StaffUser, staff.id)
+        request = stored_row(CallbackRequest, request_id)
         getattr(transitions, action)(request, actor, *args, version=request.version)
         transitions.commit_action()
 
 
 def load(app: Flask, request_id: int) -> CallbackRequest:
     with app.app_context():
-        request = db.session().get(CallbackRequest, request_id)
+        request = stored_row(CallbackRequest, request_id)
         list(request.attempts)
         return request
 
@@ -67,7 +68,7 @@ def make_staff_in(app: Flask) -> StaffAccount:
 
 
 @pytest.fixture
-def admin(make_staff: Callable[..., StaffAccount]) -> StaffAccount:
+def admin(make_staff: MakeStaff) -> StaffAccount:
     return make_staff("admin")
 
 
@@ -100,11 +101,11 @@ def test_purge_erases_only_requests_closed_before_the_retention_period(
     assert erased.urgent and erased.source == "self" and erased.station_id is not None
     assert erased.first_attempt_at is not None and erased.closed_at is not None
     with app.app_context():
-        kept = db.session().get(CallbackRequest, still_open)
+        kept = stored_row(CallbackRequest, still_open)
         assert crypto.decrypt(kept.phone_enc) == "+33612345602"
         assert crypto.decrypt(kept.attempts[0].note_enc) == "Message laissé"
         assert kept.purged_at is None
-        fresh = db.session().get(CallbackRequest, recent)
+        fresh = stored_row(CallbackRequest, recent)
         assert crypto.decrypt(fresh.name_enc) == "Sam" and fresh.purged_at is None
 
 
@@ -145,15 +146,15 @@ def test_open_requests_are_never_purged_however_old(
     assert result.exit_code == 0
     with app.app_context():
         for request_id in (waiting, in_progress):
-            request = db.session().get(CallbackRequest, request_id)
+            request = stored_row(CallbackRequest, request_id)
             assert request.is_open and request.purged_at is None
-            assert crypto.decrypt(request.phone_enc).startswith("+336123456")
+            assert (crypto.decrypt(request.phone_enc) or "").startswith("+336123456")
     assert purge_events(app)[-1].details["erased"] == 0
 
 
 def test_retention_period_comes_from_the_environment(
-    make_app: Callable[..., Flask],
-    make_staff: Callable[..., StaffAccount],
+    make_app: MakeApp,
+    make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
     clock: Clock,
 ) -> None:
@@ -176,9 +177,7 @@ def test_retention_period_comes_from_the_environment(
     assert load(app, request_id).phone_enc is None
 
 
-def test_a_nonsense_retention_period_erases_nothing(
-    make_app: Callable[..., Flask], clock: Clock
-) -> None:
+def test_a_nonsense_retention_period_erases_nothing(make_app: MakeApp, clock: Clock) -> None:
     app = make_app(RETENTION_DAYS=0)
     with app.app_context():
         create_demo_stations()

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from helpers.factories import stored_row
 from sqlalchemy import select
 
 from portal.casework import callback_queue, transitions
@@ -32,8 +33,8 @@ NIGHT = "22:00-08:00"
 SATURDAY, SUNDAY, FRIDAY = 5, 6, 4
 
 
-def paris(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=PARIS)  # type: ignore[misc]
+def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
 def safe(windows: list[str], days: list[int] | None, moment: dt.datetime) -> bool:
@@ -141,15 +142,17 @@ def _request(app: Flask, phone: str, days: list[int] | None) -> int:
         return submitted.request_id
 
 
-def test_queue_and_scheduling_follow_the_days(app: Flask, make_staff: Any, time_machine: Any):
+def test_queue_and_scheduling_follow_the_days(
+    app: Flask, make_staff: Any, time_machine: Any
+) -> None:
     time_machine.move_to(paris(2026, 6, 12, 9, 0), tick=False)  # Friday morning
     request_id = _request(app, "+33611223344", list(WEEKDAYS))
     time_machine.move_to(paris(2026, 6, 12, 9, 1), tick=False)
     any_day = _request(app, "+33611223355", None)
     account = make_staff("intervenant", ["st-etienne"])
     with app.app_context():
-        user = db.session().get(StaffUser, account.id)
-        request = db.session().get(CallbackRequest, request_id)
+        user = stored_row(StaffUser, account.id)
+        request = stored_row(CallbackRequest, request_id)
         assert user and request
         # Safe now first: on Saturday only the newer any-day request; on Monday both, oldest first.
         saturday = callback_queue.open_queue(user, paris(2026, 6, 13, 10, 30))

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount, staff_browser
+from helpers.fixture_types import LoginAs, MakeStaff, Submit
+from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Rule
@@ -154,8 +155,8 @@ def visit(client: FlaskClient, app: Flask, rule: Rule, samples: Samples) -> Any:
 @pytest.fixture
 def samples(
     app: Flask,
-    make_staff: Callable[..., StaffAccount],
-    submit: Callable[..., Any],
+    make_staff: MakeStaff,
+    submit: Submit,
     stored_requests: Callable[[], list[Any]],
 ) -> Samples:
     other = make_staff("intervenant")
@@ -198,8 +199,8 @@ def test_access_matrix(
     who: str,
     app: Flask,
     samples: Samples,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     client = staff_browser(app)
     if who != ANONYMOUS:
@@ -239,8 +240,8 @@ def test_every_state_changing_form_needs_a_csrf_token(
     token: str | None,
     app: Flask,
     samples: Samples,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     admin = make_staff("admin")
     client = staff_browser(app)
@@ -268,8 +269,8 @@ def int_arguments(rule: Rule) -> list[str]:
 def test_an_id_too_large_for_the_database_is_simply_not_found(
     app: Flask,
     samples: Samples,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     client = staff_browser(app)
     login_as(client, make_staff("admin"))
@@ -292,7 +293,7 @@ def test_an_id_too_large_for_the_database_is_simply_not_found(
 
 
 def test_a_nul_character_is_refused_plainly(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     client = staff_browser(app)
     token = csrf_token(client, "/staff/login")

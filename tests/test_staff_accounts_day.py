@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount, staff_browser
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 from test_notifications import Inbox, body_of, free_port
@@ -35,9 +37,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def admin_client(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
-) -> FlaskClient:
+def admin_client(app: Flask, make_staff: MakeStaff, login_as: LoginAs) -> FlaskClient:
     client = staff_browser(app)
     login_as(client, make_staff("admin", username="coordination"))
     return client
@@ -86,12 +86,12 @@ def test_without_e_mail_the_link_is_only_shown(
 
 
 def test_the_account_list_shows_the_last_login(
-    app: Flask, admin_client: FlaskClient, make_staff: Callable[..., StaffAccount]
+    app: Flask, admin_client: FlaskClient, make_staff: MakeStaff
 ) -> None:
     invited = make_staff("intervenant", username="never.here", enrolled=False)
     seen = make_staff("intervenant", username="seen.here")
     with app.app_context():
-        db.session().get(StaffUser, seen.id).last_login_at = dt.datetime(2026, 3, 2, 8, 15)
+        stored_row(StaffUser, seen.id).last_login_at = dt.datetime(2026, 3, 2, 8, 15)
         db.session().commit()
     listing = admin_client.get("/staff/users").get_data(as_text=True)
     rows = {r.split("</a>")[0].rsplit(">", 1)[1]: r for r in listing.split("<tr>")[2:]}

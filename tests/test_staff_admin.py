@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.staff import Clock, StaffAccount, post_login, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
@@ -26,12 +26,12 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def admin(make_staff: Callable[..., StaffAccount]) -> StaffAccount:
+def admin(make_staff: MakeStaff) -> StaffAccount:
     return make_staff("admin", username="coordination")
 
 
 @pytest.fixture
-def admin_client(app: Flask, admin: StaffAccount, login_as: Callable[..., Any]) -> FlaskClient:
+def admin_client(app: Flask, admin: StaffAccount, login_as: LoginAs) -> FlaskClient:
     client = staff_browser(app)
     login_as(client, admin)
     return client
@@ -47,11 +47,11 @@ def press_button(client: FlaskClient, user_id: int, action: str) -> Any:
     return client.post(f"{page}/{action}", data={"csrf_token": csrf_token(client, page)})
 
 
-def user_named(app: Flask, username: str) -> StaffUser | None:
+def user_named(app: Flask, username: str) -> StaffUser:
     with app.app_context():
         user = db.session().scalars(select(StaffUser).where(StaffUser.username == username)).first()
-        if user is not None:
-            _ = [s.code for s in user.stations]  # loaded while the session is open
+        assert user is not None, f"no account {username}"
+        _ = [s.code for s in user.stations]  # loaded while the session is open
         return user
 
 
@@ -151,8 +151,8 @@ def test_change_role_and_stations_takes_effect_at_once(
     app: Flask,
     admin_client: FlaskClient,
     admin: StaffAccount,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     staff = make_staff("intervenant")
     worker = staff_browser(app)
@@ -216,7 +216,7 @@ def test_deactivate_and_reactivate(
     app: Flask,
     admin_client: FlaskClient,
     admin: StaffAccount,
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
     clock: Clock,
 ) -> None:
     staff = make_staff("intervenant")
@@ -238,7 +238,7 @@ def test_reset(
     app: Flask,
     admin_client: FlaskClient,
     admin: StaffAccount,
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     staff = make_staff("intervenant")
     response = press_button(admin_client, staff.id, "reset")
@@ -255,7 +255,7 @@ def test_reset(
 
 
 def test_a_deactivated_account_is_reactivated_before_a_reset(
-    app: Flask, admin_client: FlaskClient, make_staff: Callable[..., StaffAccount]
+    app: Flask, admin_client: FlaskClient, make_staff: MakeStaff
 ) -> None:
     staff = make_staff("intervenant")
     assert press_button(admin_client, staff.id, "deactivate").status_code == 303
@@ -278,7 +278,7 @@ def test_unknown_account(admin_client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("form_page", ["/staff/users/new", "edit"])
 def test_a_missing_station_is_shown_next_to_the_stations(
-    form_page: str, admin_client: FlaskClient, make_staff: Callable[..., StaffAccount]
+    form_page: str, admin_client: FlaskClient, make_staff: MakeStaff
 ) -> None:
     if form_page == "edit":
         form_page = f"/staff/users/{make_staff('partner').id}"

@@ -11,6 +11,8 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import stored_row
+from helpers.fixture_types import MakeApp
 from helpers.staff import Clock, post_login, staff_browser
 from helpers.web import csrf_token
 from itsdangerous import URLSafeTimedSerializer
@@ -58,7 +60,7 @@ def path_of(link: str) -> str:
 
 def new_link(app: Flask, user_id: int) -> str:
     with app.app_context():
-        link = accounts.invitation_link(db.session().get(StaffUser, user_id))
+        link = accounts.invitation_link(stored_row(StaffUser, user_id))
         db.session().commit()
     return path_of(link)
 
@@ -91,7 +93,7 @@ def enrol(
 
 def stored(app: Flask, user_id: int) -> StaffUser:
     with app.app_context():
-        return db.session().get(StaffUser, user_id)
+        return stored_row(StaffUser, user_id)
 
 
 def assert_invalid(response: Any) -> None:
@@ -127,7 +129,7 @@ def test_enrolment_then_login(
 
 
 def test_a_link_works_once(
-    client: FlaskClient, invite: Callable[..., Invitation], make_app: Callable[..., Flask]
+    client: FlaskClient, invite: Callable[..., Invitation], make_app: MakeApp
 ) -> None:
     invitation = invite()
     assert enrol(client, invitation.path, GOOD_PASSWORD).status_code == 303
@@ -184,7 +186,7 @@ def test_a_deactivated_account_cannot_use_its_link(
 ) -> None:
     invitation = invite()
     with app.app_context():
-        db.session().get(StaffUser, invitation.user_id).active = False
+        stored_row(StaffUser, invitation.user_id).active = False
         db.session().commit()
     assert_invalid(client.get(invitation.path))
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import stored_row
+from helpers.fixture_types import MakeApp, MakeStaff
 from helpers.staff import Clock, StaffAccount, log_out, post_login, staff_browser
 from helpers.web import CSRF_RE, csrf_token
 from sqlalchemy import func, select
 
 from portal.core import db
-from portal.models import LoginThrottle, Role
-from portal.staff import accounts
+from portal.models import LoginThrottle, Role, StaffUser
 
 FAILED = "The username, password or code is not right."
 TOO_MANY = "Too many attempts"
@@ -33,12 +33,12 @@ def wrong_code(staff: StaffAccount) -> str:
 
 
 def test_every_failure_gets_the_same_answer(
-    app: Flask, client: FlaskClient, make_staff: Callable[..., StaffAccount]
+    app: Flask, client: FlaskClient, make_staff: MakeStaff
 ) -> None:
     staff = make_staff("intervenant")
     gone = make_staff("intervenant")
     with app.app_context():
-        user = db.session().get(accounts.StaffUser, gone.id)
+        user = stored_row(StaffUser, gone.id)
         user.active = False
         db.session().commit()
     attempts = {
@@ -68,7 +68,7 @@ def timed_login(client: FlaskClient, username: str, password: str, code: str) ->
 
 
 def test_an_unknown_user_takes_as_long_as_a_known_one(
-    client: FlaskClient, make_staff: Callable[..., StaffAccount]
+    client: FlaskClient, make_staff: MakeStaff
 ) -> None:
     staff = make_staff("admin")
     unknown = min(timed_login(client, "nobody.here", "some password", "123456") for _ in range(3))
@@ -80,7 +80,7 @@ def test_an_unknown_user_takes_as_long_as_a_known_one(
 
 
 def test_a_code_is_accepted_only_once(
-    client: FlaskClient, make_staff: Callable[..., StaffAccount], clock: Clock
+    client: FlaskClient, make_staff: MakeStaff, clock: Clock
 ) -> None:
     staff = make_staff("intervenant")
     code = staff.code()
@@ -95,9 +95,7 @@ def test_a_code_is_accepted_only_once(
     assert post_login(client, staff.username, staff.password, staff.code()).status_code == 303
 
 
-def test_a_code_cannot_be_used_twice_at_the_same_moment(
-    app: Flask, make_staff: Callable[..., StaffAccount]
-) -> None:
+def test_a_code_cannot_be_used_twice_at_the_same_moment(app: Flask, make_staff: MakeStaff) -> None:
     # Someone who saw the code races the person typing it: only one of the two gets in.
     staff = make_staff("intervenant")
     code = staff.code()
@@ -129,7 +127,7 @@ def test_a_code_cannot_be_used_twice_at_the_same_moment(
 
 
 def test_lockout_after_repeated_failures_and_its_end(
-    app: Flask, client: FlaskClient, make_staff: Callable[..., StaffAccount], clock: Clock
+    app: Flask, client: FlaskClient, make_staff: MakeStaff, clock: Clock
 ) -> None:
     staff = make_staff("intervenant")
     lock_after = app.config["LOGIN_LOCK_AFTER"]
@@ -165,7 +163,7 @@ def assert_calm_429(response: Any) -> None:
 
 
 def test_an_unknown_username_locks_like_an_account_from_any_address(
-    make_app: Callable[..., Flask], app: Flask, clock: Clock
+    make_app: MakeApp, app: Flask, clock: Clock
 ) -> None:
     limited = make_app(LOGIN_LOCK_AFTER=3)
     for n in range(3):
@@ -191,7 +189,7 @@ def test_the_purge_forgets_old_counts_of_unknown_names(
         assert db.session().scalar(select(func.count()).select_from(LoginThrottle)) == 0
 
 
-def test_per_address_limit(make_app: Callable[..., Flask], app: Flask) -> None:
+def test_per_address_limit(make_app: MakeApp, app: Flask) -> None:
     limited = make_app(LOGIN_LIMITS="3 per minute")
     client = from_address(staff_browser(limited), "192.0.2.1")
     for n in range(3):
@@ -202,8 +200,8 @@ def test_per_address_limit(make_app: Callable[..., Flask], app: Flask) -> None:
 
 
 def test_successful_logins_do_not_count(
-    make_app: Callable[..., Flask],
-    make_staff: Callable[..., StaffAccount],
+    make_app: MakeApp,
+    make_staff: MakeStaff,
     clock: Clock,
 ) -> None:
     limited = make_app(LOGIN_LIMITS="2 per minute")
@@ -245,9 +243,7 @@ def test_each_demo_account_logs_in_with_its_printed_code(app: Flask) -> None:
         assert client.get("/staff/", follow_redirects=True).status_code == 200
 
 
-def test_demo_code_is_only_for_demo_accounts(
-    app: Flask, make_staff: Callable[..., StaffAccount]
-) -> None:
+def test_demo_code_is_only_for_demo_accounts(app: Flask, make_staff: MakeStaff) -> None:
     real = make_staff("admin")
     for username in (real.username, "nobody.here"):
         result = flask_command(app, "demo-code", username)
@@ -257,7 +253,7 @@ def test_demo_code_is_only_for_demo_accounts(
 
 
 def test_a_lock_looks_like_the_limit_on_an_unknown_username(
-    app: Flask, make_staff: Callable[..., StaffAccount]
+    app: Flask, make_staff: MakeStaff
 ) -> None:
     """Whether a username exists cannot be learnt by hammering it until something changes."""
     staff = make_staff("intervenant")

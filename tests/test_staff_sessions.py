@@ -3,18 +3,21 @@ cookies and headers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import Clock, StaffAccount, log_out, post_login, staff_browser
+from helpers.fixture_types import LoginAs, MakeApp, MakeStaff
+from helpers.staff import Clock, log_out, post_login, staff_browser
 from helpers.web import csrf_token
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from portal.core import db
 from portal.models import StaffSession
+from portal.staff.sessions import TwoSidedSessionInterface
 
 COOKIE = "staff"
 
@@ -37,19 +40,30 @@ def cookie_value(client: FlaskClient) -> str | None:
     return cookie.value if cookie else None
 
 
-def session_data(app: Flask, value: str) -> dict[str, Any]:
-    return app.session_interface.serializer_for(app, "staff").loads(value)
+def serializer(app: Flask, side: str) -> URLSafeTimedSerializer:
+    """How the portal signs one side's session cookie."""
+    interface = app.session_interface
+    assert isinstance(interface, TwoSidedSessionInterface)
+    found = interface.serializer_for(app, side)
+    assert found is not None
+    return found
+
+
+def session_data(app: Flask, value: str | None) -> dict[str, Any]:
+    assert value is not None, "no session cookie"
+    data: dict[str, Any] = serializer(app, "staff").loads(value)
+    return data
 
 
 def signed_session(app: Flask, data: dict[str, Any]) -> str:
-    return app.session_interface.serializer_for(app, "staff").dumps(data)
+    return str(serializer(app, "staff").dumps(data))
 
 
 def test_the_session_before_login_is_not_the_one_after(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     staff = make_staff("partner")
     client.get("/staff/login")
@@ -69,8 +83,8 @@ def test_the_session_before_login_is_not_the_one_after(
 def test_logging_in_again_ends_the_session_the_browser_held(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     clock: Clock,
 ) -> None:
     staff = make_staff("partner")
@@ -90,7 +104,7 @@ def test_logging_in_again_ends_the_session_the_browser_held(
 
 
 def test_a_planted_session_token_never_becomes_authenticated(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     staff = make_staff("partner")
     planted = signed_session(app, {"staff": "token-chosen-by-someone-else"})
@@ -107,8 +121,8 @@ def test_a_planted_session_token_never_becomes_authenticated(
 def test_idle_timeout(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     clock: Clock,
 ) -> None:
     idle = app.config["STAFF_IDLE_MINUTES"]
@@ -131,8 +145,8 @@ def test_idle_timeout(
 def test_absolute_timeout_even_while_active(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     clock: Clock,
 ) -> None:
     absolute = app.config["STAFF_ABSOLUTE_HOURS"] * 60
@@ -149,8 +163,8 @@ def test_absolute_timeout_even_while_active(
 
 def test_logging_out_ends_every_session_of_that_person(
     app: Flask,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     clock: Clock,
 ) -> None:
     staff = make_staff("intervenant")
@@ -170,9 +184,7 @@ def test_logging_out_ends_every_session_of_that_person(
 
 
 @pytest.fixture
-def admin_client(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
-) -> FlaskClient:
+def admin_client(app: Flask, make_staff: MakeStaff, login_as: LoginAs) -> FlaskClient:
     client = staff_browser(app)
     login_as(client, make_staff("admin"))
     return client
@@ -189,8 +201,8 @@ def test_the_coordinator_ends_a_live_session(
     status: int,
     app: Flask,
     admin_client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     clock: Clock,
 ) -> None:
     staff = make_staff("intervenant")
@@ -205,7 +217,7 @@ def test_the_coordinator_ends_a_live_session(
     assert not is_logged_in(worker)
 
 
-def session_cookie_header(response: Any, name: str = COOKIE) -> str:
+def session_cookie_header(response: TestResponse, name: str = COOKIE) -> str:
     [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
     return header
 
@@ -213,8 +225,8 @@ def session_cookie_header(response: Any, name: str = COOKIE) -> str:
 @pytest.mark.parametrize("https", [False, True])
 def test_session_cookie_is_strict(
     https: bool,
-    make_app: Callable[..., Flask],
-    make_staff: Callable[..., StaffAccount],
+    make_app: MakeApp,
+    make_staff: MakeStaff,
 ) -> None:
     app = make_app(HTTPS=https)
     base = "https://localhost" if https else "http://localhost"
@@ -240,7 +252,7 @@ def test_session_cookie_is_strict(
 
 
 def test_the_public_cookie_opens_nothing_in_the_back_office(
-    app: Flask, client: FlaskClient, make_staff: Callable[..., StaffAccount], login_as: Callable
+    app: Flask, client: FlaskClient, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     login_as(client, make_staff("admin"))
     staff_cookie = cookie_value(client)
@@ -248,9 +260,9 @@ def test_the_public_cookie_opens_nothing_in_the_back_office(
     csrf_token(client, "/fr/")
     public = client.get_cookie("s")
     assert public is not None and public.value != staff_cookie
-    assert "staff" not in app.session_interface.serializer_for(app, "public").loads(public.value)
+    assert "staff" not in serializer(app, "public").loads(public.value)
     # A public cookie signed the same way, renamed into the back office's, does not verify.
-    forged = app.session_interface.serializer_for(app, "public").dumps({"staff": "x"})
+    forged = serializer(app, "public").dumps({"staff": "x"})
     other = staff_browser(app)
     other.set_cookie(COOKIE, forged)
     other.get("/staff/login")
@@ -258,7 +270,7 @@ def test_the_public_cookie_opens_nothing_in_the_back_office(
 
 
 def test_back_office_pages_are_not_stored_nor_indexed(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     anonymous = staff_browser(app)
     partner = staff_browser(app)

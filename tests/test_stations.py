@@ -7,13 +7,20 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
+from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import LoginAs, MakeApp, MakeStaff, Submit
 from helpers.staff import STAFF_PASSWORD, StaffAccount, staff_browser, staff_password_hash
-from helpers.web import VALID_FORM, csrf_token
+from helpers.web import VALID_FORM, csrf_token, found_in
+from werkzeug.test import TestResponse
 
 from portal.core import crypto, db
 from portal.intake import card_codes
@@ -30,12 +37,12 @@ ADD_ROANNE = [
 
 
 @pytest.fixture
-def empty_app(make_app):
+def empty_app(make_app: MakeApp) -> Flask:
     """An installation with nothing in its database yet."""
     return make_app(PUBLIC_BASE_URL="https://rappel.example.fr")
 
 
-def cli(app, *args: str) -> str:
+def cli(app: Flask, *args: str) -> str:
     result = app.test_cli_runner().invoke(args=list(args))
     assert result.exit_code == 0, result.output
     return result.output.strip()
@@ -46,12 +53,12 @@ def qr_codes(pdf: bytes, page: int) -> list[str]:
     return [found.text for found in zxingcpp.read_barcodes(rendered)]
 
 
-def send_form(client, path: str, **fields):
+def send_form(client: FlaskClient, path: str, **fields: Any) -> TestResponse:
     data = {**VALID_FORM, **fields, "csrf_token": csrf_token(client, path)}
     return client.post(path, data={k: v for k, v in data.items() if v is not None})
 
 
-def stored(app) -> list[tuple[str | None, str | None]]:
+def stored(app: Flask) -> list[tuple[str | None, str | None]]:
     """Each stored request's station and the label of the card batch it came from."""
     with app.app_context():
         rows = db.session().query(CallbackRequest).order_by(CallbackRequest.id)
@@ -68,7 +75,9 @@ def typed_variants(code: str) -> list[str]:
     return [code, plain.lower(), look_alike, look_alike.lower(), f"{plain[:3]} {plain[3:]}"]
 
 
-def test_from_an_empty_database_the_cli_makes_a_station_and_its_cards(empty_app, tmp_path):
+def test_from_an_empty_database_the_cli_makes_a_station_and_its_cards(
+    empty_app: Flask, tmp_path: Path
+) -> None:
     cli(empty_app, *ADD_ROANNE)
     pdf_path = tmp_path / "roanne.pdf"
     link = cli(
@@ -94,7 +103,9 @@ def test_from_an_empty_database_the_cli_makes_a_station_and_its_cards(empty_app,
     assert stored(empty_app) == [("roanne", "Premier tirage")]
 
 
-def test_the_pdf_has_a4_sheets_and_card_pages_with_the_cards_text(empty_app, tmp_path):
+def test_the_pdf_has_a4_sheets_and_card_pages_with_the_cards_text(
+    empty_app: Flask, tmp_path: Path
+) -> None:
     cli(empty_app, *ADD_ROANNE)
     pdf_path = tmp_path / "cards.pdf"
     link = cli(empty_app, "card-batch", "roanne", "--label", "Tirage", "--pdf", str(pdf_path))
@@ -117,7 +128,7 @@ def test_the_pdf_has_a4_sheets_and_card_pages_with_the_cards_text(empty_app, tmp
     assert sheet.count(link.split("://")[1]) == 8
 
 
-def test_crop_marks_sit_in_the_margins_of_the_sheet(app):
+def test_crop_marks_sit_in_the_margins_of_the_sheet(app: Flask) -> None:
     from portal.stations.card_print import card_pdf
 
     with app.app_context():
@@ -130,7 +141,7 @@ def test_crop_marks_sit_in_the_margins_of_the_sheet(app):
     assert image.getpixel((x + 20, y)) > 200  # nothing else in the margin
 
 
-def test_station_list_edit_and_errors(empty_app):
+def test_station_list_edit_and_errors(empty_app: Flask) -> None:
     cli(empty_app, *ADD_ROANNE)
     cli(empty_app, "station-edit", "roanne", "--calling-hours", "mar. et jeu. 14 h–18 h")
     [listed] = json.loads(cli(empty_app, "station-list"))
@@ -153,7 +164,9 @@ def test_station_list_edit_and_errors(empty_app):
     assert actions == ["station_create", "station_edit"]
 
 
-def test_closing_a_station_moves_its_open_requests_to_the_coordinator(app, client, submit):
+def test_closing_a_station_moves_its_open_requests_to_the_coordinator(
+    app: Flask, client: FlaskClient, submit: Submit
+) -> None:
     assert submit(station="roanne").status_code == 303
     assert submit(station="roanne", phone="06 12 34 56 79").status_code == 303
     with app.app_context():
@@ -167,7 +180,7 @@ def test_closing_a_station_moves_its_open_requests_to_the_coordinator(app, clien
     assert stored(app)[-1] == (None, "Commissariat de Roanne cards")
 
 
-def test_a_revoked_batch_still_reaches_the_coordinator(app, client):
+def test_a_revoked_batch_still_reaches_the_coordinator(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         code = current_batch(db.session().query(Station).filter_by(code="firminy").one()).short_code
         db.session().commit()
@@ -181,7 +194,7 @@ def test_a_revoked_batch_still_reaches_the_coordinator(app, client):
     assert app.test_cli_runner().invoke(args=["card-revoke", code]).exit_code != 0
 
 
-def test_old_signed_links_keep_working(app, client):
+def test_old_signed_links_keep_working(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         batch = current_batch(db.session().query(Station).filter_by(code="firminy").one())
         db.session().commit()
@@ -192,7 +205,7 @@ def test_old_signed_links_keep_working(app, client):
     assert stored(app) == [("firminy", "Commissariat de Firminy cards")]
 
 
-def test_the_code_typed_into_the_form_routes_the_same(app, client):
+def test_the_code_typed_into_the_form_routes_the_same(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         code = current_batch(db.session().query(Station).filter_by(code="firminy").one()).short_code
         db.session().commit()
@@ -201,7 +214,7 @@ def test_the_code_typed_into_the_form_routes_the_same(app, client):
     assert stored(app) == [("firminy", "Commissariat de Firminy cards")]
 
 
-def test_an_unknown_code_is_no_code_at_all(app, client):
+def test_an_unknown_code_is_no_code_at_all(app: Flask, client: FlaskClient) -> None:
     bare = client.get("/", headers={"Accept-Language": "en"})
     for wrong in ("ZZZ-ZZZ", "hello", "A", "K7M-2QX-9", "k7m 2q"):
         response = client.get(f"/{wrong}", headers={"Accept-Language": "en"})
@@ -220,7 +233,7 @@ def test_an_unknown_code_is_no_code_at_all(app, client):
     assert errors.get_data(as_text=True).count('class="error"') == 1
 
 
-def test_guessing_codes_is_rate_limited(make_app):
+def test_guessing_codes_is_rate_limited(make_app: MakeApp) -> None:
     app = make_app(CARD_CODE_LIMITS="3 per minute")
     client = app.test_client()
     answers = [client.get(f"/ZZZ-ZZ{n}").status_code for n in range(4)]
@@ -233,16 +246,16 @@ def test_guessing_codes_is_rate_limited(make_app):
     ("typed", "normal"),
     [("k7m-2qx", "K7M2QX"), ("K7M2QX", "K7M2QX"), ("o0i1l1", "001111"), (" k7m 2qx ", "K7M2QX")],
 )
-def test_codes_are_read_forgivingly(typed, normal):
+def test_codes_are_read_forgivingly(typed: str, normal: str) -> None:
     assert card_codes.normalise(typed) == normal
 
 
 @pytest.mark.parametrize("typed", ["", "K7M2Q", "K7M2QXA", "K7M-2QU", "ÉÉÉÉÉÉ", "x" * 500, None])
-def test_anything_else_is_no_code(typed):
+def test_anything_else_is_no_code(typed: str | None) -> None:
     assert card_codes.normalise(typed) is None
 
 
-def test_new_codes_use_the_alphabet_and_tell_nothing(app):
+def test_new_codes_use_the_alphabet_and_tell_nothing(app: Flask) -> None:
     with app.app_context():
         station = db.session().query(Station).filter_by(code="roanne").one()
         codes = {current_batch(station, label=f"b{n}").short_code for n in range(20)}
@@ -257,8 +270,8 @@ def test_new_codes_use_the_alphabet_and_tell_nothing(app):
 
 
 def test_the_coordinator_runs_stations_and_batches_from_her_pages(
-    empty_app, make_staff_for, login_as
-):
+    empty_app: Flask, make_staff_for: Callable[[Flask, str], StaffAccount], login_as: LoginAs
+) -> None:
     admin = make_staff_for(empty_app, "admin")
     client = staff_browser(empty_app)
     login_as(client, admin)
@@ -277,8 +290,8 @@ def test_the_coordinator_runs_stations_and_batches_from_her_pages(
         "/staff/stations/st-chamond/batches", data={"label": "Tirage 1", "csrf_token": token}
     )
     page = client.get("/staff/stations/st-chamond").get_data(as_text=True)
-    link = re.search(r"<code>(https://rappel\.example\.fr/[^<]+)</code>", page).group(1)
-    batch_id = int(re.search(r"/staff/batches/(\d+)/cards\.pdf", page).group(1))
+    link = found_in(r"<code>(https://rappel\.example\.fr/[^<]+)</code>", page)
+    batch_id = int(found_in(r"/staff/batches/(\d+)/cards\.pdf", page))
     pdf = client.get(f"/staff/batches/{batch_id}/cards.pdf")
     assert pdf.mimetype == "application/pdf" and "attachment" in pdf.headers["Content-Disposition"]
     assert qr_codes(pdf.data, 2) == [link]
@@ -296,7 +309,9 @@ def test_the_coordinator_runs_stations_and_batches_from_her_pages(
 
 
 @pytest.mark.parametrize("role", ["intervenant", "referrer", "partner"])
-def test_only_the_coordinator_sees_stations(app, make_staff, login_as, role):
+def test_only_the_coordinator_sees_stations(
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs, role: str
+) -> None:
     client = staff_browser(app)
     login_as(client, make_staff(role))
     assert client.get("/staff/stations").status_code == 403
@@ -304,10 +319,10 @@ def test_only_the_coordinator_sees_stations(app, make_staff, login_as, role):
 
 
 @pytest.fixture
-def make_staff_for():
+def make_staff_for() -> Callable[[Flask, str], StaffAccount]:
     """Staff accounts in an app of the test's choosing (the `make_staff` factory uses `app`)."""
 
-    def make(app, role: str) -> StaffAccount:
+    def make(app: Flask, role: str) -> StaffAccount:
         secret = auth.new_totp_secret()
         with app.app_context():
             user = accounts.create_user(f"{role}-x", role, [])
@@ -319,12 +334,13 @@ def make_staff_for():
     return make
 
 
-def test_the_access_log_hides_short_codes():
+def test_the_access_log_hides_short_codes() -> None:
     import importlib.util
     from pathlib import Path
 
     path = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_settings", path)
+    assert spec is not None and spec.loader is not None
     settings = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(settings)
     assert settings.redact_path("/k7m2qx") == settings.redact_path("/K7M-2QX") == "/…"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.factories import station_id, store_request
+from helpers.factories import station_id, store_request, stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.staff import StaffAccount
 
 from portal.casework import transitions
@@ -41,19 +41,20 @@ def new_request(app: Flask, n: int, station: str, **fields: Any) -> tuple[int, s
         message="Après 14 h",
         **fields,
     )
+    assert submitted.request_id is not None
     return submitted.request_id, submitted.cancel_code
 
 
 def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
     with app.app_context():
-        actor = db.session().get(StaffUser, staff.id)
-        request = db.session().get(CallbackRequest, request_id)
+        actor = stored_row(StaffUser, staff.id)
+        request = stored_row(CallbackRequest, request_id)
         getattr(transitions, action)(request, actor, *args, version=request.version)
         transitions.commit_action()
 
 
 @pytest.fixture
-def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: Any) -> None:
+def history(app: Flask, make_staff: MakeStaff, time_machine: Any) -> None:
     """Twelve requests in Saint-Étienne in March, three in Roanne in April, one long before."""
     worker = make_staff("admin")
     time_machine.move_to(dt.datetime(2025, 1, 20, 12, tzinfo=PARIS), tick=False)
@@ -96,8 +97,8 @@ def history(app: Flask, make_staff: Callable[..., StaffAccount], time_machine: A
 def admin_client(
     app: Flask,
     history: None,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> FlaskClient:
     client = app.test_client()
     login_as(client, make_staff("admin"))
@@ -217,8 +218,8 @@ MEDIAN = "Median working hours to the first call attempt"
 
 def test_the_total_row_is_the_sum_of_the_station_rows(
     app: Flask,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     time_machine: Any,
 ) -> None:
     time_machine.move_to(MARCH, tick=False)
@@ -244,7 +245,7 @@ def test_the_total_row_is_the_sum_of_the_station_rows(
 
 
 def test_first_contact_counts_working_hours_over_a_weekend_and_a_holiday(
-    app: Flask, make_staff: Callable[..., StaffAccount], time_machine: Any
+    app: Flask, make_staff: MakeStaff, time_machine: Any
 ) -> None:
     """Friday 3 April 2026, then Easter Monday: the next working day is Tuesday 7 April."""
     worker = make_staff("admin")
@@ -321,7 +322,7 @@ def test_filters_by_station_and_period(app: Flask, admin_client: FlaskClient) ->
 
 
 def test_a_station_name_is_never_run_as_a_spreadsheet_formula(
-    app: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     with app.app_context():
         db.session().add(Station(code="odd", name="=1+1", kind="brigade", commune="Feurs"))
@@ -355,7 +356,7 @@ def test_a_bad_filter_is_refused_plainly(admin_client: FlaskClient, query: str) 
 
 @pytest.mark.parametrize("role", ["intervenant", "referrer", "partner"])
 def test_only_coordinators_see_statistics(
-    app: Flask, role: str, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    app: Flask, role: str, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     client = app.test_client()
     assert client.get("/staff/stats").headers["Location"].endswith("/staff/login")

@@ -6,13 +6,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from helpers.fixture_types import MakeApp, Submit
 from helpers.settings import app_config
-from helpers.web import VALID_FORM, csrf_token
+from helpers.web import VALID_FORM, csrf_token, found_in
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.test import TestResponse
 
 from portal import create_app
 from portal.core import db
@@ -80,7 +84,9 @@ def refusing_trigger(database_url: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def failing_app(app: Flask, migrated_database: str, request) -> Iterator[Flask]:
+def failing_app(
+    app: Flask, migrated_database: str, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
     """An app whose database answers reads but refuses to store requests."""
     how = request.param
     if how == "read-only":
@@ -99,7 +105,7 @@ def count(app: Flask) -> int:
         return db.session().query(CallbackRequest).count()
 
 
-def assert_not_saved(response, lang: str) -> str:
+def assert_not_saved(response: TestResponse, lang: str) -> str:
     body = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "Location" not in response.headers
@@ -114,7 +120,9 @@ def assert_not_saved(response, lang: str) -> str:
 
 @pytest.mark.parametrize("failing_app", ["read-only", "trigger"], indirect=True)
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_request_that_cannot_be_stored_is_never_confirmed(app, failing_app, lang):
+def test_request_that_cannot_be_stored_is_never_confirmed(
+    app: Flask, failing_app: Flask, lang: str
+) -> None:
     client = failing_app.test_client()
     path = f"/{lang}/"
     response = client.post(path, data={**VALID_FORM, "csrf_token": csrf_token(client, path)})
@@ -125,7 +133,9 @@ def test_request_that_cannot_be_stored_is_never_confirmed(app, failing_app, lang
 
 
 @pytest.mark.parametrize("failing_app", ["read-only"], indirect=True)
-def test_urgent_request_that_cannot_be_stored_shows_the_numbers(app, failing_app):
+def test_urgent_request_that_cannot_be_stored_shows_the_numbers(
+    app: Flask, failing_app: Flask
+) -> None:
     client = failing_app.test_client()
     data = {**VALID_FORM, "danger": "yes", "csrf_token": csrf_token(client, "/en/")}
     body = assert_not_saved(client.post("/en/", data=data), "en")
@@ -133,9 +143,11 @@ def test_urgent_request_that_cannot_be_stored_shows_the_numbers(app, failing_app
     assert count(app) == 0
 
 
-def test_a_failed_cancel_does_not_say_the_call_is_off(app, submit, client, migrated_database):
+def test_a_failed_cancel_does_not_say_the_call_is_off(
+    app: Flask, submit: Submit, client: FlaskClient, migrated_database: str
+) -> None:
     page = client.get(submit().headers["Location"]).get_data(as_text=True)
-    code = CODE_RE.search(page).group(1)
+    code = found_in(CODE_RE, page)
     with read_only_url(migrated_database) as url:
         broken = create_app(app_config(url))
         other = broken.test_client()
@@ -156,9 +168,11 @@ def test_a_failed_cancel_does_not_say_the_call_is_off(app, submit, client, migra
         assert stored.phone_enc is not None
 
 
-def test_a_failed_change_of_times_says_nothing_was_saved(app, submit, client, migrated_database):
+def test_a_failed_change_of_times_says_nothing_was_saved(
+    app: Flask, submit: Submit, client: FlaskClient, migrated_database: str
+) -> None:
     page = client.get(submit().headers["Location"]).get_data(as_text=True)
-    code = CODE_RE.search(page).group(1)
+    code = found_in(CODE_RE, page)
     with read_only_url(migrated_database) as url:
         broken = create_app(app_config(url))
         other = broken.test_client()
@@ -175,7 +189,9 @@ def test_a_failed_change_of_times_says_nothing_was_saved(app, submit, client, mi
         assert stored.safe_windows != ["08:00-10:00"]
 
 
-def test_database_that_cannot_be_opened_gets_a_503_page(tmp_path, migrated_database):
+def test_database_that_cannot_be_opened_gets_a_503_page(
+    tmp_path: Path, migrated_database: str
+) -> None:
     if on_postgres(migrated_database):
         url = make_url(migrated_database).set(port=1).render_as_string(hide_password=False)
     else:
@@ -189,14 +205,14 @@ def test_database_that_cannot_be_opened_gets_a_503_page(tmp_path, migrated_datab
         db.engine().dispose()
 
 
-def test_pages_without_database_still_work(tmp_path):
+def test_pages_without_database_still_work(tmp_path: Path) -> None:
     url = f"sqlite:///file:{tmp_path / 'missing.sqlite3'}?mode=ro&uri=true"
     client = create_app(app_config(url)).test_client()
     for path in ("/fr/help", "/en/privacy", "/ar/directory", "/fr/cancel", "/fr/sent"):
         assert client.get(path).status_code == 200, path
 
 
-def test_a_broken_encryption_key_never_confirms(make_app, app):
+def test_a_broken_encryption_key_never_confirms(make_app: MakeApp, app: Flask) -> None:
     broken = make_app(DATA_KEYS=["not a key"])
     client = broken.test_client()
     data = {**VALID_FORM, "csrf_token": csrf_token(client, "/en/")}

@@ -3,20 +3,22 @@ session cookie once the confirmation has been shown."""
 
 from __future__ import annotations
 
-import re
+from flask.testing import FlaskClient
+from helpers.fixture_types import Submit
+from helpers.web import found_in
 
 
-def test_every_field_of_the_form_asks_the_browser_to_keep_nothing(client) -> None:
+def test_every_field_of_the_form_asks_the_browser_to_keep_nothing(client: FlaskClient) -> None:
     body = client.get("/fr/").get_data(as_text=True)
-    form = re.search(r"<form [^>]*>", body).group(0)
+    form = found_in(r"<form [^>]*>", body, 0)
     assert 'autocomplete="off"' in form
     for name in ("phone", "name", "message", "if_someone_else", "no_call_after", "call_language"):
-        tag = re.search(rf'<(?:input|textarea|select)[^>]*name="{name}"[^>]*>', body).group(0)
+        tag = found_in(rf'<(?:input|textarea|select)[^>]*name="{name}"[^>]*>', body, 0)
         assert 'autocomplete="off"' in tag, name
     assert 'autocomplete="tel"' not in body
 
 
-def test_the_confirmation_removes_the_session_cookie(client, submit) -> None:
+def test_the_confirmation_removes_the_session_cookie(client: FlaskClient, submit: Submit) -> None:
     response = submit()
     assert client.get_cookie("s") is not None
     page = client.get(response.headers["Location"])

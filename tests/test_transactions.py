@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.staff import Clock, StaffAccount
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.staff import Clock
 from helpers.web import csrf_token
 from sqlalchemy import create_engine, select, text
 
@@ -76,8 +77,8 @@ def hidden(page: str, name: str) -> str:
 def test_an_action_whose_commit_fails_is_not_confirmed_and_not_kept(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     migrated_database: str,
 ) -> None:
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
@@ -97,7 +98,7 @@ def test_an_action_whose_commit_fails_is_not_confirmed_and_not_kept(
     assert "The service is unavailable" in body and "Nothing was changed" in body
     assert response.headers["Cache-Control"]  # the replaced page still has every header
     with app.app_context():
-        stored = db.session().get(CallbackRequest, request_id)
+        stored = stored_row(CallbackRequest, request_id)
         assert stored is not None
         assert (stored.status, stored.assigned_to_id, stored.version) == ("new", None, 1)
         taken = select(AuditEvent).where(AuditEvent.action == "request.take")
@@ -110,8 +111,8 @@ def test_an_action_whose_commit_fails_is_not_confirmed_and_not_kept(
 def test_a_referral_whose_commit_fails_is_not_stored(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     migrated_database: str,
 ) -> None:
     """The request and its audit event are written together, or not at all."""
@@ -142,8 +143,8 @@ def test_a_referral_whose_commit_fails_is_not_stored(
 def test_a_refused_page_still_counts_as_activity(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     clock: Clock,
 ) -> None:
     login_as(client, make_staff("partner"))

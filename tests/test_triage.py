@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email.message import Message
 from email.policy import default as default_policy
 from typing import Any
@@ -14,8 +14,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeApp, MakeStaff
 from helpers.production import free_port
-from helpers.staff import StaffAccount, referral_form, send_referral, staff_client
+from helpers.staff import referral_form, send_referral, staff_client
 from helpers.web import VALID_FORM, csrf_token, rows, text_of
 
 from portal.cli.demo_data import create_demo_stations
@@ -51,7 +53,7 @@ def body_of(envelope: Any) -> tuple[Message, str]:
 
 
 @pytest.fixture
-def flooded(make_app: Callable[..., Flask]) -> Flask:
+def flooded(make_app: MakeApp) -> Flask:
     app = make_app(UNKNOWN_RATE="2 per minute")
     with app.app_context():
         create_demo_stations()
@@ -80,7 +82,7 @@ def flood(app: Flask) -> None:
 
 
 def test_a_flood_is_stored_confirmed_and_kept_out_of_the_queue(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     stored = requests_of(flooded)
@@ -98,7 +100,7 @@ def test_a_flood_is_stored_confirmed_and_kept_out_of_the_queue(
 
 
 def test_the_coordinator_marks_a_group_as_spam_and_releases_a_person(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     stored = requests_of(flooded)
@@ -106,7 +108,7 @@ def test_the_coordinator_marks_a_group_as_spam_and_releases_a_person(
     page = text_of(coordinator.get("/staff/triage?by=text"))
     assert "To check" in page
     bot_key = stored[2].text_label
-    assert bot_key in page
+    assert bot_key and bot_key in page
     for hidden in ("Gagnez", "06 33", "+33633333333", "203.0.113"):
         assert hidden not in page
     token = csrf_token(coordinator, "/staff/triage?by=text")
@@ -138,7 +140,7 @@ def test_the_coordinator_marks_a_group_as_spam_and_releases_a_person(
 
 
 def test_time_groups_and_the_page_is_for_coordinators_only(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     coordinator = staff_client(flooded, login_as, make_staff("admin"))
@@ -149,7 +151,7 @@ def test_time_groups_and_the_page_is_for_coordinators_only(
 
 
 def test_a_card_or_a_referral_lifts_its_number_out_of_the_check_lane(
-    flooded: Flask, make_staff: Callable[..., StaffAccount], login_as: Callable[..., Any]
+    flooded: Flask, make_staff: MakeStaff, login_as: LoginAs
 ) -> None:
     flood(flooded)
     officer = staff_client(flooded, login_as, make_staff("referrer", ["st-etienne"]))
@@ -161,12 +163,12 @@ def test_a_card_or_a_referral_lifts_its_number_out_of_the_check_lane(
 def test_the_coordinator_hears_once_that_a_flood_started(
     flooded: Flask,
     smtp: tuple[Inbox, int],
-    make_staff: Callable[..., StaffAccount],
+    make_staff: MakeStaff,
 ) -> None:
     inbox, port = smtp
     account = make_staff("admin", username="coordinator")
     with flooded.app_context():
-        user = db.session().get(StaffUser, account.id)
+        user = stored_row(StaffUser, account.id)
         assert user is not None
         user.email = "coordinator@loire.example"
         db.session().commit()

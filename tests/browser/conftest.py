@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from helpers.fixture_types import MakeApp
 from helpers.live_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer
 from playwright.sync_api import BrowserContext, Page, Request
 from werkzeug.serving import make_server
@@ -88,7 +88,7 @@ def _listening_socket() -> socket.socket:
 
 
 @pytest.fixture
-def live_server(make_app: Callable[..., Flask], neutral_site: str) -> Iterator[LiveServer]:
+def live_server(make_app: MakeApp, neutral_site: str) -> Iterator[LiveServer]:
     """The app with demo stations, served by werkzeug in a thread; stopped before tables empty."""
     sock = _listening_socket()
     origin = f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from helpers.fixture_types import MakeStaff, Submit
 from helpers.live_server import ARTIFACTS, LiveServer
 from helpers.staff import StaffAccount
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -28,14 +29,15 @@ from portal.stations.registry import station_by_code
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "runOnly": {"type": "tag", "values": WCAG_TAGS},
     "resultTypes": ["violations"],
 }
 # On the public pages, axe's best practices too (every piece of content inside a landmark…).
 PUBLIC_AXE_OPTIONS = {
     **AXE_OPTIONS,
-    "runOnly": {"type": "tag", "values": [*AXE_OPTIONS["runOnly"]["values"], "best-practice"]},
+    "runOnly": {"type": "tag", "values": [*WCAG_TAGS, "best-practice"]},
 }
 LANGUAGES: list[str] = list(DEFAULTS["PUBLIC_LANGUAGES"])
 RIGHT_TO_LEFT = ("ar", "fa")
@@ -254,8 +256,8 @@ class BackOffice:
 def back_office(
     browser: Browser,
     directory_server: LiveServer,
-    make_staff: Callable[..., StaffAccount],
-    submit: Callable[..., Any],
+    make_staff: MakeStaff,
+    submit: Submit,
     request: pytest.FixtureRequest,
 ) -> Iterator[BackOffice]:
     locale = request.param

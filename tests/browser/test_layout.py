@@ -86,7 +86,7 @@ def check_phone_layout(page: Page, where: str) -> bool:
     assert scroll_width <= viewport_width(page), f"{where} scrolls sideways: {scroll_width}px"
     scrolled = page.evaluate("window.scrollTo(0, document.body.scrollHeight), window.scrollY")
     assert_exit_in_view(page, f"{where} scrolled down")
-    return scrolled > 0
+    return bool(scrolled > 0)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

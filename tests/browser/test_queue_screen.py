@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 
 import pytest
+from helpers.factories import stored_row
+from helpers.fixture_types import MakeStaff
 from helpers.live_server import LiveServer
 from helpers.staff import StaffAccount
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from portal.casework import transitions
 from portal.core import db
 from portal.intake import callbacks
 from portal.models import CallbackRequest, StaffUser, Station
 
-LAPTOP = {"width": 1366, "height": 768}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 NUMBER = "+33758112233"
 LANGUAGES = itertools.cycle(["fr", "fr", "ar", "tr", "fr", "uk"])
 WINDOWS = itertools.cycle([["08:00-10:00", "17:00-20:00"], ["10:00-12:00"], ["14:00-17:00"]])
@@ -36,11 +37,11 @@ def fill_queue(live: LiveServer, worker: StaffAccount, count: int = 30) -> dict[
                 station_id=station.id,
             )
             request_id = callbacks.submit_request(details).request_id
-            request = db.session().get(CallbackRequest, request_id)
+            request = stored_row(CallbackRequest, request_id)
             if n == 7:
                 found["number"] = request.reference
             if n in (3, 12, 20):
-                user = db.session().get(StaffUser, worker.id)
+                user = stored_row(StaffUser, worker.id)
                 transitions.take(request, user, request.version)
                 transitions.commit_action()
                 found.setdefault("mine", "")
@@ -68,7 +69,7 @@ def row_texts(page: Page) -> list[str]:
 
 
 def test_a_laptop_holds_fifteen_rows_and_finds_a_number_as_typed(
-    laptop: Page, live_server: LiveServer, make_staff: Callable[..., StaffAccount]
+    laptop: Page, live_server: LiveServer, make_staff: MakeStaff
 ) -> None:
     worker = make_staff("intervenant", ["st-etienne"], username="marie")
     made = fill_queue(live_server, worker)
@@ -97,7 +98,7 @@ def test_a_laptop_holds_fifteen_rows_and_finds_a_number_as_typed(
 
 
 def test_someone_else_answered_shows_in_the_row(
-    laptop: Page, live_server: LiveServer, make_staff: Callable[..., StaffAccount]
+    laptop: Page, live_server: LiveServer, make_staff: MakeStaff
 ) -> None:
     worker = make_staff("intervenant", ["st-etienne"], username="marie")
     with live_server.app.app_context():

@@ -60,7 +60,9 @@ def cancel_with(page: Page, code: str) -> None:
 
 
 def focused(page: Page) -> str:
-    return page.evaluate("document.activeElement.tagName + '.' + document.activeElement.className")
+    return str(
+        page.evaluate("document.activeElement.tagName + '.' + document.activeElement.className")
+    )
 
 
 def test_with_javascript_the_request_is_sent_in_place_without_a_history_entry(

@@ -3,11 +3,9 @@ station, makes its first batch of cards, downloads their PDF and revokes the bat
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from helpers.fixture_types import MakeStaff
 from helpers.live_server import LiveServer
-from helpers.staff import StaffAccount
 from playwright.sync_api import Page, expect
 
 from portal.core import db
@@ -37,7 +35,7 @@ def follow(page: Page) -> None:
 
 
 def test_the_coordinator_adds_a_station_makes_cards_and_revokes_them(
-    page: Page, live_server: LiveServer, make_staff: Callable[..., StaffAccount]
+    page: Page, live_server: LiveServer, make_staff: MakeStaff
 ) -> None:
     admin = make_staff("admin", username="coordinatrice-clavier")
     page.goto(live_server.url("/staff/login"))

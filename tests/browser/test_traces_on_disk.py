@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,9 @@ def cached_site_entries(profile: Path, origin: str) -> list[str]:
 
 
 @pytest.fixture
-def visit(playwright: Playwright, live_server: LiveServer, tmp_path: Path):
+def visit(
+    playwright: Playwright, live_server: LiveServer, tmp_path: Path
+) -> Callable[[bool, str], Path]:
     """A whole visit in a persistent profile, back-forward cache on as on a phone."""
 
     def run(javascript: bool, how: str) -> Path:
@@ -101,7 +104,7 @@ def visit(playwright: Playwright, live_server: LiveServer, tmp_path: Path):
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("how", ["exit", "close"])
 def test_the_profile_keeps_nothing_she_typed(
-    visit, live_server: LiveServer, javascript: bool, how: str
+    visit: Callable[[bool, str], Path], live_server: LiveServer, javascript: bool, how: str
 ) -> None:
     profile = visit(javascript, how)
     assert len(live_server.stored_requests()) == 1

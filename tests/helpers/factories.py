@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import select
 
 from portal.core import db
+from portal.core.db import Base
 from portal.intake import callbacks
-from portal.models import Station
+from portal.models import DirectoryEntry, Station
+
+Row = TypeVar("Row", bound=Base)
 
 # A fresh French mobile number for each request made without one.
 PHONES = (f"+3361234{n:04d}" for n in itertools.count(1000))
@@ -47,3 +50,17 @@ def new_request(app: Flask, station: str | None = "st-etienne", **fields: Any) -
     submitted = store_request(app, station, **fields)
     assert submitted.request_id
     return submitted.request_id
+
+
+def stored_row(model: type[Row], ident: int | None) -> Row:
+    """A row the test knows is stored (inside an app context); a missing one fails the test."""
+    found = db.session().get(model, ident)
+    assert found is not None, f"no {model.__name__} {ident}"
+    return found
+
+
+def stored_entry(uid: str) -> DirectoryEntry:
+    """A directory entry the test knows is stored, by its identifier."""
+    found = db.session().scalars(select(DirectoryEntry).where(DirectoryEntry.uid == uid)).first()
+    assert found is not None, f"no directory entry {uid}"
+    return found

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from .web import CSRF_RE
+from .web import CSRF_RE as CSRF_RE
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTP_TIMEOUT = 30.0
@@ -53,7 +53,8 @@ def scratch_postgres(database_url: str, prefix: str = "portal_prod_") -> Iterato
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class Gunicorn:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +11,9 @@ import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
+from helpers.fixture_types import LoginAs
 from portal.core import db
 from portal.models import AuditEvent, CallbackRequest
 from portal.staff import auth
@@ -47,7 +48,7 @@ def staff_password_hash() -> str:
     return auth.hash_password(STAFF_PASSWORD)
 
 
-def post_login(client: FlaskClient, username: str, password: str, code: str) -> Any:
+def post_login(client: FlaskClient, username: str, password: str, code: str) -> TestResponse:
     """Fill in and send the login form."""
     token = csrf_token(client, "/staff/login")
     data = {"username": username, "password": password, "code": code, "csrf_token": token}
@@ -64,7 +65,7 @@ class Clock:
         self.machine.shift(dt.timedelta(**delta))
 
 
-def log_out(client: FlaskClient) -> Any:
+def log_out(client: FlaskClient) -> TestResponse:
     """Press "Log out" (the form's token is the session's, as on any other page)."""
     return client.post("/staff/logout", data={"csrf_token": csrf_token(client, "/staff/login")})
 
@@ -108,7 +109,7 @@ def in_english(client: FlaskClient) -> FlaskClient:
     return client
 
 
-def staff_client(app: Flask, login_as: Callable[..., Any], account: StaffAccount) -> FlaskClient:
+def staff_client(app: Flask, login_as: LoginAs, account: StaffAccount) -> FlaskClient:
     """Another browser, logged in as someone else."""
     client = in_english(app.test_client())
     login_as(client, account)
@@ -122,7 +123,7 @@ def act(
     version: int | None = None,
     page: str | None = None,
     **fields: Any,
-) -> Any:
+) -> TestResponse:
     """Send one action's form from the request page, as the browser would.
 
     The version is the one the page showed unless given; an action whose form is not on the page
@@ -160,6 +161,6 @@ def referral_form(app: Flask, station: str = "st-etienne", **fields: Any) -> dic
     return {k: v for k, v in data.items() if v is not None}
 
 
-def send_referral(client: FlaskClient, data: dict[str, Any]) -> Any:
+def send_referral(client: FlaskClient, data: dict[str, Any]) -> TestResponse:
     page = client.get("/staff/referral").get_data(as_text=True)
     return client.post("/staff/referral", data={**data, "csrf_token": csrf_of(page)})

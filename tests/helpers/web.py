@@ -64,3 +64,10 @@ def rows(page: str) -> list[tuple[int, str]]:
             text = html.unescape(re.sub(r"<[^>]+>", " ", row))
             found.append((int(link.group(1)), " ".join(text.split())))
     return found
+
+
+def found_in(pattern: str | re.Pattern[str], text: str, group: int = 1) -> str:
+    """What a pattern finds in a page, which the test knows is there; its absence fails the test."""
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern!r} not found"
+    return found.group(group)
