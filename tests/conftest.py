@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -16,9 +16,11 @@ from helpers.fixture_types import (
     LoginAs,
     MakeApp,
     MakeStaff,
+    SignIn,
     StoredRequests,
     Submit,
 )
+from helpers.mail import MailSink, mail_server
 from helpers.settings import TEST_DATABASE_URL, app_config
 from helpers.staff import (
     STAFF_PASSWORD,
@@ -26,6 +28,7 @@ from helpers.staff import (
     Clock,
     StaffAccount,
     post_login,
+    staff_browser,
     staff_password_hash,
 )
 from helpers.web import VALID_FORM, csrf_token
@@ -39,6 +42,7 @@ from portal.core import crypto, db
 from portal.core.db import Base
 from portal.core.extensions import limiter
 from portal.core.schema import upgrade_database
+from portal.directory.demo import create_demo_directory
 from portal.models import CallbackRequest, Station, utcnow
 from portal.staff import accounts, auth
 
@@ -192,6 +196,50 @@ def login_as() -> LoginAs:
 
 
 @pytest.fixture
+def sign_in(client: FlaskClient, make_staff: MakeStaff, login_as: LoginAs) -> SignIn:
+    """Log the test's browser in as a new account: `sign_in("intervenant", ["roanne"])`."""
+
+    def sign(*args: Any, **options: Any) -> StaffAccount:
+        account = make_staff(*args, **options)
+        login_as(client, account)
+        return account
+
+    return sign
+
+
+@pytest.fixture
 def clock(time_machine: Any) -> Clock:
     time_machine.move_to(dt.datetime.now(dt.UTC), tick=True)
     return Clock(time_machine)
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailSink]:
+    """A real SMTP server on loopback that keeps what it receives, and its port."""
+    with mail_server() as sink:
+        yield sink
+
+
+# --- The directory with its demonstration entries, and staff browsing it. ---
+
+
+@pytest.fixture
+def directory(app: Flask) -> Flask:
+    with app.app_context():
+        create_demo_directory()
+        db.session().commit()
+    return app
+
+
+@pytest.fixture
+def staff(
+    directory: Flask, make_staff: MakeStaff, login_as: LoginAs
+) -> Callable[[str], FlaskClient]:
+    """A logged-in back-office browser for a role, on the directory's app."""
+
+    def browser(role: str) -> FlaskClient:
+        client = staff_browser(directory)
+        login_as(client, make_staff(role))
+        return client
+
+    return browser

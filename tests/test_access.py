@@ -11,7 +11,7 @@ import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
 from helpers.factories import stored_row
-from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.fixture_types import LoginAs, MakeStaff, SignIn
 from sqlalchemy import select
 
 from portal.casework import transitions
@@ -186,13 +186,12 @@ def test_the_queue_page_offers_unrouted_requests_to_coordinators_only(
 def test_the_menu_shows_exactly_the_areas_the_gate_opens(
     app: Flask,
     client: FlaskClient,
-    make_staff: MakeStaff,
-    login_as: LoginAs,
+    sign_in: SignIn,
     role: str,
 ) -> None:
     from portal.backoffice.menu import MENU
 
-    login_as(client, make_staff(role))
+    sign_in(role)
     page = client.get("/staff/", follow_redirects=True).get_data(as_text=True)
     menu = page.split("</nav>")[0]
     for endpoint, _label, area in MENU:

@@ -8,41 +8,17 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import stored_entry
-from helpers.fixture_types import LoginAs, MakeStaff
-from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
 
 from portal.core import db
 from portal.directory.corrections import CORRECTABLE
-from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryCorrection
 
 SHELTER_SECRETS = ("impasse des Glycines", "42100")
-
-
-@pytest.fixture
-def directory(app: Flask) -> Flask:
-    with app.app_context():
-        create_demo_directory()
-        db.session().commit()
-    return app
-
-
-@pytest.fixture
-def staff(
-    directory: Flask, make_staff: MakeStaff, login_as: LoginAs
-) -> Callable[[str], FlaskClient]:
-    def browser(role: str) -> FlaskClient:
-        client = staff_browser(directory)
-        login_as(client, make_staff(role))
-        return client
-
-    return browser
 
 
 def names(client: FlaskClient, query: str) -> list[str]:

@@ -12,7 +12,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import stored_entry
-from helpers.fixture_types import LoginAs, MakeStaff
 from helpers.settings import app_config
 from helpers.staff import staff_browser
 from helpers.web import csrf_token
@@ -21,7 +20,6 @@ from sqlalchemy import select
 from portal import create_app
 from portal.core import db
 from portal.directory import editing
-from portal.directory.demo import create_demo_directory
 from portal.models import AuditEvent, DirectoryEntry
 
 LANGUAGES = create_app(app_config("sqlite://")).config["PUBLIC_LANGUAGES"]
@@ -42,28 +40,6 @@ PRO_ONLY = (
     "Programmes for perpetrators",
 )
 XSS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
-
-
-@pytest.fixture
-def directory(app: Flask) -> Flask:
-    with app.app_context():
-        create_demo_directory()
-        db.session().commit()
-    return app
-
-
-@pytest.fixture
-def staff(
-    directory: Flask, make_staff: MakeStaff, login_as: LoginAs
-) -> Callable[[str], FlaskClient]:
-    """A logged-in back-office browser for a role."""
-
-    def browser(role: str) -> FlaskClient:
-        client = staff_browser(directory)
-        login_as(client, make_staff(role))
-        return client
-
-    return browser
 
 
 def text(response: Any) -> str:

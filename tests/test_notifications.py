@@ -6,19 +6,14 @@ person's number, name or message, and it never stands in the way of the request 
 
 from __future__ import annotations
 
-import email
-import socket
 import time
-from collections.abc import Iterator
-from email.message import Message
-from email.policy import default as default_policy
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from helpers.factories import stored_row
 from helpers.fixture_types import LoginAs, MakeStaff, StoredRequests, Submit
+from helpers.mail import Inbox, MailSink, body_of, mail_server
+from helpers.production import free_port
 from helpers.staff import referral_form, send_referral
 from sqlalchemy import select
 
@@ -28,43 +23,6 @@ from portal.models import CallbackRequest, StaffUser
 NAME = "Samira Benali"
 MESSAGE = "Mon mari rentre vers dix-huit heures"
 PHONE_FORMS = ("06 12 34 56 78", "0612345678", "+33612345678", "33612345678", "612345678")
-
-
-class Inbox:
-    """An SMTP handler that keeps what it receives, or refuses everything."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        self.received: list[Any] = []
-        self.refuse = refuse
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.refuse:
-            return "554 Transaction failed"
-        self.received.append(envelope)
-        return "250 OK"
-
-    def wait(self, count: int, seconds: float = 5.0) -> list[Any]:
-        deadline = time.monotonic() + seconds
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.received
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 @pytest.fixture
@@ -89,25 +47,26 @@ def staff_with_email(app: Flask, make_staff: MakeStaff) -> dict[str, str]:
     return addresses
 
 
-def body_of(envelope: Any) -> tuple[Message, str]:
-    parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
-    return parsed, parsed.get_body().get_content()  # type: ignore[union-attr]
+@pytest.fixture
+def notices(app: Flask, smtp: MailSink, staff_with_email: dict[str, str]) -> Inbox:
+    """The app sends its notices to a real SMTP server on loopback; what arrives there."""
+    inbox, port = smtp
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    return inbox
 
 
 def test_a_submission_tells_the_station_without_personal_data(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    notices: Inbox,
     staff_with_email: dict[str, str],
     submit: Submit,
     stored_requests: StoredRequests,
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     response = submit(phone="06 12 34 56 78", name=NAME, message=MESSAGE)
     assert response.status_code == 303
-    (envelope,) = inbox.wait(1)
+    (envelope,) = notices.wait(1)
     time.sleep(0.2)  # a second message, if one were sent, would have arrived by now
-    assert len(inbox.received) == 1
+    assert len(notices.received) == 1
     assert envelope.rcpt_tos == [staff_with_email["etienne worker"]]
     parsed, body = body_of(envelope)
     assert "Saint-Étienne" in parsed["Subject"] and "[URGENT]" not in parsed["Subject"]
@@ -124,47 +83,29 @@ def test_a_submission_tells_the_station_without_personal_data(
 
 def test_an_urgent_request_is_marked_urgent(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    notices: Inbox,
     staff_with_email: dict[str, str],
     submit: Submit,
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     assert submit(danger="yes").status_code == 303
-    (envelope,) = inbox.wait(1)
+    (envelope,) = notices.wait(1)
     parsed, _ = body_of(envelope)
     assert parsed["Subject"].startswith("[URGENT]")
 
 
-def test_a_request_without_station_tells_the_coordinators(
-    app: Flask,
-    smtp: tuple[Inbox, int],
-    staff_with_email: dict[str, str],
-    submit: Submit,
+# No station chosen, or a station no social worker covers.
+@pytest.mark.parametrize("station", ["unknown", "firminy"])
+def test_a_request_nobody_else_would_hear_of_tells_the_coordinators(
+    notices: Inbox, staff_with_email: dict[str, str], submit: Submit, station: str
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
-    assert submit(station="unknown").status_code == 303
-    (envelope,) = inbox.wait(1)
-    assert envelope.rcpt_tos == [staff_with_email["coordinator"]]
-
-
-def test_a_station_nobody_covers_tells_the_coordinators(
-    app: Flask,
-    smtp: tuple[Inbox, int],
-    staff_with_email: dict[str, str],
-    submit: Submit,
-) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
-    assert submit(station="firminy").status_code == 303
-    (envelope,) = inbox.wait(1)
+    assert submit(station=station).status_code == 303
+    (envelope,) = notices.wait(1)
     assert envelope.rcpt_tos == [staff_with_email["coordinator"]]
 
 
 def test_no_notice_without_smtp_settings(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    smtp: MailSink,
     staff_with_email: dict[str, str],
     submit: Submit,
     stored_requests: StoredRequests,
@@ -196,31 +137,23 @@ def test_a_refusing_smtp_server_never_breaks_a_submission(
     submit: Submit,
     stored_requests: StoredRequests,
 ) -> None:
-    inbox = Inbox(refuse=True)
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with mail_server(refuse=True) as (_inbox, port):
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
         assert submit().status_code == 303
         assert len(stored_requests()) == 1
-    finally:
-        controller.stop()
 
 
 def test_a_referral_tells_the_station_too(
     app: Flask,
-    smtp: tuple[Inbox, int],
+    notices: Inbox,
     staff_with_email: dict[str, str],
     make_staff: MakeStaff,
     login_as: LoginAs,
 ) -> None:
-    inbox, port = smtp
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     officer = app.test_client()
     login_as(officer, make_staff("referrer", ["st-etienne"], username="second-officer"))
     assert send_referral(officer, referral_form(app, name=NAME)).status_code == 303
-    (envelope,) = inbox.wait(1)
+    (envelope,) = notices.wait(1)
     assert envelope.rcpt_tos == [staff_with_email["etienne worker"]]
     assert NAME not in envelope.original_content.decode("utf-8", "replace")
     with app.app_context():

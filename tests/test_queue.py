@@ -10,14 +10,13 @@ import datetime as dt
 import html
 import itertools
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import new_request, station_id, store_request
-from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.fixture_types import LoginAs, LookAt, MakeStaff, SendAt
 from helpers.staff import StaffAccount, act, staff_client, state
 from helpers.web import csrf_of, rows
 
@@ -34,7 +33,7 @@ LOOK_AT = dt.datetime(2026, 6, 9, 10, 30, tzinfo=PARIS)
 
 
 @pytest.fixture
-def send_at(app: Flask, time_machine: Any) -> Callable[..., int]:
+def send_at(app: Flask, time_machine: Any) -> SendAt:
     """Store a request as if sent at a given moment (the clock is moved, not the row edited)."""
 
     def send(
@@ -62,7 +61,7 @@ def send_at(app: Flask, time_machine: Any) -> Callable[..., int]:
 
 
 @pytest.fixture
-def look(app: Flask, time_machine: Any, login_as: LoginAs) -> Callable[..., FlaskClient]:
+def look(app: Flask, time_machine: Any, login_as: LoginAs) -> LookAt:
     """Log someone in at a given moment, in their own browser, with the clock stopped there."""
 
     def at(account: StaffAccount, when: dt.datetime = LOOK_AT) -> FlaskClient:
@@ -83,8 +82,8 @@ def june_8(hour: int, minute: int = 0) -> dt.datetime:
 
 
 def test_urgent_then_safe_now_then_oldest(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     # Sent in an order that is neither the calling order nor the order of arrival.
@@ -129,8 +128,8 @@ def test_urgent_then_safe_now_then_oldest(
 
 
 def test_the_row_says_when_to_call(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     safe = send_at(june_8(8), windows=["10:00-12:00", "12:00-14:00"])
@@ -158,8 +157,8 @@ def next_link(page: str) -> str | None:
 
 def test_pages_hold_every_open_request_exactly_once(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     made: list[dict[str, Any]] = []
@@ -187,8 +186,8 @@ def test_pages_hold_every_open_request_exactly_once(
 
 
 def test_pages_follow_on_with_times_to_the_microsecond(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -205,8 +204,8 @@ def test_pages_follow_on_with_times_to_the_microsecond(
 
 
 def test_a_tampered_cursor_is_harmless(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     first = send_at(june_8(8))
@@ -235,8 +234,8 @@ CANCELLED_30 = "Cancelled in the last 30 days"
 @pytest.fixture
 def mixed_queue(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> dict[str, int]:
     """Requests in every status, for two stations and without a station."""
@@ -267,7 +266,7 @@ def cancelled_by_its_author(app: Flask) -> int:
 def test_filters_by_status_and_station_and_counts(
     app: Flask,
     mixed_queue: dict[str, int],
-    look: Callable[..., FlaskClient],
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     made = mixed_queue
@@ -296,7 +295,7 @@ def test_filters_by_status_and_station_and_counts(
 def test_a_social_worker_sees_only_her_stations(
     app: Flask,
     mixed_queue: dict[str, int],
-    look: Callable[..., FlaskClient],
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     names = {ident: name for name, ident in mixed_queue.items()}
@@ -318,7 +317,7 @@ def test_a_social_worker_sees_only_her_stations(
 def test_a_coordinator_sees_every_station_and_the_unrouted(
     app: Flask,
     mixed_queue: dict[str, int],
-    look: Callable[..., FlaskClient],
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     names = {ident: name for name, ident in mixed_queue.items()}
@@ -338,8 +337,8 @@ def test_a_coordinator_sees_every_station_and_the_unrouted(
 
 def test_requests_open_for_too_long_are_flagged(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     stale_days = app.config["STALE_DAYS"]
@@ -357,8 +356,8 @@ def test_requests_open_for_too_long_are_flagged(
 
 
 def test_the_same_order_on_every_backend_for_ties_and_groups(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     # Equal arrival times in every group: the first stored comes first, whatever the database.
@@ -371,8 +370,8 @@ def test_the_same_order_on_every_backend_for_ties_and_groups(
 
 
 def test_counts_of_open_requests_stop_at_a_cap(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -386,8 +385,8 @@ def test_counts_of_open_requests_stop_at_a_cap(
 
 
 def test_closed_counts_cover_the_last_thirty_days_and_the_list_keeps_them_all(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     long_ago = send_at(LOOK_AT - dt.timedelta(days=45))
@@ -404,8 +403,8 @@ def test_closed_counts_cover_the_last_thirty_days_and_the_list_keeps_them_all(
 
 def test_closed_requests_page_most_recently_closed_first(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -425,8 +424,8 @@ def test_closed_requests_page_most_recently_closed_first(
 
 def test_deactivating_a_social_worker_returns_her_requests_to_the_pool(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     untouched, called = send_at(june_8(7)), send_at(june_8(7, 1))
@@ -464,8 +463,8 @@ def uncovered_names(page: str) -> str:
 
 def test_a_station_without_social_worker_is_named_to_the_coordinator(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     firminy = send_at(june_8(7), station="firminy")

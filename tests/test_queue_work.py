@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import stored_row
-from helpers.fixture_types import LoginAs, MakeApp, MakeStaff
+from helpers.fixture_types import LoginAs, LookAt, MakeApp, MakeStaff, SendAt
 from helpers.staff import (
     STAFF_PASSWORD,
     StaffAccount,
@@ -54,8 +54,8 @@ def found(client: FlaskClient, typed: str) -> list[int]:
 
 
 def test_search_finds_a_number_however_it_is_typed(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     mine = send_at(LOOK_AT - dt.timedelta(hours=2), phone=NUMBER)
@@ -70,8 +70,8 @@ def test_search_finds_a_number_however_it_is_typed(
 
 def test_search_by_reference_ignores_case_spaces_and_dashes(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     wanted = send_at(LOOK_AT - dt.timedelta(hours=2))
@@ -89,8 +89,8 @@ def test_search_by_reference_ignores_case_spaces_and_dashes(
 
 def test_an_older_reference_is_still_found(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     older = send_at(LOOK_AT - dt.timedelta(hours=2))
@@ -107,8 +107,8 @@ def state_reference(app: Flask, request_id: int) -> str:
 
 
 def test_mine_shows_only_what_i_hold_and_the_filters_stay_in_the_address(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     mine = [send_at(LOOK_AT - dt.timedelta(hours=h)) for h in (3, 2)]
@@ -127,8 +127,8 @@ def test_mine_shows_only_what_i_hold_and_the_filters_stay_in_the_address(
 
 
 def test_every_order_keeps_urgent_first(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     old = send_at(LOOK_AT - dt.timedelta(hours=5))
@@ -142,8 +142,8 @@ def test_every_order_keeps_urgent_first(
 
 def test_someone_else_answered_raises_a_flag_until_an_intervenant_clears_it(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(
@@ -173,8 +173,8 @@ def test_someone_else_answered_raises_a_flag_until_an_intervenant_clears_it(
 
 
 def test_a_no_answer_says_when_the_next_safe_window_opens(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1), windows=["17:00-20:00"])
@@ -186,8 +186,8 @@ def test_a_no_answer_says_when_the_next_safe_window_opens(
 
 def test_closing_asks_for_an_outcome_then_a_confirmation(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1))
@@ -230,8 +230,8 @@ def test_numbers_are_shown_as_people_dial_them() -> None:
 
 
 def test_the_request_page_shows_the_number_for_tap_to_call(
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1), phone=NUMBER)
@@ -347,8 +347,8 @@ def make_staff_in(time_machine: Any, login_as: LoginAs) -> Callable[[Flask], Any
 
 def test_clearing_a_flag_is_offered_only_when_there_is_one(
     app: Flask,
-    send_at: Callable[..., int],
-    look: Callable[..., FlaskClient],
+    send_at: SendAt,
+    look: LookAt,
     make_staff: MakeStaff,
 ) -> None:
     request_id = send_at(LOOK_AT - dt.timedelta(hours=1))

@@ -8,16 +8,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from helpers.factories import store_request, stored_row
+from helpers.factories import new_request_with_code, stored_row
 from helpers.fixture_types import MakeApp, MakeStaff
-from helpers.staff import Clock, StaffAccount
+from helpers.staff import Clock, StaffAccount, apply_action
 from sqlalchemy import select, update
 
-from portal.casework import transitions
 from portal.cli.demo_data import create_demo_stations
 from portal.core import crypto, db
 from portal.intake.callbacks import cancel_request
-from portal.models import AuditEvent, CallAttempt, CallbackRequest, StaffUser
+from portal.models import AuditEvent, CallAttempt, CallbackRequest
 from portal.staff import accounts, audit
 
 PERSONAL = ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_index", "cancel_hash")
@@ -25,25 +24,8 @@ PERSONAL = ("phone_enc", "name_enc", "message_enc", "cover_story_enc", "phone_in
 
 def new_request(app: Flask, phone: str, **fields: Any) -> tuple[int, str]:
     """Submit a request as the public form does; its id and cancel code."""
-    submitted = store_request(
-        app,
-        phone_e164=phone,
-        safe_windows=["10:00-12:00"],
-        message="Après 14 h",
-        cover_story="Une amie du club",
-        **fields,
-    )
-    assert submitted.request_id is not None
-    return submitted.request_id, submitted.cancel_code
-
-
-def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
-    """Do what a social worker does on the request page, through the casework functions."""
-    with app.app_context():
-        actor = stored_row(StaffUser, staff.id)
-        request = stored_row(CallbackRequest, request_id)
-        getattr(transitions, action)(request, actor, *args, version=request.version)
-        transitions.commit_action()
+    details = {"message": "Après 14 h", "cover_story": "Une amie du club", **fields}
+    return new_request_with_code(app, phone_e164=phone, safe_windows=["10:00-12:00"], **details)
 
 
 def load(app: Flask, request_id: int) -> CallbackRequest:
@@ -76,14 +58,14 @@ def test_purge_erases_only_requests_closed_before_the_retention_period(
     app: Flask, runner: Any, admin: StaffAccount, clock: Clock
 ) -> None:
     old, _ = new_request(app, "+33612345601", urgent=True)
-    act(app, admin, old, "log_attempt", "no_answer", "Pas de réponse, rappeler")
-    act(app, admin, old, "log_attempt", "reached", "Elle a parlé de son logement")
-    act(app, admin, old, "close", "accompanied", "no")
+    apply_action(app, admin, old, "log_attempt", "no_answer", "Pas de réponse, rappeler")
+    apply_action(app, admin, old, "log_attempt", "reached", "Elle a parlé de son logement")
+    apply_action(app, admin, old, "close", "accompanied", "no")
     still_open, _ = new_request(app, "+33612345602")
-    act(app, admin, still_open, "log_attempt", "voicemail", "Message laissé")
+    apply_action(app, admin, still_open, "log_attempt", "voicemail", "Message laissé")
     clock.advance(days=60)
     recent, _ = new_request(app, "+33612345603")
-    act(app, admin, recent, "close", "oriented", "yes")
+    apply_action(app, admin, recent, "close", "oriented", "yes")
     clock.advance(days=31)  # the first closure is now 91 days old, the second 31 days old
 
     result = runner.invoke(args=["purge"])
@@ -113,7 +95,7 @@ def test_each_run_is_audited_without_personal_data_and_repeating_changes_nothing
     app: Flask, runner: Any, admin: StaffAccount, clock: Clock
 ) -> None:
     request_id, _ = new_request(app, "+33612345611")
-    act(app, admin, request_id, "close", "unreachable", "unknown")
+    apply_action(app, admin, request_id, "close", "unreachable", "unknown")
     clock.advance(days=91)
 
     first = runner.invoke(args=["purge"])
@@ -138,7 +120,7 @@ def test_open_requests_are_never_purged_however_old(
 ) -> None:
     waiting, _ = new_request(app, "+33612345621")
     in_progress, _ = new_request(app, "+33612345622")
-    act(app, admin, in_progress, "take")
+    apply_action(app, admin, in_progress, "take")
     clock.advance(days=800)
 
     result = runner.invoke(args=["purge"])
@@ -165,7 +147,7 @@ def test_retention_period_comes_from_the_environment(
         db.session().commit()
     admin = make_staff_in(app)
     request_id, _ = new_request(app, "+33612345631")
-    act(app, admin, request_id, "close", "oriented", "yes")
+    apply_action(app, admin, request_id, "close", "oriented", "yes")
     clock.advance(days=29)
     app.test_cli_runner().invoke(args=["purge"])
     assert load(app, request_id).phone_enc is not None
@@ -184,7 +166,7 @@ def test_a_nonsense_retention_period_erases_nothing(make_app: MakeApp, clock: Cl
         db.session().commit()
     admin = make_staff_in(app)
     request_id, _ = new_request(app, "+33612345641")
-    act(app, admin, request_id, "close", "oriented", "yes")
+    apply_action(app, admin, request_id, "close", "oriented", "yes")
     clock.advance(days=1)
 
     result = app.test_cli_runner().invoke(args=["purge"])

@@ -6,34 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import stored_row
 from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.mail import MailSink, body_of
 from helpers.staff import staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select
-from test_notifications import Inbox, body_of, free_port
 
 from portal.core import db
 from portal.models import AuditEvent, StaffUser
 
 LINK_RE = re.compile(r"https://portal\.example(/staff/invitation/[\w.-]+)")
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 @pytest.fixture
@@ -52,7 +40,7 @@ def invite(client: FlaskClient, **fields: Any) -> str:
 
 
 def test_an_invitation_goes_by_e_mail_when_e_mail_is_set_up(
-    app: Flask, admin_client: FlaskClient, smtp: tuple[Inbox, int]
+    app: Flask, admin_client: FlaskClient, smtp: MailSink
 ) -> None:
     inbox, port = smtp
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
@@ -77,7 +65,7 @@ def test_an_invitation_goes_by_e_mail_when_e_mail_is_set_up(
 
 
 def test_without_e_mail_the_link_is_only_shown(
-    app: Flask, admin_client: FlaskClient, smtp: tuple[Inbox, int]
+    app: Flask, admin_client: FlaskClient, smtp: MailSink
 ) -> None:
     inbox, _port = smtp
     page = invite(admin_client, username="m.dumont", email="marie@loire.example")

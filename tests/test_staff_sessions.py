@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.fixture_types import LoginAs, MakeApp, MakeStaff
+from helpers.fixture_types import LoginAs, MakeApp, MakeStaff, SignIn
 from helpers.staff import Clock, log_out, post_login, staff_browser
 from helpers.web import csrf_token
 from itsdangerous import URLSafeTimedSerializer
@@ -121,12 +121,11 @@ def test_a_planted_session_token_never_becomes_authenticated(
 def test_idle_timeout(
     app: Flask,
     client: FlaskClient,
-    make_staff: MakeStaff,
-    login_as: LoginAs,
+    sign_in: SignIn,
     clock: Clock,
 ) -> None:
     idle = app.config["STAFF_IDLE_MINUTES"]
-    login_as(client, make_staff("partner"))
+    sign_in("partner")
     clock.advance(minutes=idle - 1)
     assert is_logged_in(client)
     # Activity keeps the session alive.
@@ -145,13 +144,12 @@ def test_idle_timeout(
 def test_absolute_timeout_even_while_active(
     app: Flask,
     client: FlaskClient,
-    make_staff: MakeStaff,
-    login_as: LoginAs,
+    sign_in: SignIn,
     clock: Clock,
 ) -> None:
     absolute = app.config["STAFF_ABSOLUTE_HOURS"] * 60
     step = app.config["STAFF_IDLE_MINUTES"] - 1
-    login_as(client, make_staff("partner"))
+    sign_in("partner")
     elapsed = 0
     while elapsed + step < absolute:
         clock.advance(minutes=step)
@@ -252,9 +250,9 @@ def test_session_cookie_is_strict(
 
 
 def test_the_public_cookie_opens_nothing_in_the_back_office(
-    app: Flask, client: FlaskClient, make_staff: MakeStaff, login_as: LoginAs
+    app: Flask, client: FlaskClient, sign_in: SignIn
 ) -> None:
-    login_as(client, make_staff("admin"))
+    sign_in("admin")
     staff_cookie = cookie_value(client)
     assert staff_cookie is not None
     csrf_token(client, "/fr/")

@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.factories import station_id, store_request, stored_row
+from helpers.factories import new_request_with_code, station_id
 from helpers.fixture_types import LoginAs, MakeStaff
-from helpers.staff import StaffAccount
+from helpers.staff import apply_action
 
-from portal.casework import transitions
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.intake.callbacks import cancel_request
-from portal.models import CallbackRequest, RequestSource, StaffUser, Station
+from portal.models import RequestSource, Station
 from portal.reporting import statistics
 from portal.reporting.periods import Period
 from portal.reporting.small_counts import publish
@@ -33,24 +32,9 @@ EN = {"Accept-Language": "en"}
 
 
 def new_request(app: Flask, n: int, station: str, **fields: Any) -> tuple[int, str]:
-    submitted = store_request(
-        app,
-        station,
-        phone_e164=f"+336123450{n:02d}",
-        safe_windows=["08:00-20:00"],
-        message="Après 14 h",
-        **fields,
-    )
-    assert submitted.request_id is not None
-    return submitted.request_id, submitted.cancel_code
-
-
-def act(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
-    with app.app_context():
-        actor = stored_row(StaffUser, staff.id)
-        request = stored_row(CallbackRequest, request_id)
-        getattr(transitions, action)(request, actor, *args, version=request.version)
-        transitions.commit_action()
+    """The n-th request of the history, with a number of its own."""
+    fields = {"safe_windows": ["08:00-20:00"], "message": "Après 14 h", **fields}
+    return new_request_with_code(app, station, phone_e164=f"+336123450{n:02d}", **fields)
 
 
 @pytest.fixture
@@ -73,7 +57,7 @@ def history(app: Flask, make_staff: MakeStaff, time_machine: Any) -> None:
     for (request_id, _code), hours in zip(march, DELAYS, strict=False):
         time_machine.move_to(MARCH + dt.timedelta(hours=hours), tick=False)
         outcome = "no_answer" if hours == 30 else "reached"
-        act(app, worker, request_id, "log_attempt", outcome, "Note")
+        apply_action(app, worker, request_id, "log_attempt", outcome, "Note")
     closings = [
         ("accompanied", "yes"),
         ("accompanied", "yes"),
@@ -83,7 +67,7 @@ def history(app: Flask, make_staff: MakeStaff, time_machine: Any) -> None:
         ("unreachable", "unknown"),
     ]
     for (request_id, _code), (outcome, known) in zip(march, closings, strict=False):
-        act(app, worker, request_id, "close", outcome, known)
+        apply_action(app, worker, request_id, "close", outcome, known)
     with app.app_context():
         assert cancel_request(march[11][1])
         db.session().commit()
@@ -259,7 +243,7 @@ def test_first_contact_counts_working_hours_over_a_weekend_and_a_holiday(
         made.append(new_request(app, n, "st-etienne")[0])
     for request_id, (_arrived, called) in zip(made, sent, strict=True):
         time_machine.move_to(called, tick=False)
-        act(app, worker, request_id, "log_attempt", "no_answer", "")
+        apply_action(app, worker, request_id, "log_attempt", "no_answer", "")
 
     by = figures(app, dt.date(2026, 4, 1), dt.date(2026, 4, 1))
 

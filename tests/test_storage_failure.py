@@ -143,20 +143,31 @@ def test_urgent_request_that_cannot_be_stored_shows_the_numbers(
     assert count(app) == 0
 
 
-def test_a_failed_cancel_does_not_say_the_call_is_off(
-    app: Flask, submit: Submit, client: FlaskClient, migrated_database: str
-) -> None:
-    page = client.get(submit().headers["Location"]).get_data(as_text=True)
-    code = found_in(CODE_RE, page)
-    with read_only_url(migrated_database) as url:
+@contextmanager
+def opened_read_only(
+    submit: Submit, client: FlaskClient, database: str
+) -> Iterator[tuple[FlaskClient, str]]:
+    """Her request, opened with its code on an app whose database turned read-only meanwhile:
+    that app's browser and the form's token."""
+    code = found_in(CODE_RE, client.get(submit().headers["Location"]).get_data(as_text=True))
+    with read_only_url(database) as url:
         broken = create_app(app_config(url))
         other = broken.test_client()
         token = csrf_token(other, "/en/cancel")
         opened = other.post("/en/cancel", data={"code": code, "csrf_token": token})
         assert opened.status_code == 200  # reading still works
+        try:
+            yield other, token
+        finally:
+            with broken.app_context():
+                db.engine().dispose()
+
+
+def test_a_failed_cancel_does_not_say_the_call_is_off(
+    app: Flask, submit: Submit, client: FlaskClient, migrated_database: str
+) -> None:
+    with opened_read_only(submit, client, migrated_database) as (other, token):
         response = other.post("/en/cancel", data={"step": "cancel", "csrf_token": token})
-        with broken.app_context():
-            db.engine().dispose()
     body = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "not cancelled" in body
@@ -171,17 +182,9 @@ def test_a_failed_cancel_does_not_say_the_call_is_off(
 def test_a_failed_change_of_times_says_nothing_was_saved(
     app: Flask, submit: Submit, client: FlaskClient, migrated_database: str
 ) -> None:
-    page = client.get(submit().headers["Location"]).get_data(as_text=True)
-    code = found_in(CODE_RE, page)
-    with read_only_url(migrated_database) as url:
-        broken = create_app(app_config(url))
-        other = broken.test_client()
-        token = csrf_token(other, "/en/cancel")
-        other.post("/en/cancel", data={"code": code, "csrf_token": token})
+    with opened_read_only(submit, client, migrated_database) as (other, token):
         data = {"step": "change", "windows": ["08:00-10:00"], "csrf_token": token}
         response = other.post("/en/cancel", data=data)
-        with broken.app_context():
-            db.engine().dispose()
     assert response.status_code == 503
     assert "Nothing was saved" in response.get_data(as_text=True)
     with app.app_context():

@@ -10,14 +10,13 @@ from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers.factories import stored_row
-from helpers.fixture_types import LoginAs, MakeStaff
+from helpers.factories import new_request, stored_row
+from helpers.fixture_types import SignIn
 from helpers.staff import Clock
 from helpers.web import csrf_token
 from sqlalchemy import create_engine, select, text
 
 from portal.core import db
-from portal.intake import callbacks
 from portal.models import AuditEvent, CallbackRequest, StaffSession, Station
 
 PHONES = (f"+3367111{n:04d}" for n in itertools.count(1000))
@@ -53,19 +52,6 @@ def inserts_refused(database_url: str, table: str) -> Iterator[None]:
         engine.dispose()
 
 
-def new_request(app: Flask) -> int:
-    with app.app_context():
-        station = db.session().scalars(select(Station).where(Station.code == "st-etienne")).one()
-        details = callbacks.RequestDetails(
-            phone_e164=next(PHONES),
-            call_language="fr",
-            page_language="fr",
-            safe_windows=["10:00-12:00"],
-            station_id=station.id,
-        )
-        return callbacks.submit_request(details).request_id or 0
-
-
 def hidden(page: str, name: str) -> str:
     found = re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', page) or re.search(
         rf'value="([^"]*)"[^>]*name="{re.escape(name)}"', page
@@ -77,12 +63,11 @@ def hidden(page: str, name: str) -> str:
 def test_an_action_whose_commit_fails_is_not_confirmed_and_not_kept(
     app: Flask,
     client: FlaskClient,
-    make_staff: MakeStaff,
-    login_as: LoginAs,
+    sign_in: SignIn,
     migrated_database: str,
 ) -> None:
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    login_as(client, make_staff("intervenant", ["st-etienne"]))
+    sign_in("intervenant", ["st-etienne"])
     request_id = new_request(app)
     page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
     data = {
@@ -111,12 +96,11 @@ def test_an_action_whose_commit_fails_is_not_confirmed_and_not_kept(
 def test_a_referral_whose_commit_fails_is_not_stored(
     app: Flask,
     client: FlaskClient,
-    make_staff: MakeStaff,
-    login_as: LoginAs,
+    sign_in: SignIn,
     migrated_database: str,
 ) -> None:
     """The request and its audit event are written together, or not at all."""
-    login_as(client, make_staff("referrer", ["st-etienne"]))
+    sign_in("referrer", ["st-etienne"])
     with app.app_context():
         station = db.session().scalars(select(Station).where(Station.code == "st-etienne")).one()
     data = {
@@ -143,11 +127,10 @@ def test_a_referral_whose_commit_fails_is_not_stored(
 def test_a_refused_page_still_counts_as_activity(
     app: Flask,
     client: FlaskClient,
-    make_staff: MakeStaff,
-    login_as: LoginAs,
+    sign_in: SignIn,
     clock: Clock,
 ) -> None:
-    login_as(client, make_staff("partner"))
+    sign_in("partner")
     with app.app_context():
         [before] = db.session().scalars(select(StaffSession.last_seen_at)).all()
     clock.advance(minutes=5)

@@ -3,20 +3,15 @@ and the coordinator groups it, marks a group as spam in one action and releases 
 
 from __future__ import annotations
 
-import email
 import time
-from collections.abc import Iterator
-from email.message import Message
-from email.policy import default as default_policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import stored_row
 from helpers.fixture_types import LoginAs, MakeApp, MakeStaff
-from helpers.production import free_port
+from helpers.mail import MailSink, body_of
 from helpers.staff import referral_form, send_referral, staff_client
 from helpers.web import VALID_FORM, csrf_token, rows, text_of
 
@@ -25,31 +20,6 @@ from portal.core import db
 from portal.models import AuditEvent, CallbackRequest, StaffUser
 
 SPAM = "Gagnez un iPhone maintenant"
-
-
-class Inbox:
-    """An SMTP handler on loopback that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.received.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-def body_of(envelope: Any) -> tuple[Message, str]:
-    parsed = email.message_from_bytes(envelope.original_content, policy=default_policy)
-    return parsed, parsed.get_body().get_content()  # type: ignore[union-attr]
 
 
 @pytest.fixture
@@ -162,7 +132,7 @@ def test_a_card_or_a_referral_lifts_its_number_out_of_the_check_lane(
 
 def test_the_coordinator_hears_once_that_a_flood_started(
     flooded: Flask,
-    smtp: tuple[Inbox, int],
+    smtp: MailSink,
     make_staff: MakeStaff,
 ) -> None:
     inbox, port = smtp

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from helpers.live_server import LiveServer
-from playwright.sync_api import BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, FloatRect, Page, Playwright, expect
 
 LANGUAGES = ("fr", "en", "ar")
 PAGES = ("", "help", "directory", "cancel", "privacy", "accessibility", "sent")
@@ -113,8 +113,16 @@ def test_form_with_errors_fits_a_phone(phone: Page, live_server: LiveServer) -> 
     assert check_phone_layout(phone, "/ar/ with errors")
 
 
+def within_width(page: Page, selector: str, width: int) -> FloatRect:
+    """The element's box, which must lie whole between the screen's left and right edges."""
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not drawn"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{selector} overflows: {box}"
+    return box
+
+
 @pytest.mark.parametrize("lang", ["fr", "ar"])
-def test_screenshots_at_360_pixels(
+def test_at_360_pixels_the_first_screen_shows_the_exit_the_title_and_the_first_field(
     open_phone: Callable[[int], Page],
     live_server: LiveServer,
     lang: str,
@@ -122,5 +130,15 @@ def test_screenshots_at_360_pixels(
 ) -> None:
     phone = open_phone(360)
     phone.goto(live_server.url(f"/{lang}/"))
-    path = save_screenshot(phone, f"form-{lang}-360.png")
-    assert path.stat().st_size > 10_000
+    # Without scrolling she sees the way out, what the page is for, and where to start.
+    for selector in ("a[data-exit]", "h1", "label[for=phone]", "input#phone"):
+        expect(phone.locator(selector).first).to_be_in_viewport()
+        within_width(phone, selector, 360)
+    exit_box = within_width(phone, "a[data-exit]", 360)
+    assert exit_box["height"] >= 24, "the exit is a target a thumb can hit (WCAG 2.5.8)"
+    assert phone.locator("h1").inner_text().strip()
+    assert phone.locator("a[data-exit]").inner_text().strip()
+    # The button that sends the request is on the page, whole, below the fields.
+    send = within_width(phone, "button[type=submit]", 360)
+    assert send["y"] > within_width(phone, "input#phone", 360)["y"]
+    save_screenshot(phone, f"form-{lang}-360.png")  # for a person to look at

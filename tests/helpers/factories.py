@@ -45,6 +45,15 @@ def store_request(
         return submitted
 
 
+def new_request_with_code(
+    app: Flask, station: str | None = "st-etienne", **fields: Any
+) -> tuple[int, str]:
+    """Store a request (see store_request); its id and the cancel code she was given."""
+    submitted = store_request(app, station, **fields)
+    assert submitted.request_id is not None
+    return submitted.request_id, submitted.cancel_code
+
+
 def new_request(app: Flask, station: str | None = "st-etienne", **fields: Any) -> int:
     """Store a request (see store_request) and return its id."""
     submitted = store_request(app, station, **fields)

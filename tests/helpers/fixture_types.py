@@ -24,3 +24,8 @@ MakeApp = Callable[..., Flask]
 MakeStaff = Callable[..., "StaffAccount"]
 LoginAs = Callable[[FlaskClient, "StaffAccount"], TestResponse]
 FindStation = Callable[[str], Station]
+# Logs the test's browser in as a new account, made as by MakeStaff.
+SignIn = Callable[..., "StaffAccount"]
+# The queue's tests: a request stored as if sent at a moment, and someone logged in at a moment.
+SendAt = Callable[..., int]
+LookAt = Callable[..., FlaskClient]

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from helpers.fixture_types import LoginAs
+from portal.casework import transitions
 from portal.core import db
-from portal.models import AuditEvent, CallbackRequest
+from portal.models import AuditEvent, CallbackRequest, StaffUser
 from portal.staff import auth
 
-from .factories import station_id
+from .factories import station_id, stored_row
 from .web import csrf_of, csrf_token, hidden_value
 
 STAFF_PASSWORD = "une phrase calme pour le bureau"
@@ -164,3 +165,12 @@ def referral_form(app: Flask, station: str = "st-etienne", **fields: Any) -> dic
 def send_referral(client: FlaskClient, data: dict[str, Any]) -> TestResponse:
     page = client.get("/staff/referral").get_data(as_text=True)
     return client.post("/staff/referral", data={**data, "csrf_token": csrf_of(page)})
+
+
+def apply_action(app: Flask, staff: StaffAccount, request_id: int, action: str, *args: Any) -> None:
+    """Do what a social worker does on the request page, through the casework functions."""
+    with app.app_context():
+        actor = stored_row(StaffUser, staff.id)
+        request = stored_row(CallbackRequest, request_id)
+        getattr(transitions, action)(request, actor, *args, version=request.version)
+        transitions.commit_action()
