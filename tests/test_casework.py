@@ -427,7 +427,7 @@ def test_a_damaged_version_is_refused_with_the_current_state(
 ) -> None:
     request_id = new_request(app)
     before = state(app, request_id)
-    response = act(client, request_id, "take", version=version)  # type: ignore[arg-type]
+    response = act(client, request_id, "take", version=version)
     assert response.status_code in (400, 409)
     assert "Here is the request's current state" in text_of(response) or (
         "Someone else changed this request" in text_of(response)

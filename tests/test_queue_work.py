@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -261,7 +262,7 @@ def test_working_hours_leave_out_weekends_and_public_holidays() -> None:
 def test_the_overdue_count_skips_the_weekend_and_the_holiday(
     make_app: MakeApp,
     time_machine: Any,
-    make_staff_in: Callable[..., Any],
+    make_staff_in: Callable[[Flask], OverdueScene],
 ) -> None:
     # Sessions long enough for a day that the clock jumps through.
     app = make_app(
@@ -270,13 +271,14 @@ def test_the_overdue_count_skips_the_weekend_and_the_holiday(
         STAFF_IDLE_MINUTES=7 * 24 * 60,
         STAFF_ABSOLUTE_HOURS=7 * 24,
     )
-    sent = make_staff_in(app)
+    scene = make_staff_in(app)
+    sent = scene.send
     # Before the long weekend; Friday evening; Monday morning; and one called in time.
     late = sent(BEFORE_THE_BRIDGE)
     friday = sent(dt.datetime(2026, 5, 1, 19, 0, tzinfo=PARIS))
     monday = sent(dt.datetime(2026, 5, 4, 9, 30, tzinfo=PARIS))
     called = sent(dt.datetime(2026, 4, 30, 15, 0, tzinfo=PARIS))
-    worker = sent.worker(dt.datetime(2026, 5, 4, 10, 0, tzinfo=PARIS))
+    worker = scene.worker(dt.datetime(2026, 5, 4, 10, 0, tzinfo=PARIS))
     assert act(worker, called, "attempt", outcome="no_answer").status_code == 303
 
     def overdue_at(when: dt.datetime) -> tuple[str, list[int]]:
@@ -295,15 +297,23 @@ def test_the_overdue_count_skips_the_weekend_and_the_holiday(
     assert monday and called
 
 
+@dataclass(frozen=True)
+class OverdueScene:
+    """Requests sent at given moments, and a social worker logged in at a given moment."""
+
+    send: Callable[[dt.datetime], int]
+    worker: Callable[[dt.datetime], FlaskClient]
+
+
 @pytest.fixture
-def make_staff_in(time_machine: Any, login_as: LoginAs) -> Callable[[Flask], Any]:
+def make_staff_in(time_machine: Any, login_as: LoginAs) -> Callable[[Flask], OverdueScene]:
     """Requests and a logged-in social worker for an app of the test's own configuration."""
     from portal.cli.demo_data import create_demo_stations
     from portal.core import crypto
     from portal.models import Station
     from portal.staff import accounts, auth
 
-    def build(app: Flask) -> Any:
+    def build(app: Flask) -> OverdueScene:
         with app.app_context():
             create_demo_stations()
             db.session().commit()
@@ -339,8 +349,7 @@ def make_staff_in(time_machine: Any, login_as: LoginAs) -> Callable[[Flask], Any
             login_as(client, account)
             return client
 
-        send.worker = worker  # type: ignore[attr-defined]
-        return send
+        return OverdueScene(send, worker)
 
     return build
 

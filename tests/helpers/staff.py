@@ -121,7 +121,7 @@ def act(
     client: FlaskClient,
     request_id: int,
     action: str,
-    version: int | None = None,
+    version: int | str | None = None,
     page: str | None = None,
     **fields: Any,
 ) -> TestResponse:
