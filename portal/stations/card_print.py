@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 
-import phonenumbers
 import segno
 from flask import current_app
 from flask_babel import force_locale
@@ -20,6 +19,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from portal.core.i18n import is_rtl
+from portal.core.phone_numbers import typed_phone
 from portal.models import CardBatch
 from portal.stations.cards import card_link
 
@@ -52,12 +52,8 @@ class CardText:
 
 
 def _national(number: str | None) -> str:
-    raw = number or current_app.config["COORDINATOR_PHONE"]
-    try:
-        parsed = phonenumbers.parse(raw, "FR")
-    except phonenumbers.NumberParseException:
-        return raw
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    """The number as printed on the card: written as people type it, by the one phone rule."""
+    return typed_phone(number or current_app.config["COORDINATOR_PHONE"])
 
 
 def _language_line(lang: str) -> tuple[str, bool]:
