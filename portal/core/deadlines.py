@@ -62,10 +62,10 @@ class Breaker:
 class Watchdog:
     """Cuts the connections held past the deadline by web requests of this process."""
 
-    def __init__(self, deadline: float, breaker: Breaker) -> None:
+    def __init__(self, deadline: float) -> None:
         self.deadline = deadline
-        self.breaker = breaker
-        self._held: dict[int, tuple[float, int]] = {}
+        # record id -> (deadline, socket, thread of the request that took it)
+        self._held: dict[int, tuple[float, int, int]] = {}
         self._lock = threading.Lock()
         self._pid = 0
 
@@ -85,7 +85,14 @@ class Watchdog:
             return
         self._start_thread()
         with self._lock:
-            self._held[id(record)] = (time.monotonic() + self.deadline, fd)
+            self._held[id(record)] = (time.monotonic() + self.deadline, fd, threading.get_ident())
+
+    def request_ended(self) -> None:
+        """A connection still held after its request (a command's own context) is not watched."""
+        me = threading.get_ident()
+        with self._lock:
+            for key in [k for k, (_d, _fd, thread) in self._held.items() if thread == me]:
+                del self._held[key]
 
     def _given_back(self, _dbapi_connection: Any, record: Any) -> None:
         with self._lock:
@@ -118,14 +125,15 @@ class Watchdog:
         now = time.monotonic()
         cut = 0
         with self._lock:  # the connection cannot be closed (and its descriptor reused) meanwhile
-            for key, (deadline, fd) in list(self._held.items()):
+            for key, (deadline, fd, _thread) in list(self._held.items()):
                 if now < deadline:
                     continue
                 del self._held[key]
                 _shut_down(fd)
                 cut += 1
         if cut:
-            self.breaker.trip()
+            # No pause yet: the cut may be a long wait for a lock; a dead network shows at the
+            # next connection, which trips the breaker.
             log.warning("database silent for %.0f s: %d connection(s) cut", self.deadline, cut)
         return cut
 
