@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -117,6 +117,17 @@ def session() -> Session:
         g.db_session = current_app.extensions["portal_db"]()
     opened: Session = g.db_session
     return opened
+
+
+def give_back_connection() -> None:
+    """In a web request whose session only read so far, end that transaction and give its
+    connection back to the pool (its objects stay usable); used before a write of its own."""
+    db_session: Session | None = g.get("db_session")
+    if db_session is None or not has_request_context():
+        return
+    if db_session.new or db_session.dirty or db_session.deleted:
+        return
+    db_session.commit()
 
 
 def _close_session(_exc: BaseException | None) -> None:

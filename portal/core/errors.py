@@ -21,6 +21,9 @@ from portal.core.security import is_staff_path
 
 log = logging.getLogger(__name__)
 
+# Where a request names the page to answer with if what it was saving could not be saved.
+NOT_SAVED_PAGE = "not_saved_page"
+
 
 def _language_in_path() -> str | None:
     """The locale of the public language the address starts with, also when no route matched."""
@@ -88,8 +91,6 @@ def database_error(error: SQLAlchemyError) -> ResponseReturnValue:
         db.session().rollback()
     except SQLAlchemyError:
         pass
-    from portal.core.transactions import NOT_SAVED_PAGE
-
     # A form that was being sent says plainly that it was not saved.
     page: Callable[[], ResponseReturnValue] | None = g.pop(NOT_SAVED_PAGE, None)
     if page is not None and not is_staff_path(request.path):

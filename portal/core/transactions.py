@@ -30,7 +30,7 @@ from portal.core import errors
 
 log = logging.getLogger(__name__)
 
-NOT_SAVED_PAGE = "not_saved_page"
+NOT_SAVED_PAGE = errors.NOT_SAVED_PAGE
 AFTER_COMMIT = "after_commit"
 
 

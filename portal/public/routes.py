@@ -231,9 +231,6 @@ def _show_form(lang: str, card: Card | None, code: str | None = None) -> Respons
         if not within_submit_limit():
             abort(429)
         details = _details(form, lang, card)
-        # The page's reads are done: its connection goes back before the submission takes its
-        # own, so that a request never holds two while it waits for the number's lock.
-        db.session().commit()
         try:
             submitted = submit_request(details, _trust(form, card))
         except StorageError:
