@@ -10,9 +10,10 @@ pool drops the connection, and she gets the page that says nothing was saved, wi
 numbers, instead of waiting for as long as the cut lasts. Commands (purge, migrations) are not
 watched: they run long on purpose, under the server's own limits.
 
-Once a connection failed or was cut, the process does not try a new one for PAUSE_SECONDS: the
-requests meanwhile are answered at once (nothing was saved), rather than each waiting for the
-connect timeout in turn behind the others.
+Once a new connection met silence (its connect timeout), the process does not try another for
+PAUSE_SECONDS: the requests meanwhile are answered at once (nothing was saved), rather than each
+waiting for the connect timeout in turn behind the others. A refused connection costs nothing and
+is tried again at once.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 
 
-# Seconds without trying a new connection after one failed.
+# Seconds without trying a new connection after one failed slowly (no answer at all).
 PAUSE_SECONDS = 3.0
+SLOW_FAILURE_SECONDS = 1.0
 
 
 class Breaker:
@@ -52,10 +54,13 @@ class Breaker:
         def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
             if time.monotonic() < self.closed_until:
                 raise dialect.loaded_dbapi.OperationalError("database failed a moment ago")
+            started = time.monotonic()
             try:
                 return dialect.connect(*cargs, **cparams)
             except dialect.loaded_dbapi.Error:
-                self.trip()
+                # A refusal costs nothing to try again; a silence costs the connect timeout.
+                if time.monotonic() - started >= SLOW_FAILURE_SECONDS:
+                    self.trip()
                 raise
 
 
