@@ -88,7 +88,7 @@ def test_notices_wait_for_a_dead_smtp_server_and_all_arrive_once_it_is_back(
     staff = app.test_client()
     login_as(staff, coordinator)
     page = html.unescape(staff.get("/staff/triage").get_data(as_text=True))
-    assert f"{waiting.pending} waiting, {waiting.failed} failed so far" in page
+    assert f"{waiting.pending} en attente, {waiting.failed} en échec" in page
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Engine, Table, create_engine, event, text
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -38,7 +38,7 @@ POSTGRES_CONNECT_ARGS: dict[str, Any] = {
 POOL_TIMEOUT_SECONDS = 2
 
 
-def _make_engine(url: str, deadline: float) -> Engine:
+def _make_engine(url: str, watchdog: deadlines.Watchdog) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 15})
 
@@ -63,9 +63,8 @@ def _make_engine(url: str, deadline: float) -> Engine:
         connect_args=POSTGRES_CONNECT_ARGS if url.startswith("postgresql") else {},
     )
     # Registered first: the deadline also covers the ping below.
-    breaker = deadlines.Breaker()
-    breaker.watch(engine)
-    deadlines.Watchdog(deadline, breaker).watch(engine)
+    deadlines.Breaker().watch(engine)
+    watchdog.watch(engine)
     _ping_when_idle(engine)
     if engine.dialect.name == "postgresql":
         pipelines.pipeline_reads(engine)
@@ -99,8 +98,9 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    deadline = float(app.config["DATABASE_DEADLINE_SECONDS"])
-    engine = _make_engine(app.config["DATABASE_URL"], deadline)
+    watchdog = deadlines.Watchdog(float(app.config["DATABASE_DEADLINE_SECONDS"]))
+    engine = _make_engine(app.config["DATABASE_URL"], watchdog)
+    app.teardown_request(lambda _exc: watchdog.request_ended())
     app.extensions["portal_db"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
@@ -117,6 +117,17 @@ def session() -> Session:
         g.db_session = current_app.extensions["portal_db"]()
     opened: Session = g.db_session
     return opened
+
+
+def give_back_connection() -> None:
+    """In a web request whose session only read so far, end that transaction and give its
+    connection back to the pool (its objects stay usable); used before a write of its own."""
+    db_session: Session | None = g.get("db_session")
+    if db_session is None or not has_request_context():
+        return
+    if db_session.new or db_session.dirty or db_session.deleted:
+        return
+    db_session.commit()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -10,9 +10,10 @@ pool drops the connection, and she gets the page that says nothing was saved, wi
 numbers, instead of waiting for as long as the cut lasts. Commands (purge, migrations) are not
 watched: they run long on purpose, under the server's own limits.
 
-Once a connection failed or was cut, the process does not try a new one for PAUSE_SECONDS: the
-requests meanwhile are answered at once (nothing was saved), rather than each waiting for the
-connect timeout in turn behind the others.
+Once a new connection met silence (its connect timeout), the process does not try another for
+PAUSE_SECONDS: the requests meanwhile are answered at once (nothing was saved), rather than each
+waiting for the connect timeout in turn behind the others. A refused connection costs nothing and
+is tried again at once.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.2
 
 
-# Seconds without trying a new connection after one failed.
+# Seconds without trying a new connection after one failed slowly (no answer at all).
 PAUSE_SECONDS = 3.0
+SLOW_FAILURE_SECONDS = 1.0
 
 
 class Breaker:
@@ -52,20 +54,23 @@ class Breaker:
         def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
             if time.monotonic() < self.closed_until:
                 raise dialect.loaded_dbapi.OperationalError("database failed a moment ago")
+            started = time.monotonic()
             try:
                 return dialect.connect(*cargs, **cparams)
             except dialect.loaded_dbapi.Error:
-                self.trip()
+                # A refusal costs nothing to try again; a silence costs the connect timeout.
+                if time.monotonic() - started >= SLOW_FAILURE_SECONDS:
+                    self.trip()
                 raise
 
 
 class Watchdog:
     """Cuts the connections held past the deadline by web requests of this process."""
 
-    def __init__(self, deadline: float, breaker: Breaker) -> None:
+    def __init__(self, deadline: float) -> None:
         self.deadline = deadline
-        self.breaker = breaker
-        self._held: dict[int, tuple[float, int]] = {}
+        # record id -> (deadline, socket, thread of the request that took it)
+        self._held: dict[int, tuple[float, int, int]] = {}
         self._lock = threading.Lock()
         self._pid = 0
 
@@ -85,7 +90,14 @@ class Watchdog:
             return
         self._start_thread()
         with self._lock:
-            self._held[id(record)] = (time.monotonic() + self.deadline, fd)
+            self._held[id(record)] = (time.monotonic() + self.deadline, fd, threading.get_ident())
+
+    def request_ended(self) -> None:
+        """A connection still held after its request (a command's own context) is not watched."""
+        me = threading.get_ident()
+        with self._lock:
+            for key in [k for k, (_d, _fd, thread) in self._held.items() if thread == me]:
+                del self._held[key]
 
     def _given_back(self, _dbapi_connection: Any, record: Any) -> None:
         with self._lock:
@@ -118,14 +130,15 @@ class Watchdog:
         now = time.monotonic()
         cut = 0
         with self._lock:  # the connection cannot be closed (and its descriptor reused) meanwhile
-            for key, (deadline, fd) in list(self._held.items()):
+            for key, (deadline, fd, _thread) in list(self._held.items()):
                 if now < deadline:
                     continue
                 del self._held[key]
                 _shut_down(fd)
                 cut += 1
         if cut:
-            self.breaker.trip()
+            # No pause yet: the cut may be a long wait for a lock; a dead network shows at the
+            # next connection, which trips the breaker.
             log.warning("database silent for %.0f s: %d connection(s) cut", self.deadline, cut)
         return cut
 

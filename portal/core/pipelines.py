@@ -3,7 +3,7 @@
 A transaction opened here first takes a lock named by the caller (PostgreSQL's advisory lock for
 the transaction; SQLite's whole-database write lock), so that two writers of one thing queue
 rather than interleave. On PostgreSQL its statements go through libpq's pipeline: BEGIN, the lock,
-a new id and the first read travel in one round trip; the writes and COMMIT in a second one.
+a new id and the first read travel in one round trip; the writes and the COMMIT in a second one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
 
 # Set in a connection's info while its statements are pipelined.
 PIPELINE = "portal_pipeline"
@@ -44,21 +45,40 @@ def locked_transaction(
 
 @contextmanager
 def _pipelined(connection: Connection, key: int, draw_id_of: str | None) -> Iterator[None]:
+    # BEGIN and COMMIT are sent by hand, queued with the rest: the driver's own BEGIN would wait
+    # for its answer, a round trip of its own.
+    connection.execution_options(isolation_level="AUTOCOMMIT")
     raw: Any = connection.connection.driver_connection
-    with raw.pipeline() as pipeline:
-        connection.info[PIPELINE] = pipeline
-        try:
-            with connection.begin():
-                # Queued, not waited for: they leave with the first read.
-                raw.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-                if draw_id_of:
-                    connection.info[DRAWN_ID] = raw.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [draw_id_of]
-                    )
-                yield
-        finally:
-            connection.info.pop(PIPELINE, None)
-            connection.info.pop(DRAWN_ID, None)
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with raw.pipeline() as pipeline:
+            connection.info[PIPELINE] = pipeline
+            raw.execute("BEGIN")
+            raw.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            if draw_id_of:
+                connection.info[DRAWN_ID] = raw.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [draw_id_of]
+                )
+            yield
+            raw.execute("COMMIT")  # leaves with the writes, at the pipeline's closing sync
+    except dbapi_error as exc:
+        _roll_back(raw, dbapi_error)
+        # Errors met in the pipeline reach us unwrapped: give them SQLAlchemy's classes.
+        raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
+    except BaseException:
+        _roll_back(raw, dbapi_error)
+        raise
+    finally:
+        connection.info.pop(PIPELINE, None)
+        connection.info.pop(DRAWN_ID, None)
+
+
+def _roll_back(raw: Any, dbapi_error: type[Exception]) -> None:
+    """End whatever is left of the transaction (a broken connection is the pool's to drop)."""
+    try:
+        raw.execute("ROLLBACK")
+    except dbapi_error:
+        pass
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.core import db, errors
+from portal.core import errors
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,6 @@ AFTER_COMMIT = "after_commit"
 def if_not_saved(page: Callable[[], ResponseReturnValue]) -> None:
     """Name the page to answer with if this request's commit fails (default: the 503 page)."""
     g.setdefault(NOT_SAVED_PAGE, page)
-
-
-def give_back_connection() -> None:
-    """End what the request has read so far and give its connection back to the pool, so that a
-    view about to write through a connection of its own never holds two while it waits."""
-    db.session().commit()
 
 
 def after_commit(action: Callable[[], object]) -> None:

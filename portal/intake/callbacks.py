@@ -302,6 +302,9 @@ def submit_request(
             request_id = _store(connection, details, trust, cancel_code, phone_index)
             transactions.after_commit(outbox.send_soon)
         else:
+            # The page's reads are done: its connection goes back before the submission takes
+            # its own, so that a request never holds two while it waits for the number's lock.
+            db.give_back_connection()
             request_id = _store_alone(details, trust, cancel_code, phone_index)
             outbox.send_soon()
     except SQLAlchemyError as exc:

@@ -127,7 +127,6 @@ def _show_form(
         if not within_submit_limit():
             abort(429)
         details = request_details(form, lang, card)
-        transactions.give_back_connection()  # never two connections while the number is locked
         try:
             submitted = submit_request(details, trust(form, card))
         except StorageError:
