@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from helpers.staff import StaffAccount
 from sqlalchemy import select
 
-from portal.casework import transitions
+from portal.casework import interpreter_booking, transitions
 from portal.casework.windows import next_safe_start
 from portal.core import db
 from portal.intake import callbacks
@@ -103,6 +103,9 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
         transitions.reopen(request, actor, version)
     elif action == "clear_risk":
         transitions.clear_risk(request, actor, version)
+    elif action == "interpreter":
+        tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        interpreter_booking.book(request, actor, tomorrow, "ISM Interprétariat", None, version)
     else:
         raise AssertionError(action)
 

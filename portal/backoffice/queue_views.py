@@ -24,7 +24,13 @@ from portal.backoffice.forms import (
     SearchForm,
     VersionedForm,
 )
-from portal.casework import callback_queue, interpreting, transitions, working_hours
+from portal.casework import (
+    callback_queue,
+    interpreter_booking,
+    interpreting,
+    transitions,
+    working_hours,
+)
 from portal.casework.windows import (
     day_label,
     is_safe_now,
@@ -350,7 +356,7 @@ def _show(
         case=case_file,
         forms=forms or _forms(req),
         restored=g.get("restored_form"),
-        interpreter_note=interpreting.booking_note(req),
+        interpreter_note=interpreter_booking.booking_note(req),
         allowed=access.allowed_actions(req, g.staff),
         now=dt.datetime.now(dt.UTC),
         windows=[window_label(w) for w in req.safe_windows],
@@ -443,7 +449,9 @@ def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
         if form.when.data is None:  # InputRequired: never, once validated
             raise transitions.CaseworkError("stale_page")
         when = form.when.data.replace(tzinfo=PARIS)
-        interpreting.book(req, g.staff, when, form.service.data or "", form.note.data, version)
+        interpreter_booking.book(
+            req, g.staff, when, form.service.data or "", form.note.data, version
+        )
         return _("Interpreter booked: %(when)s.", when=_moment_words(when, dt.datetime.now(dt.UTC)))
     if name == "clear_risk":
         transitions.clear_risk(req, g.staff, version)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 
+from portal.casework.interpreting import needs_interpreter
 from portal.models import CallbackRequest, RequestStatus, Role, StaffUser
 
 
@@ -130,6 +131,10 @@ def refusal(request: CallbackRequest, actor: StaffUser, action: str) -> str | No
         return "purged"
     if action == "clear_risk" and request.risk_flagged_at is None:
         return "wrong_transition"  # no "someone else answered" flag to lift
+    if action == "interpreter" and not (
+        needs_interpreter(request.call_language) or request.interpreter_at
+    ):
+        return "wrong_transition"  # a call in French: no interpreter to book
     if action == "take":
         # Taking is from the pool: even a coordinator asks the holder, or releases it first.
         if holder == actor.id:
