@@ -3,6 +3,7 @@ alone, which the retired key cannot open; with keys in instance/keys.json or in 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,14 +14,15 @@ from flask import Flask
 from helpers.factories import store_request, stored_row
 from helpers.fixture_types import MakeApp
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from portal.casework import transitions
+from portal.casework import interpreter_booking, transitions
 from portal.cli.demo_data import create_demo_stations
 from portal.core import crypto, db, keyring
 from portal.core.config import KEYS_FILE
 from portal.core.db import Base
 from portal.models import AuditEvent, CallbackRequest
-from portal.staff import accounts
+from portal.staff import accounts, drafts
 
 # Every encrypted column, as "table.column".
 COLUMNS = sorted(
@@ -61,9 +63,18 @@ def populate(app: Flask) -> None:
                 name=f"Prénom {n}",
                 message=f"Message {n}",
                 cover_story=f"Le club de lecture {n}",
+                call_language="ar",
             )
             request = stored_row(CallbackRequest, submitted.request_id)
             transitions.log_attempt(request, admin, "no_answer", f"Note {n}", request.version)
+            transitions.commit_action()
+            tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+            interpreter_booking.book(
+                request, admin, tomorrow, "ISM", f"Interprète {n}", request.version
+            )
+            drafts.keep(
+                admin.id, request.id, "attempt", MultiDict([("attempt-note", f"Brouillon {n}")])
+            )
             transitions.commit_action()
             transitions.close(request, admin, "oriented", "no", request.version, f"Fin {n}")
             transitions.commit_action()

@@ -288,4 +288,4 @@ def test_a_missing_station_is_shown_next_to_the_stations(
     fieldset = re.search(r'<fieldset[^>]*id="stations".*?</fieldset>', body, re.S)
     assert fieldset, "the error summary links to #stations, which must exist"
     assert "need at least one station" in fieldset.group(0)
-    assert 'href="#stations"' in body
+    assert 'href="#stations-0"' in body  # the first box of the group, as GOV.UK links

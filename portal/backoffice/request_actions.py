@@ -22,7 +22,7 @@ from portal.backoffice.forms import (
 )
 from portal.backoffice.queue_words import moment_words, when_to_call
 from portal.backoffice.request_views import action_forms, request_or_404, show
-from portal.casework import entry, interpreting, transitions
+from portal.casework import entry, interpreter_booking, transitions
 from portal.core import db
 from portal.core.timezone import PARIS
 from portal.models import CallbackRequest, StaffUser
@@ -161,7 +161,9 @@ def _apply(name: str, req: CallbackRequest, form: VersionedForm) -> str:
         if form.when.data is None:  # InputRequired: never, once validated
             raise transitions.CaseworkError("stale_page")
         when = form.when.data.replace(tzinfo=PARIS)
-        interpreting.book(req, g.staff, when, form.service.data or "", form.note.data, version)
+        interpreter_booking.book(
+            req, g.staff, when, form.service.data or "", form.note.data, version
+        )
         return _("Interpreter booked: %(when)s.", when=moment_words(when, dt.datetime.now(dt.UTC)))
     if name == "close" and isinstance(form, CloseForm):
         outcome = form.outcome.data

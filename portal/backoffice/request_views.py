@@ -21,7 +21,7 @@ from portal.backoffice.forms import (
     VersionedForm,
 )
 from portal.backoffice.referral_forms import CORRECTED_FIELD_LABELS
-from portal.casework import call_timing, entry, interpreting, transitions
+from portal.casework import call_timing, entry, interpreter_booking, transitions
 from portal.casework.referrals import WITHDRAWN
 from portal.casework.windows import day_label, next_safe_start, window_label
 from portal.core import db
@@ -106,7 +106,7 @@ def show(
         case=case_file,
         forms=forms or action_forms(req),
         restored=g.get("restored_form"),
-        interpreter_note=interpreting.booking_note(req),
+        interpreter_note=interpreter_booking.booking_note(req),
         allowed=access.allowed_actions(req, g.staff),
         now=now,
         callable_now=call_timing.safety_now(req, now).callable,

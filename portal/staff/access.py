@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_
 
-from portal.casework.call_language import needs_interpreter
+from portal.casework.interpreting import needs_interpreter
 from portal.models import CallbackRequest, RequestSource, RequestStatus, Role, StaffUser
 
 
