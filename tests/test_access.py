@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask, url_for
 from flask.testing import FlaskClient
-from helpers.staff import StaffAccount
+from helpers.factories import stored_row
+from helpers.fixture_types import LoginAs, MakeStaff, SignIn
 from sqlalchemy import select
 
 from portal.casework import interpreter_booking, transitions
@@ -103,9 +102,11 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
         transitions.reopen(request, actor, version)
     elif action == "clear_risk":
         transitions.clear_risk(request, actor, version)
+    elif action == "clear_conflict":
+        transitions.clear_conflict(request, actor, version)
     elif action == "interpreter":
-        tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-        interpreter_booking.book(request, actor, tomorrow, "ISM Interprétariat", None, version)
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        interpreter_booking.book(request, actor, when, "ISM Interprétariat", None, version)
     else:
         raise AssertionError(action)
 
@@ -114,8 +115,8 @@ def run(action: str, request: CallbackRequest, actor: StaffUser, other: StaffUse
 def test_the_page_offers_exactly_what_the_domain_accepts(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
     who: str,
 ) -> None:
     role, stations = ACTORS[who]
@@ -135,8 +136,8 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
         situation = f"{who}, {status}{' erased' if erased else ''}, held by {holder}"
         situation += ", flagged" if flagged else ""
         with app.app_context():
-            request = db.session().get(CallbackRequest, request_id)
-            actor = db.session().get(StaffUser, actor_account.id)
+            request = stored_row(CallbackRequest, request_id)
+            actor = stored_row(StaffUser, actor_account.id)
             assert request is not None and actor is not None
             allowed = access.allowed_actions(request, actor)
         response = client.get(f"/staff/requests/{request_id}")
@@ -152,8 +153,8 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
         for action in access.ACTIONS:
             with app.app_context():
                 session = db.session()
-                request = session.get(CallbackRequest, request_id)
-                actor = session.get(StaffUser, actor_account.id)
+                request = stored_row(CallbackRequest, request_id)
+                actor = stored_row(StaffUser, actor_account.id)
                 other = session.get(StaffUser, third.id)
                 assert request is not None and actor is not None and other is not None
                 if action in allowed:
@@ -176,8 +177,8 @@ def test_the_page_offers_exactly_what_the_domain_accepts(
 def test_the_queue_page_offers_unrouted_requests_to_coordinators_only(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    make_staff: MakeStaff,
+    login_as: LoginAs,
 ) -> None:
     login_as(client, make_staff("intervenant", ["st-etienne"]))
     assert 'value="0"' not in client.get("/staff/").get_data(as_text=True)
@@ -190,13 +191,12 @@ def test_the_queue_page_offers_unrouted_requests_to_coordinators_only(
 def test_the_menu_shows_exactly_the_areas_the_gate_opens(
     app: Flask,
     client: FlaskClient,
-    make_staff: Callable[..., StaffAccount],
-    login_as: Callable[..., Any],
+    sign_in: SignIn,
     role: str,
 ) -> None:
     from portal.backoffice.menu import MENU
 
-    login_as(client, make_staff(role))
+    sign_in(role)
     page = client.get("/staff/", follow_redirects=True).get_data(as_text=True)
     menu = page.split("</nav>")[0]
     for endpoint, _label, area in MENU:
