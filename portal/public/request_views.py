@@ -191,9 +191,9 @@ def sent(lang: str) -> str:
     )
 
 
-@bp.after_app_request
-def _forget_the_visit_once_shown(response: Response) -> Response:
-    """The first request after the confirmation ends the session (see `sent`)."""
+@bp.before_app_request
+def _forget_the_visit_once_shown() -> None:
+    """The first request after the confirmation starts from an empty session (see `sent`): the
+    cookie goes, or is replaced by a fresh one if that page needs it (a new form's token)."""
     if session.get(SHOWN) and request.endpoint != "public.sent":
         session.clear()
-    return response
