@@ -18,12 +18,19 @@ def test_every_field_of_the_form_asks_the_browser_to_keep_nothing(client: FlaskC
     assert 'autocomplete="tel"' not in body
 
 
-def test_the_confirmation_removes_the_session_cookie(client: FlaskClient, submit: Submit) -> None:
+def test_the_confirmation_changes_the_cookie_and_the_next_request_removes_it(
+    client: FlaskClient, submit: Submit
+) -> None:
+    """A cookie changed after the page was served keeps Chromium from restoring the page from
+    its back-forward cache; the page's own stylesheet, asked for next, ends the visit."""
     response = submit()
     assert client.get_cookie("s") is not None
     page = client.get(response.headers["Location"])
     assert 'class="code"' in page.get_data(as_text=True)
+    assert any(c.startswith("s=") for c in page.headers.getlist("Set-Cookie"))
+    style = client.get("/static/portal.css")
+    assert style.status_code == 200
     assert client.get_cookie("s") is None
     assert any(
-        "s=;" in c and "Expires=Thu, 01 Jan 1970" in c for c in page.headers.getlist("Set-Cookie")
+        "s=;" in c and "Expires=Thu, 01 Jan 1970" in c for c in style.headers.getlist("Set-Cookie")
     )
