@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from helpers.guide import Server, blocks, sandbox_folder, without_test_settings
 from helpers.pg_cluster import Cluster, as_owner, give_to_owner
-from helpers.settings import KEYS, needs_postgres
+from helpers.settings import KEYS, PRODUCTION_SETTINGS, needs_postgres
 from helpers.wheel import ROOT
 from sqlalchemy import select
 
@@ -72,7 +72,8 @@ def install_backup_scripts(sandbox: Path) -> Server:
 
 
 def app_on(cluster: Cluster) -> Flask:
-    return create_app({"DATABASE_URL": cluster.url("portal"), **KEYS, "KEY_PICKUP_SECONDS": 0})
+    settings = {"DATABASE_URL": cluster.url("portal"), **PRODUCTION_SETTINGS, **KEYS}
+    return create_app({**settings, "KEY_PICKUP_SECONDS": 0})
 
 
 def confirm_requests(app: Flask, count: int, first: int) -> list[str]:

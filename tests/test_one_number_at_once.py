@@ -70,7 +70,9 @@ def test_twenty_sends_at_once_from_one_number(make_app: Callable[..., Flask]) ->
     client = app.test_client()
     for code in codes:
         page = client.post(
-            "/en/cancel", data={"csrf_token": csrf_token(client, "/en/cancel"), "code": code}
+            "/en/cancel",
+            data={"csrf_token": csrf_token(client, "/en/cancel"), "code": code},
+            follow_redirects=True,
         )
         shown = html.unescape(page.get_data(as_text=True))
         assert "Your request" in shown and "No open request has this code" not in shown

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from helpers.settings import PRODUCTION_SETTINGS, production_env
 from portal import create_app
 from portal.cli.demo_data import create_demo_stations
 from portal.core import crypto, db
@@ -24,7 +25,7 @@ from .production import Answer, FormVisitor
 
 def prepared_app(database_url: str, keys: dict[str, Any], **config: Any) -> Flask:
     """The app on a database at the latest schema, with the demo stations."""
-    app = create_app({"DATABASE_URL": database_url, **keys, **config})
+    app = create_app({"DATABASE_URL": database_url, **PRODUCTION_SETTINGS, **keys, **config})
     with app.app_context():
         upgrade_database()
         create_demo_stations()
@@ -44,6 +45,7 @@ def server_env(database_url: str, keys: dict[str, Any], **settings: str) -> dict
         "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
         "PORTAL_SUBMIT_LIMITS": "100000 per minute",
         "PORTAL_ALLOW_PER_PROCESS_LIMITS": "true",
+        **production_env(),
         **settings,
     }
 

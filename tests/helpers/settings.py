@@ -6,13 +6,46 @@ import os
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from portal.core.config import new_keys
 
-TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+# Under pytest-xdist ("gw0", "gw1", …): each worker then has a database and a Redis db of its own.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
-TEST_REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
+def _worker_database(url: str | None) -> str | None:
+    """The worker's own PostgreSQL database beside the one given, made on first use, so that
+    tests running in parallel never meet in one database."""
+    if not url or not WORKER or not url.startswith("postgresql"):
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{WORKER}"
+    engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
+            ).scalar()
+            if not found:
+                connection.execute(text(f'CREATE DATABASE "{own}"'))
+    finally:
+        engine.dispose()
+    return f"{base}/{own}"
+
+
+def _worker_redis(url: str | None) -> str | None:
+    """The worker's own Redis database: the one given, counted down by the worker's number."""
+    if not url or not WORKER:
+        return url
+    base, _, index = url.rpartition("/")
+    return f"{base}/{(int(index or 0) - int(WORKER.removeprefix('gw'))) % 16}"
+
+
+TEST_DATABASE_URL = _worker_database(os.environ.get("PORTAL_TEST_DATABASE_URL"))
+
+
+TEST_REDIS_URL = _worker_redis(os.environ.get("PORTAL_TEST_REDIS_URL"))
 
 
 IN_CI = os.environ.get("CI") == "true"
