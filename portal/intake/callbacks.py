@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.casework.ranking import TRUSTED, calling_rank
 from portal.casework.windows import window_mask
 from portal.core import crypto, db, pipelines, transactions
-from portal.intake import confirmation_codes, lanes, references
+from portal.intake import confirmation_codes, lanes, number_entry, references
 from portal.models import (
-    OPEN_STATUSES,
     CallbackRequest,
     Lane,
     NoticeKind,
@@ -65,75 +64,6 @@ class Submitted:
     request_id: int | None = None
 
 
-_requests = db.table_of(CallbackRequest)
-# Built once: they run on every submission.
-_OPEN_SIBLINGS = (
-    select(
-        _requests.c.id,
-        _requests.c.lane,
-        _requests.c.name_enc,
-        _requests.c.cover_story_enc,
-        _requests.c.safe_windows,
-        _requests.c.urgent,
-        _requests.c.trust,
-        _requests.c.calling_rank,
-        _requests.c.name_conflict,
-    )
-    .where(
-        _requests.c.phone_index == bindparam("phone_index"),
-        _requests.c.status.in_(OPEN_STATUSES),
-    )
-    .order_by(_requests.c.id)
-)
-_INSERT_REQUEST = insert(_requests)
-_UPDATE_REQUEST = update(_requests).where(_requests.c.id == bindparam("target"))
-
-
-@dataclass(frozen=True)
-class _Sibling:
-    """An open request from the same number, as the fold needs it (personal fields encrypted)."""
-
-    id: int
-    lane: str
-    name_enc: str | None
-    cover_story_enc: str | None
-    safe_windows: list[str]
-    urgent: bool
-    trust: str
-    calling_rank: int
-    name_conflict: bool
-
-
-# A "someone else answered" flag on any request of the number, open or closed, not yet cleared.
-_RISK_OF_NUMBER = select(func.max(_requests.c.risk_flagged_at)).where(
-    _requests.c.phone_index == bindparam("phone_index")
-)
-
-
-def _open_siblings(connection: Connection, phone_index: str) -> list[_Sibling]:
-    """The open requests from the same number, oldest first: the first one heads the entry."""
-    rows = connection.execute(_OPEN_SIBLINGS, {"phone_index": phone_index})
-    return [_Sibling(*row) for row in rows]
-
-
-def _folded(text: str | None) -> str:
-    return (text or "").strip().casefold()
-
-
-def _details_differ(details: RequestDetails, siblings: list[_Sibling]) -> bool:
-    """Another name, other windows or another cover story for one number may mean that someone
-    else uses it: the social worker is warned before calling."""
-    for other in siblings:
-        if sorted(other.safe_windows or []) != sorted(details.safe_windows):
-            return True
-        pairs = ((details.name, other.name_enc), (details.cover_story, other.cover_story_enc))
-        for mine, token in pairs:
-            theirs = crypto.decrypt(token) if token and mine else None
-            if mine and theirs and _folded(mine) != _folded(theirs):
-                return True
-    return False
-
-
 # A new reference that happens to be taken already is drawn again, this many times at most.
 REFERENCE_DRAWS = 3
 
@@ -148,7 +78,8 @@ def _insert(connection: Connection, values: Mapping[str, object]) -> int:
     drawn = pipelines.drawn_id(connection)
     if drawn is not None:
         connection.execute(
-            _INSERT_REQUEST, {**values, "id": drawn, "reference": references.new_reference()}
+            number_entry.INSERT_REQUEST,
+            {**values, "id": drawn, "reference": references.new_reference()},
         )
         return drawn
     autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
@@ -156,10 +87,10 @@ def _insert(connection: Connection, values: Mapping[str, object]) -> int:
         row = {**values, "reference": references.new_reference()}
         try:
             if autocommit:
-                result = connection.execute(_INSERT_REQUEST, row)
+                result = connection.execute(number_entry.INSERT_REQUEST, row)
             else:
                 with connection.begin_nested():
-                    result = connection.execute(_INSERT_REQUEST, row)
+                    result = connection.execute(number_entry.INSERT_REQUEST, row)
         except IntegrityError:
             if draw == REFERENCE_DRAWS - 1:
                 raise
@@ -171,7 +102,7 @@ def _insert(connection: Connection, values: Mapping[str, object]) -> int:
     raise AssertionError("unreachable")
 
 
-def _lane(details: RequestDetails, trust: str, siblings: list[_Sibling]) -> str:
+def _lane(details: RequestDetails, trust: str, siblings: list[number_entry.Sibling]) -> str:
     """Cards and referrals, and requests joining an entry already in the queue, go to the queue;
     a solved proof of work within its bounded rate too; the rest as unknown requests do."""
     if trust in TRUSTED or details.source == RequestSource.REFERRAL.value:
@@ -217,57 +148,6 @@ def _values(details: RequestDetails, trust: str, lane: str, cancel_code: str) ->
         "network_label": lanes.network_label() if checking else None,
         "text_label": lanes.text_label(details.name, details.message) if checking else None,
     }
-
-
-_PROMOTE_ENTRY = (
-    update(_requests)
-    .where(
-        _requests.c.phone_index == bindparam("number_index"),
-        _requests.c.status.in_(OPEN_STATUSES),
-        _requests.c.lane == Lane.CHECK.value,
-    )
-    .values(
-        lane=Lane.QUEUE.value,
-        network_label=None,
-        text_label=None,
-        version=_requests.c.version + 1,
-    )
-)
-
-
-def _update_head(
-    connection: Connection,
-    head: _Sibling,
-    details: RequestDetails,
-    lane: str,
-    trust: str,
-    phone_index: str,
-) -> None:
-    """The entry takes what the newcomer brings: urgency, a better rank, a trusted lane."""
-    changes: dict[str, Any] = {}
-    if details.urgent:
-        changes["urgent"] = True
-    rank = min(
-        head.calling_rank,
-        calling_rank(details.urgent, trust, details.danger_characterised),
-        calling_rank(head.urgent or details.urgent, head.trust),
-    )
-    if rank != head.calling_rank:
-        changes["calling_rank"] = rank
-    if changes:
-        # The version moves on, so that a social worker acting on the old state is told.
-        statement = _UPDATE_REQUEST.values(version=_requests.c.version + 1, **changes)
-        connection.execute(statement, {"target": head.id})
-    if lane == Lane.QUEUE.value and head.lane != lane:
-        connection.execute(_PROMOTE_ENTRY, {"number_index": phone_index})
-
-
-# "Different details" belongs to the number: every request of it carries the warning.
-_DETAILS_DIFFER = (
-    update(_requests)
-    .where(_requests.c.phone_index == bindparam("number_index"), ~_requests.c.name_conflict)
-    .values(name_conflict=True, version=_requests.c.version + 1)
-)
 
 
 def submit_request(
@@ -340,20 +220,20 @@ def _store(
     phone_index: str,
 ) -> int:
     """Write the request into its number's entry; returns its id."""
-    siblings = _open_siblings(connection, phone_index)
+    siblings = number_entry.open_siblings(connection, phone_index)
     lane = _lane(details, trust, siblings)
     _add_notices(connection, details, lane, siblings)
-    differ = _details_differ(details, siblings)
+    differ = number_entry.details_differ(details, siblings)
     values = _values(details, trust, lane, cancel_code)
     # What is known of the number stays known: a new request carries its warnings.
     values["name_conflict"] = differ or any(s.name_conflict for s in siblings)
     values["risk_flagged_at"] = connection.execute(
-        _RISK_OF_NUMBER, {"phone_index": phone_index}
+        number_entry.RISK_OF_NUMBER, {"phone_index": phone_index}
     ).scalar()
     bound = max(1, int(current_app.config["MAX_OPEN_PER_PHONE"]))
     # An officer's referral is never written over: the bound is for the public side.
     if len(siblings) >= bound and trust != lanes.Trust.REFERRAL:
-        request_id = _fold_over_newest(connection, siblings, values)
+        request_id = number_entry.fold_over_newest(connection, siblings, values)
         # The row keeps its first code; this one opens it too.
         confirmation_codes.add(connection, values["cancel_hash"], request_id)
     else:
@@ -363,32 +243,14 @@ def _store(
         )
         request_id = _insert(connection, values)
     if siblings:
-        _update_head(connection, siblings[0], details, lane, trust, phone_index)
+        number_entry.update_head(connection, siblings[0], details, lane, trust, phone_index)
     if differ:
-        connection.execute(_DETAILS_DIFFER, {"number_index": phone_index})
+        connection.execute(number_entry.DETAILS_DIFFER, {"number_index": phone_index})
     return request_id
 
 
-def _fold_over_newest(
-    connection: Connection, siblings: list[_Sibling], values: dict[str, Any]
-) -> int:
-    """Write the request over the newest one of its number: the bound on what one number stores."""
-    newest = siblings[-1]
-    if newest.id != siblings[0].id:
-        values["created_at"] = utcnow()
-    else:  # the head keeps its place in the queue and its lane; _update_head may promote it
-        values.pop("lane")
-        values.pop("calling_rank")
-    values = {key: value for key, value in values.items() if key != "cancel_hash"}
-    statement = _UPDATE_REQUEST.values(
-        folded_count=_requests.c.folded_count + 1, version=_requests.c.version + 1, **values
-    )
-    connection.execute(statement, {"target": newest.id})
-    return newest.id
-
-
 def _add_notices(
-    connection: Connection, details: RequestDetails, lane: str, siblings: list[_Sibling]
+    connection: Connection, details: RequestDetails, lane: str, siblings: list[number_entry.Sibling]
 ) -> None:
     """One notice per entry that enters a station's queue (a new one, or one a trusted request
     lifts out of "to check"); none per request in "to check", where one flood notice does."""
