@@ -85,6 +85,9 @@ def test_the_queue_in_prometheus_format_without_a_digit_of_the_numbers_sent(
     assert value(found, "portal_to_check") == 2
     assert value(found, "portal_database_up") == 1
     assert value(found, "portal_first_contact_overdue") == 0
+    # No SMTP server is set up here: no notice waits in the outbox.
+    assert value(found, "portal_notices_pending") == 0
+    assert value(found, "portal_notices_failed") == 0
     for phone in PHONES:
         digits = phone.replace(" ", "")
         # No run of five digits of a number sent, in any of the ways it can be written.

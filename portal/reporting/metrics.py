@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.casework import working_hours
 from portal.core import db
 from portal.models import OPEN_STATUSES, AuditEvent, CallbackRequest, Lane, Station
-from portal.reporting import backup_stamp, counters
+from portal.reporting import backup_stamp, counters, outbox
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
@@ -64,13 +64,10 @@ class NoticeCounts:
 
 
 def notice_counts() -> NoticeCounts | None:
-    """The notice outbox's counts, for the gauges portal_notices_pending and _failed.
-
-    Today notices are sent at once, in the background: nothing waits, and a send that fails is
-    counted by portal_notices_failed_total (counters.py). Once notices wait in an outbox table,
-    count its pending and failed rows here; None leaves both gauges out.
-    """
-    return None
+    """The notice outbox's counts, for the gauges portal_notices_pending and _failed: notices
+    waiting for their first try, and those tried and failed (retried by send-notices)."""
+    waiting = outbox.counts()
+    return NoticeCounts(pending=waiting.pending, failed=waiting.failed)
 
 
 @dataclass(frozen=True)
@@ -189,7 +186,9 @@ def state_metrics(state: ServiceState) -> Iterator[Metric]:
     )
     if state.notices is not None:
         yield _gauge("portal_notices_pending", "Notices waiting to be sent.", state.notices.pending)
-        yield _gauge("portal_notices_failed", "Notices given up on.", state.notices.failed)
+        yield _gauge(
+            "portal_notices_failed", "Notices tried and failed, tried again.", state.notices.failed
+        )
 
 
 class _Snapshot:
