@@ -398,8 +398,9 @@ def test_touch_targets_are_large_and_nothing_scrolls_sideways(
     for lang in LANGUAGES:
         for name in ("", "help", "directory", "cancel"):
             page.goto(live_server.url(f"/{lang}/{name}"))
-            if name == "":
-                page.locator(".more summary").click()
+            more = page.locator(".more summary")
+            if name == "" and more.count():  # the short easy-to-read form has no "more options"
+                more.click()
             problems += layout_problems(page, width, f"/{lang}/{name}")
     page.goto(live_server.url("/fr/"))
     page.locator("button[type=submit]").click()
