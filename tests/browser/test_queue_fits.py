@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from helpers.live_server import LiveServer
 from helpers.staff import StaffAccount
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from browser.test_queue_screen import NUMBER, fill_queue, log_in
@@ -122,6 +122,8 @@ def test_an_attempt_without_an_outcome_puts_the_error_summary_in_view_and_in_foc
     screen.get_by_role("button", name="Save the attempt").click()
     summary = screen.locator(".error-summary")
     summary.wait_for()
+    # The site's deferred script moves the focus: wait for it, as a person's screen reader would.
+    expect(summary).to_be_focused()
     assert screen.evaluate("document.activeElement.id") == "error-summary"
     box = summary.bounding_box()
     assert box is not None and 0 <= box["y"] < 720
