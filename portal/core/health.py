@@ -116,8 +116,10 @@ def _bound_statements(conn: Connection) -> None:
     """PostgreSQL gives up on a statement or a lock after a while; the thread is then free again.
     (SQLite waits its busy timeout; meanwhile the check answers 503 from its own time bound.)"""
     if conn.dialect.name == "postgresql":
-        conn.execute(text(f"SET LOCAL statement_timeout = {STATEMENT_MILLISECONDS}"))
-        conn.execute(text(f"SET LOCAL lock_timeout = {STATEMENT_MILLISECONDS}"))
+        bound = {"ms": str(STATEMENT_MILLISECONDS)}
+        # set_config(…, true) is SET LOCAL, with the value as a parameter.
+        conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"), bound)
+        conn.execute(text("SELECT set_config('lock_timeout', :ms, true)"), bound)
 
 
 @functools.cache

