@@ -30,6 +30,12 @@ from portal.core.security import POLICY_HEADERS  # noqa: E402
 
 DEPLOY_CHECK = ROOT / "build" / "deploy-check"
 SITE_NAME = "rappel.example.fr"
+# HTTPS is production: the app refuses to start on the fictional defaults of these.
+PRODUCTION_SETTINGS = {
+    "COORDINATOR_PHONE": "+33465710090",
+    "CONTROLLER": "Département de la Loire (security check)",
+    "CONTROLLER_CONTACT": "dpo-check@loire.example",
+}
 # testssl lines about the throw-away certificate itself, not about the configuration.
 CERTIFICATE_LINES = re.compile(
     r"Chain of trust|self signed|self-signed|Certificate Validity|expires|OCSP|CRL|"
@@ -132,6 +138,7 @@ def check_every_route(workdir: Path) -> int:
             "HTTPS": True,
             "PUBLIC_BASE_URL": f"https://{SITE_NAME}",
             "MIN_FILL_SECONDS": 0,
+            **PRODUCTION_SETTINGS,
             **new_keys(),
         }
     )
@@ -275,6 +282,7 @@ def check_stack(workdir: Path, testssl: bool) -> None:
         "PORTAL_PUBLIC_BASE_URL": f"https://{SITE_NAME}",
         "PORTAL_HTTPS": "true",
         "PORTAL_TRUSTED_PROXIES": "1",
+        **{f"PORTAL_{name}": value for name, value in PRODUCTION_SETTINGS.items()},
         "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
         "PORTAL_CARD_KEY": keys["CARD_KEY"],
         "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
