@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.faults import server_env
 from helpers.fixture_types import MakeApp
 from helpers.production import (
     Answer,
@@ -34,7 +35,6 @@ from helpers.settings import (
     TEST_REDIS_URL,
     needs_postgres,
     needs_redis,
-    production_env,
 )
 from helpers.web import CSRF_RE, VALID_FORM, csrf_token
 from sqlalchemy import create_engine, func, select, text
@@ -53,24 +53,6 @@ from portal.staff import accounts, auth
 
 CLIENTS = 240
 CONCURRENCY = 24
-
-
-def server_env(database_url: str, keys: dict[str, str], **settings: str) -> dict[str, str]:
-    """Environment of a gunicorn run: its own database and keys, test-friendly anti-bot timing."""
-    return {
-        "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
-        "PORTAL_CARD_KEY": keys["CARD_KEY"],
-        "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
-        "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
-        "PORTAL_MIN_FILL_SECONDS": "0",
-        "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
-        "PORTAL_SUBMIT_LIMITS": "100000 per minute",
-        # These runs test storage, not limits: several workers may count apart.
-        "PORTAL_ALLOW_PER_PROCESS_LIMITS": "true",
-        **production_env(),
-        **settings,
-    }
 
 
 def prepared_app(database_url: str, keys: dict[str, str]) -> Flask:

@@ -44,6 +44,7 @@ def server_env(database_url: str, keys: dict[str, Any], **settings: str) -> dict
         "PORTAL_MIN_FILL_SECONDS": "0",
         "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
         "PORTAL_SUBMIT_LIMITS": "100000 per minute",
+        # These runs test storage, not limits: several workers may count apart.
         "PORTAL_ALLOW_PER_PROCESS_LIMITS": "true",
         **production_env(),
         **settings,
