@@ -1,4 +1,5 @@
-"""How long a command takes to start: `flask --app portal --help` against `flask --help`.
+"""How long a command takes to start: `flask --app portal --help` against `flask --help`,
+and a command that reads the database (`station-list`), which loads the whole app.
 
 Run as `.venv/bin/python bench/command_start.py [--runs N]`. Both commands run from the same
 environment (this Python's), alternately, in the same run, from a scratch folder with keys in the
@@ -41,10 +42,12 @@ def main() -> None:
     commands = {
         "flask --help": [*flask, "--help"],
         "flask --app portal --help": [*flask, "--app", "portal", "--help"],
+        "flask --app portal station-list": [*flask, "--app", "portal", "station-list"],
     }
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as scratch:
         cwd = Path(scratch)
         env = environment(cwd / "instance")
+        timed([*flask, "--app", "portal", "init-db"], env, cwd)
         for args in commands.values():  # warm the file cache; the first run makes the keys
             timed(args, env, cwd)
         times: dict[str, list[float]] = {name: [] for name in commands}
@@ -53,7 +56,7 @@ def main() -> None:
                 times[name].append(timed(args, env, cwd))
     print(f"{options.runs} runs each, alternately, with {sys.executable}")
     for name, found in times.items():
-        print(f"  {name:28} min {min(found):.2f} s   median {statistics.median(found):.2f} s")
+        print(f"  {name:32} min {min(found):.2f} s   median {statistics.median(found):.2f} s")
     extra = statistics.median(times["flask --app portal --help"]) - statistics.median(
         times["flask --help"]
     )

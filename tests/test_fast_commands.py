@@ -1,18 +1,39 @@
 """Commands start fast: nothing expensive happens when `portal` is imported and its app built
-(no Argon2 hash, no PDF, migration or metrics library), so `flask --app portal …` is quick.
-Timings are for bench/command_start.py; this checks what makes them."""
+(no Argon2 hash, no PDF, migration or metrics library), and the flask command lists the
+commands without the database layer or the views, so `flask --app portal …` is quick. The
+app it loads is whole as soon as something needs it: a command, a request, the shell, the
+routes. Timings are for bench/command_start.py; this checks what makes them."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+import requests
 from helpers.settings import KEYS
+
+from portal import cli
 
 # Loaded when they are needed: printing cards, migrating, a scrape, a new password.
 HEAVY = ("fpdf", "pypdf", "alembic", "mako", "pygments", "prometheus_client", "zxcvbn")
+# Loaded when a command runs or a request comes: the database layer, sign-in, QR codes, views.
+WEB_PART = (
+    "sqlalchemy",
+    "flask_sqlalchemy",
+    "webauthn",
+    "authlib",
+    "segno",
+    "portal.models",
+    "portal.public",
+    "portal.backoffice",
+    "portal.stations.card_print",
+)
 
 
 def command_env(tmp_path: Path) -> dict[str, str]:
@@ -38,10 +59,98 @@ def test_the_help_imports_nothing_heavy(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "create-user" in done.stdout and "card-batch" in done.stdout
+    for name in cli.COMMANDS:
+        assert name in done.stdout
+    assert "Create a staff account and print its one-time" in done.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
-    assert "portal.stations.card_print" in imported  # the command modules themselves are there
-    assert sorted(imported & set(HEAVY)) == []
+    assert "portal.core.config" in imported  # the app was built, its configuration read
+    assert sorted(imported & {*HEAVY, *WEB_PART}) == []
+
+
+def test_every_command_is_listed_with_its_own_summary() -> None:
+    modules = sorted(p.stem for p in Path(cli.__file__).parent.glob("*.py") if p.stem[0] != "_")
+    commands = {
+        command.name: module
+        for module in modules
+        for command in getattr(__import__(f"portal.cli.{module}", fromlist=["_"]), "COMMANDS", ())
+    }
+    assert {name: module for name, (module, _summary) in cli.COMMANDS.items()} == commands
+    for name, (_module, summary) in cli.COMMANDS.items():
+        listed = cli.ListedCommand(name, summary)
+        assert listed.get_short_help_str(200) == cli.load(name).get_short_help_str(200)
+
+
+def flask_command(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "portal", *args],
+        env=command_env(tmp_path),
+        cwd=tmp_path,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_command_run_by_the_flask_command_has_the_whole_app(tmp_path: Path) -> None:
+    assert flask_command(tmp_path, "init-db").returncode == 0
+    added = flask_command(
+        tmp_path,
+        *("station-add", "SE42", "--name", "Saint-Étienne", "--kind", "commissariat"),
+        *("--commune", "Saint-Étienne", "--callback-number", "04 77 00 00 42"),
+    )
+    assert added.returncode == 0, added.stderr[-2000:]
+    listed = flask_command(tmp_path, "station-list")
+    assert '"code": "se42"' in listed.stdout
+    asked = flask_command(tmp_path, "create-user", "--help")
+    assert "--email" in asked.stdout and "--station" in asked.stdout
+
+
+def test_the_shell_and_the_routes_of_the_flask_command_see_the_whole_app(tmp_path: Path) -> None:
+    shell = flask_command(tmp_path, "shell", stdin="print(sorted(app.extensions))\n")
+    assert "'portal_db'" in shell.stdout and "'limiter'" in shell.stdout
+    routes = flask_command(tmp_path, "routes")
+    assert "/staff/login" in routes.stdout and "/healthz" in routes.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_development_server_serves_whole_pages_from_its_first_requests(
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    assert flask_command(tmp_path, "init-db").returncode == 0
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "portal", "run", "--port", str(port)],
+        env=command_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail("the development server did not start")
+            time.sleep(0.1)
+        # Several first requests at once: each waits for the one that attaches the web part.
+        paths = ["/fr/", "/staff/login", "/healthz", "/en/", "/fr/", "/staff/login"]
+        with ThreadPoolExecutor(len(paths)) as pool:
+            pages = list(
+                pool.map(lambda p: requests.get(f"http://127.0.0.1:{port}{p}", timeout=30), paths)
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert [page.status_code for page in pages] == [200] * len(paths)
+    for page in pages:
+        assert "no-store" in page.headers["Cache-Control"]
+        assert "default-src" in page.headers["Content-Security-Policy"]
 
 
 def test_building_the_app_computes_no_password_hash(tmp_path: Path) -> None:
