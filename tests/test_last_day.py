@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers.factories import new_request
 from helpers.staff import StaffAccount, act, staff_client
-from helpers.web import rows, text_of
+from helpers.web import csrf_of, found_in, rows, text_of
 
 from portal.core.timezone import PARIS
 
@@ -51,6 +51,21 @@ def test_past_her_last_day_never_ranks_above_a_callable_request(
     words = dict(listed)[past]
     assert "Past her last day" in words and "Close the request, or ask the coordinator" in words
     assert "Safe now" not in words
+
+
+def test_those_past_her_last_day_come_under_a_heading_of_their_own(
+    two_requests: tuple[int, int], worker: FlaskClient
+) -> None:
+    older, past = two_requests
+    page = worker.get("/staff/").get_data(as_text=True)
+    heading = page.index("Past her last day: do not call.")
+    assert page.index(f"/staff/requests/{older}") < heading < page.index(f"/staff/requests/{past}")
+    assert '<th colspan="8" scope="rowgroup">' in page
+    reference = found_in(rf'href="/staff/requests/{past}">([^<]+)<', page)
+    found = worker.post("/staff/search", data={"q": reference, "csrf_token": csrf_of(page)})
+    text = found.get_data(as_text=True)
+    assert [ident for ident, _ in rows(text)] == [past]
+    assert "Past her last day: do not call." not in text  # search results come in no groups
 
 
 def test_its_page_says_not_to_call_and_no_call_can_be_planned(

@@ -4,6 +4,7 @@ screen, and right-to-left pages read right to left."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from helpers.factories import new_request
 from helpers.fixture_types import MakeStaff, Submit
 from helpers.live_server import ARTIFACTS, LiveServer
 from helpers.staff import StaffAccount
@@ -271,6 +273,8 @@ def back_office(
     make_staff("intervenant", username=f"newcomer-{locale}", enrolled=False)
     assert submit("/fr/", danger="yes").status_code == 303
     assert submit("/ar/", phone="07 98 76 54 32", name="Layla").status_code == 303
+    # One past her last day, so that the queue shows that group under its heading.
+    new_request(directory_server.app, do_not_call_after=dt.date.today() - dt.timedelta(days=2))
     office = BackOffice(directory_server, browser, locale, people)
     yield office
     for context in office.contexts:
@@ -296,6 +300,7 @@ def test_back_office_pages_pass_axe(back_office: BackOffice, audit: AxeAudit) ->
     audit.check(page, "/staff/invitation/…")
 
     page = back_office.page_as("intervenant")
+    expect(page.locator("th[scope=rowgroup]")).to_have_count(1)  # those past her last day
     audit.check(page, "/staff/ queue (social worker)")
     page.locator("main a[href*='/staff/requests/']").first.click()
     expect(page.locator("h1")).to_be_visible()

@@ -55,8 +55,8 @@ LINK_RE = re.compile(r'href="/staff/requests/(\d+)"')
 
 
 def rows(page: str) -> list[tuple[int, str]]:
-    """The queue's rows in order: request id and the row's text."""
-    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    """The queue's rows in order, in every group: request id and the row's text."""
+    body = page.split("<tbody>", 1)[1].rsplit("</tbody>", 1)[0]
     found = []
     for row in ROW_RE.findall(body):
         link = LINK_RE.search(row)
