@@ -39,6 +39,7 @@ from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 
+from bench.server_settings import STAND_INS
 from portal import create_app
 from portal.casework.windows import SLOTS, window_mask  # noqa: E402
 from portal.cli.demo_data import create_demo_stations  # noqa: E402
@@ -61,7 +62,7 @@ LANGUAGES = ("fr", "fr", "fr", "ar", "en", "tr", "pt")
 
 
 def build_app(url: str) -> Flask:
-    config = {"DATABASE_URL": url, "RATELIMIT_STORAGE_URI": "memory://", **new_keys()}
+    config = {"DATABASE_URL": url, "RATELIMIT_STORAGE_URI": "memory://", **new_keys(), **STAND_INS}
     app = create_app(config)
     with app.app_context():
         upgrade_database()

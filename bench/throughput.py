@@ -9,13 +9,7 @@ Loopback only; each load run is bounded in time (wrk when installed, else a Pyth
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run from any directory: the repository comes first on the import path.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import argparse  # noqa: E402
+import argparse
 import http.client
 import os
 import re
@@ -32,16 +26,18 @@ from pathlib import Path
 
 from flask import Flask
 
+# Run from any directory: the repository comes first on the import path.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import reference_app  # noqa: E402
+from bench import reference_app
+from bench.server_settings import STAND_INS, stand_in_env
 from portal import create_app
-from portal.cli.demo_data import create_demo_stations  # noqa: E402
-from portal.core import db  # noqa: E402
-from portal.core.config import new_keys  # noqa: E402
-from portal.core.schema import upgrade_database  # noqa: E402
-from portal.models import CallbackRequest  # noqa: E402
+from portal.cli.demo_data import create_demo_stations
+from portal.core import db
+from portal.core.config import new_keys
+from portal.core.schema import upgrade_database
+from portal.models import CallbackRequest
 
 BUDGET_PAGE = 0.4
 BUDGET_SUBMIT = 0.2
@@ -95,7 +91,13 @@ def free_port() -> int:
 def start_gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     """gunicorn with the repository's settings, 2 workers, on a free loopback port."""
     port = free_port()
-    full_env = {**os.environ, **env, "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_WORKERS": "2"}
+    full_env = {
+        **os.environ,
+        **stand_in_env(),
+        **env,
+        "PORTAL_BIND": f"127.0.0.1:{port}",
+        "PORTAL_WORKERS": "2",
+    }
     # Throughput, not limits, is measured: two workers may count apart in memory.
     full_env["PORTAL_ALLOW_PER_PROCESS_LIMITS"] = "true"
     # A steady state: the configuration recycles a worker every few thousand requests, which
@@ -232,7 +234,7 @@ def measure(port: int, path: str, seconds: int, post: tuple[str, str] | None = N
 
 
 def prepare_database(url: str, keys: dict) -> Flask:
-    app = create_app({"DATABASE_URL": url, **keys})
+    app = create_app({"DATABASE_URL": url, **keys, **STAND_INS})
     with app.app_context():
         upgrade_database()
         create_demo_stations()
