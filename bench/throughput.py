@@ -39,8 +39,10 @@ from portal.core.config import new_keys
 from portal.core.schema import upgrade_database
 from portal.models import CallbackRequest
 
+# The design's budgets: the form page against the bare endpoint, a submission against the
+# yardstick's (a trivial Flask-WTF form committing one INSERT), both in the same run.
 BUDGET_PAGE = 0.4
-BUDGET_SUBMIT = 0.2
+BUDGET_SUBMIT_OF_YARDSTICK = 0.5
 CONNECTIONS = 8
 # Requests answered in the last load run, to compare with the requests stored.
 LAST_RUN: dict[str, int] = {"answered": 0, "post_runs": 0}
@@ -354,17 +356,22 @@ def report(url: str, rounds: list[Round], seconds: int) -> int:
         )
     page = statistics.median(r.page / r.bare for r in rounds)
     submit = statistics.median(r.submit / r.bare for r in rounds)
-    print(f"median ratio, form page: {page:.3f}  budget >= {BUDGET_PAGE}")
-    print(f"median ratio, submission: {submit:.3f}  budget >= {BUDGET_SUBMIT}")
     # The yardstick: the same ratios for a trivial Flask-WTF form and its one-INSERT submission.
     trivial_page = statistics.median(r.reference_page / r.bare for r in rounds)
     trivial_submit = statistics.median(r.reference_submit / r.bare for r in rounds)
+    of_yardstick = statistics.median(r.submit / r.reference_submit for r in rounds)
+    print(f"median ratio, form page: {page:.3f}  budget >= {BUDGET_PAGE}")
+    print(f"median ratio, submission: {submit:.3f}")
     print(f"median ratio, trivial Flask-WTF form page: {trivial_page:.3f}")
     print(f"median ratio, trivial submission (one INSERT, committed): {trivial_submit:.3f}")
+    print(
+        f"submission against the trivial one: {of_yardstick:.3f}"
+        f"  budget >= {BUDGET_SUBMIT_OF_YARDSTICK}"
+    )
     # wrk counts answers received; a request in flight when a run stops may be stored unanswered.
     lost = sum(max(r.answered - r.stored, 0) for r in rounds)
     print(f"confirmed but not stored: {lost}")
-    within = page >= BUDGET_PAGE and submit >= BUDGET_SUBMIT and lost == 0
+    within = page >= BUDGET_PAGE and of_yardstick >= BUDGET_SUBMIT_OF_YARDSTICK and lost == 0
     print("within budget" if within else "OVER BUDGET")
     return 0 if within else 1
 
