@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask import Blueprint, Flask
 from helpers.settings import KEYS
 
 from portal import cli
+from portal.core.application import PortalApp
 
 # Loaded when they are needed: printing cards, migrating, a scrape, a new password.
 HEAVY = ("fpdf", "pypdf", "alembic", "mako", "pygments", "prometheus_client", "zxcvbn")
@@ -171,3 +173,20 @@ def test_building_the_app_computes_no_password_hash(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "0"
+
+
+def test_a_web_part_that_fails_to_attach_fails_every_later_use() -> None:
+    app = PortalApp("attach-test")
+    app.attach_later(_fails)
+    with pytest.raises(LookupError):
+        app.test_client().get("/")
+    for _ in range(2):  # never a half-built app answering 404s
+        with pytest.raises(RuntimeError, match="could not be built"):
+            app.test_client().get("/")
+    with pytest.raises(RuntimeError):
+        assert app.extensions is not None
+
+
+def _fails(app: Flask) -> None:
+    app.register_blueprint(Blueprint("half", __name__))
+    raise LookupError("a catalogue is missing")

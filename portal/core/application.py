@@ -30,9 +30,12 @@ def loaded_by_flask_command() -> bool:
 
 
 class PortalApp(Flask):
+    """Flask, with its extensions and blueprints attached now or, for the flask command, later."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._pending: Attach | None = None
         self._attaching = False
+        self._failed: BaseException | None = None
         self._attach_lock = threading.RLock()
         super().__init__(*args, **kwargs)
 
@@ -40,18 +43,28 @@ class PortalApp(Flask):
         self._pending = attach
 
     def attach_now(self) -> None:
-        """Attach the web part once; other threads wait for it, the attaching one goes on."""
+        """Attach the web part once; other threads wait for it, the attaching one goes on. If it
+        fails, every later use fails with it rather than run on half an app."""
+        self._raise_if_failed()
         if self._pending is None:
             return
         with self._attach_lock:
+            self._raise_if_failed()  # in the thread that was waiting for the one that failed
             if self._pending is None or self._attaching:
                 return
             self._attaching = True
             try:
                 self._pending(self)
+            except BaseException as exc:
+                self._failed = exc
+                raise
             finally:
                 self._attaching = False
                 self._pending = None
+
+    def _raise_if_failed(self) -> None:
+        if self._failed is not None:
+            raise RuntimeError("the portal could not be built") from self._failed
 
     # Every extension looks itself up here, and routing reads the map: either one attaches.
     @property
