@@ -6,6 +6,7 @@ routes. Timings are for bench/command_start.py; this checks what makes them."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import subprocess
@@ -74,7 +75,7 @@ def test_every_command_is_listed_with_its_own_summary() -> None:
     commands = {
         command.name: module
         for module in modules
-        for command in getattr(__import__(f"portal.cli.{module}", fromlist=["_"]), "COMMANDS", ())
+        for command in getattr(importlib.import_module(f"portal.cli.{module}"), "COMMANDS", ())
     }
     assert {name: module for name, (module, _summary) in cli.COMMANDS.items()} == commands
     for name, (_module, summary) in cli.COMMANDS.items():
