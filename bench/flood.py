@@ -20,6 +20,7 @@ from pathlib import Path
 
 # Run from any directory: the repository comes first on the import path.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "tests"))  # its stand-ins
 
 import argparse  # noqa: E402
 import base64  # noqa: E402
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field  # noqa: E402
 
 import altcha  # noqa: E402
 from flask import Flask  # noqa: E402
+from helpers.settings import keys_env  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from bench.throughput import CSRF_RE, fetch, prepare_database, start_gunicorn  # noqa: E402
@@ -208,10 +210,7 @@ def run(args: argparse.Namespace, url: str) -> int:
         db.session().commit()
     env = {
         "PORTAL_DATABASE_URL": url,
-        "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
-        "PORTAL_CARD_KEY": keys["CARD_KEY"],
-        "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
-        "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
+        **keys_env(keys),
         "PORTAL_TRUSTED_PROXIES": "1",
         "PORTAL_RATELIMIT_STORAGE_URI": args.redis_url or "memory://",
         "PORTAL_RATELIMIT_KEY_PREFIX": f"flood{random.randrange(10**6)}",  # noqa: S311

@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "tests"))  # the test suite's stand-ins for a server set-up
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -37,9 +38,9 @@ from typing import Any  # noqa: E402
 import pyotp  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
+from helpers.settings import PRODUCTION_SETTINGS  # noqa: E402
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 
-from bench.server_settings import STAND_INS
 from portal import create_app
 from portal.casework.windows import SLOTS, window_mask  # noqa: E402
 from portal.cli.demo_data import create_demo_stations  # noqa: E402
@@ -62,7 +63,12 @@ LANGUAGES = ("fr", "fr", "fr", "ar", "en", "tr", "pt")
 
 
 def build_app(url: str) -> Flask:
-    config = {"DATABASE_URL": url, "RATELIMIT_STORAGE_URI": "memory://", **new_keys(), **STAND_INS}
+    config = {
+        "DATABASE_URL": url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **new_keys(),
+        **PRODUCTION_SETTINGS,
+    }
     app = create_app(config)
     with app.app_context():
         upgrade_database()

@@ -26,12 +26,15 @@ from pathlib import Path
 
 from flask import Flask
 
-# Run from any directory: the repository comes first on the import path.
+# Run from any directory: the repository comes first on the import path, then the test suite's
+# helpers, whose stand-ins for a server set-up's settings and keys a bench names as a test does.
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(1, str(ROOT / "tests"))
+
+from helpers.settings import PRODUCTION_SETTINGS, keys_env, production_env
 
 from bench import reference_app
-from bench.server_settings import STAND_INS, stand_in_env
 from portal import create_app
 from portal.cli.demo_data import create_demo_stations
 from portal.core import db
@@ -95,7 +98,7 @@ def start_gunicorn(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen
     port = free_port()
     full_env = {
         **os.environ,
-        **stand_in_env(),
+        **production_env(),
         **env,
         "PORTAL_BIND": f"127.0.0.1:{port}",
         "PORTAL_WORKERS": "2",
@@ -236,7 +239,7 @@ def measure(port: int, path: str, seconds: int, post: tuple[str, str] | None = N
 
 
 def prepare_database(url: str, keys: dict) -> Flask:
-    app = create_app({"DATABASE_URL": url, **keys, **STAND_INS})
+    app = create_app({"DATABASE_URL": url, **keys, **PRODUCTION_SETTINGS})
     with app.app_context():
         upgrade_database()
         create_demo_stations()
@@ -257,10 +260,7 @@ def stored_requests(app: Flask) -> int:
 def portal_env(url: str, keys: dict) -> dict[str, str]:
     return {
         "PORTAL_DATABASE_URL": url,
-        "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
-        "PORTAL_CARD_KEY": keys["CARD_KEY"],
-        "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
-        "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
+        **keys_env(keys),
         "PORTAL_MIN_FILL_SECONDS": "0",
         "PORTAL_SUBMIT_LIMITS": "1000000 per minute",
         "PORTAL_UNKNOWN_RATE": "1000000 per minute",

@@ -6,11 +6,8 @@ import csv
 import datetime as dt
 import html
 import io
-import json
 import os
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,9 +15,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers.commands import run_flask
 from helpers.factories import stored_row
 from helpers.fixture_types import LoginAs, MakeStaff
-from helpers.settings import production_env
+from helpers.settings import keys_env, production_env
 from helpers.staff import Clock, StaffAccount, staff_browser
 from helpers.web import csrf_token
 from sqlalchemy import select, text
@@ -150,18 +148,15 @@ def test_a_deleted_last_event_and_head_are_found(app: Flask, logged_events: list
 
 def test_the_command_line_reports_tampering(app: Flask, logged_events: list[int]) -> None:
     """The real `flask --app portal audit-verify`, as an operator or a cron job runs it."""
-    keys = ("SECRET_KEY", "CARD_KEY", "BLIND_INDEX_KEY")
     env = {
         **os.environ,
-        **{f"PORTAL_{name}": app.config[name] for name in keys},
-        "PORTAL_DATA_KEYS": json.dumps(app.config["DATA_KEYS"]),
+        **keys_env(app.config),
         "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
         **production_env(),
     }
     middle = logged_events[len(logged_events) // 2]
     tamper(app, "UPDATE audit_event SET target = 'user:999' WHERE id = :id", id=middle)
-    command = [sys.executable, "-m", "flask", "--app", "portal", "audit-verify"]
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = run_flask("audit-verify", env=env, cwd=ROOT, timeout=60)
     assert done.returncode != 0
     assert f"Audit log broken at event {middle}: its content was changed." in done.stderr
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,8 +13,9 @@ import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from helpers.commands import run_flask
 from helpers.fixture_types import StoredRequests, Submit
-from helpers.settings import KEYS, production_env
+from helpers.settings import keys_env, production_env
 from helpers.web import VALID_FORM, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,23 +114,11 @@ def test_the_real_flask_command_prints_a_working_link(
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": migrated_database,
-        "PORTAL_SECRET_KEY": KEYS["SECRET_KEY"],
-        "PORTAL_CARD_KEY": KEYS["CARD_KEY"],
-        "PORTAL_BLIND_INDEX_KEY": KEYS["BLIND_INDEX_KEY"],
-        "PORTAL_DATA_KEYS": json.dumps(KEYS["DATA_KEYS"]),
+        **keys_env(),
         **production_env(),
         "PORTAL_PUBLIC_BASE_URL": "https://cards.example",
     }
-    flask = [sys.executable, "-m", "flask", "--app", "portal"]
-    done = subprocess.run(
-        [*flask, "card-link", "gendarmerie", "--lang", "fr"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_flask("card-link", "gendarmerie", "--lang", "fr", env=env, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     link = done.stdout.strip()
     assert link.startswith("https://cards.example/fr/c/")

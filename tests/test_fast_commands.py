@@ -14,11 +14,14 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 from flask import Blueprint, Flask
-from helpers.settings import KEYS
+from helpers.commands import FLASK, run_flask
+from helpers.production import free_port
+from helpers.settings import keys_env
 
 from portal import cli
 from portal.core.application import PortalApp
@@ -41,26 +44,16 @@ WEB_PART = (
 
 def command_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
-    env.update(
-        PORTAL_INSTANCE_PATH=str(tmp_path),
-        PORTAL_SECRET_KEY=KEYS["SECRET_KEY"],
-        PORTAL_CARD_KEY=KEYS["CARD_KEY"],
-        PORTAL_BLIND_INDEX_KEY=KEYS["BLIND_INDEX_KEY"],
-        PORTAL_DATA_KEYS=",".join(KEYS["DATA_KEYS"]),
-    )
-    return env
+    return {**env, "PORTAL_INSTANCE_PATH": str(tmp_path), **keys_env()}
+
+
+def flask_command(tmp_path: Path, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+    """A command run from a scratch folder, with the tests' keys and nothing else set."""
+    return run_flask(*args, env=command_env(tmp_path), cwd=tmp_path, **options)
 
 
 def test_the_help_imports_nothing_heavy(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "flask", "--app", "portal", "--help"],
-        env=command_env(tmp_path),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = flask_command(tmp_path, "--help", python=("-X", "importtime"))
     assert done.returncode == 0, done.stderr[-2000:]
     for name in cli.COMMANDS:
         assert name in done.stdout
@@ -81,19 +74,6 @@ def test_every_command_is_listed_with_its_own_summary() -> None:
     for name, (_module, summary) in cli.COMMANDS.items():
         listed = cli.ListedCommand(name, summary)
         assert listed.get_short_help_str(200) == cli.load(name).get_short_help_str(200)
-
-
-def flask_command(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "portal", *args],
-        env=command_env(tmp_path),
-        cwd=tmp_path,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_a_command_run_by_the_flask_command_has_the_whole_app(tmp_path: Path) -> None:
@@ -117,19 +97,13 @@ def test_the_shell_and_the_routes_of_the_flask_command_see_the_whole_app(tmp_pat
     assert "/staff/login" in routes.stdout and "/healthz" in routes.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_development_server_serves_whole_pages_from_its_first_requests(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     assert flask_command(tmp_path, "init-db").returncode == 0
     server = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "portal", "run", "--port", str(port)],
+        [*FLASK, "run", "--port", str(port)],
         env=command_env(tmp_path),
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,

@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from helpers.production import FormVisitor, Gunicorn, get
 from helpers.read_only import refuse_writes
-from helpers.settings import KEYS, app_config
+from helpers.settings import app_config, keys_env
 from helpers.web import VALID_FORM, csrf_token
 from prometheus_client.parser import text_string_to_metric_families
 from werkzeug.test import TestResponse
@@ -188,11 +188,8 @@ def test_every_worker_answers_with_the_counts_of_all(tmp_path: Path) -> None:
         conn.execute("ALTER TABLE callback_request RENAME TO callback_request_gone")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "PROMETHEUS_"))}
     env.update(
+        keys_env(),
         PORTAL_DATABASE_URL=f"sqlite:///{path}",
-        PORTAL_SECRET_KEY=KEYS["SECRET_KEY"],
-        PORTAL_CARD_KEY=KEYS["CARD_KEY"],
-        PORTAL_BLIND_INDEX_KEY=KEYS["BLIND_INDEX_KEY"],
-        PORTAL_DATA_KEYS=",".join(KEYS["DATA_KEYS"]),
         PORTAL_MIN_FILL_SECONDS="0",
         PORTAL_SUBMIT_LIMITS="1000 per minute",
         PORTAL_ALLOW_PER_PROCESS_LIMITS="true",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from helpers.commands import run_flask
 from helpers.factories import store_request, stored_row
-from helpers.settings import TEST_DATABASE_URL, app_config, production_env
+from helpers.settings import TEST_DATABASE_URL, app_config, keys_env, production_env
 from sqlalchemy import select, text
 
 from portal import create_app
@@ -136,20 +136,13 @@ def test_last_migration_down_and_up_keeps_existing_data(migr_app: Flask) -> None
 
 def run_init_db(database_url: str) -> subprocess.CompletedProcess[str]:
     """`flask --app portal init-db` as an operator runs it, with this test's keys."""
-    config = app_config(database_url)
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_SECRET_KEY": config["SECRET_KEY"],
-        "PORTAL_CARD_KEY": config["CARD_KEY"],
-        "PORTAL_BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"],
-        "PORTAL_DATA_KEYS": ",".join(config["DATA_KEYS"]),
+        **keys_env(app_config(database_url)),
         **production_env(),
     }
-    args = [sys.executable, "-m", "flask", "--app", "portal", "init-db"]
-    return subprocess.run(  # noqa: S603
-        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    return run_flask("init-db", env=env, cwd=ROOT)
 
 
 def test_init_db_twice_is_harmless(own_database: str, migr_app: Flask) -> None:

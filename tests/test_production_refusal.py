@@ -5,14 +5,14 @@ and it never makes keys or a database file inside the Python environment."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from helpers.commands import run_flask
 from helpers.production import Gunicorn
-from helpers.settings import KEYS, PRODUCTION_SETTINGS, production_env
+from helpers.settings import KEYS, PRODUCTION_SETTINGS, keys_env, production_env
 
 from portal import create_app
 from portal.core.production import SettingsRefused
@@ -20,15 +20,6 @@ from portal.core.production import SettingsRefused
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_DATABASE = "postgresql+psycopg://portal@127.0.0.1:9/portal"  # never connected to here
 REQUIRED = ("COORDINATOR_PHONE", "CONTROLLER", "CONTROLLER_CONTACT", "PUBLIC_BASE_URL")
-
-
-def keys_env() -> dict[str, str]:
-    return {
-        "PORTAL_SECRET_KEY": KEYS["SECRET_KEY"],
-        "PORTAL_CARD_KEY": KEYS["CARD_KEY"],
-        "PORTAL_BLIND_INDEX_KEY": KEYS["BLIND_INDEX_KEY"],
-        "PORTAL_DATA_KEYS": ",".join(KEYS["DATA_KEYS"]),
-    }
 
 
 def without_portal_settings() -> dict[str, str]:
@@ -86,15 +77,7 @@ def test_the_command_line_says_why_in_one_line_per_setting(tmp_path: Path) -> No
         "PORTAL_DATABASE_URL": SERVER_DATABASE,
     }
     del env["PORTAL_COORDINATOR_PHONE"]
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "portal", "init-db"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_flask("init-db", env=env, cwd=tmp_path)
     assert done.returncode == 1
     assert "PORTAL_COORDINATOR_PHONE" in done.stderr and "Traceback" not in done.stderr
     assert "PORTAL_CONTROLLER" not in done.stderr

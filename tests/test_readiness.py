@@ -18,6 +18,7 @@ from helpers.settings import (
     PRODUCTION_SETTINGS,
     TEST_DATABASE_URL,
     app_config,
+    keys_env,
     needs_postgres,
     production_env,
 )
@@ -141,10 +142,7 @@ def test_gunicorn_on_an_empty_postgresql_is_alive_but_not_ready(tmp_path: Path) 
     with scratch_postgres(TEST_DATABASE_URL, prefix="portal_ready_") as url:
         env = {
             "PORTAL_DATABASE_URL": url,
-            "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
-            "PORTAL_CARD_KEY": keys["CARD_KEY"],
-            "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
-            "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
+            **keys_env(keys),
             **production_env(),
         }
         # The server waits for its worker through /healthz, which answers (503) all the same.

@@ -33,6 +33,7 @@ class PortalApp(Flask):
     """Flask, with its extensions and blueprints attached now or, for the flask command, later."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._settled = True  # whole, or built by a caller that attaches at once
         self._pending: Attach | None = None
         self._attaching = False
         self._failed: BaseException | None = None
@@ -41,15 +42,15 @@ class PortalApp(Flask):
 
     def attach_later(self, attach: Attach) -> None:
         self._pending = attach
+        self._settled = False
 
     def attach_now(self) -> None:
         """Attach the web part once; other threads wait for it, the attaching one goes on. If it
         fails, every later use fails with it rather than run on half an app."""
-        self._raise_if_failed()
-        if self._pending is None:
+        if self._settled:  # every extension lookup passes here: one test once whole
             return
         with self._attach_lock:
-            self._raise_if_failed()  # in the thread that was waiting for the one that failed
+            self._raise_if_failed()  # here too for a thread that waited for the one that failed
             if self._pending is None or self._attaching:
                 return
             self._attaching = True
@@ -58,6 +59,8 @@ class PortalApp(Flask):
             except BaseException as exc:
                 self._failed = exc
                 raise
+            else:
+                self._settled = True
             finally:
                 self._attaching = False
                 self._pending = None

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from helpers.settings import PRODUCTION_SETTINGS, production_env
+from helpers.settings import PRODUCTION_SETTINGS, keys_env, production_env
 from portal import create_app
 from portal.cli.demo_data import create_demo_stations
 from portal.core import crypto, db
@@ -37,10 +37,7 @@ def server_env(database_url: str, keys: dict[str, Any], **settings: str) -> dict
     """A server process's environment: its database, its keys, no time trap."""
     return {
         "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
-        "PORTAL_CARD_KEY": keys["CARD_KEY"],
-        "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
-        "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
+        **keys_env(keys),
         "PORTAL_MIN_FILL_SECONDS": "0",
         "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
         "PORTAL_SUBMIT_LIMITS": "100000 per minute",

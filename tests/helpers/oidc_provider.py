@@ -22,6 +22,8 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
+from .production import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "oidc" / "provider.mjs"
 CLIENT_ID = "portal"
@@ -57,16 +59,10 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running_provider(redirect_uri: str, post_logout_uri: str) -> Iterator[str]:
     """Start the provider, wait until it listens, yield its issuer; stop it afterwards."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
         ["node", str(SCRIPT), str(port), redirect_uri, post_logout_uri],  # noqa: S607
         cwd=ROOT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -82,6 +83,16 @@ PRODUCTION_SETTINGS: dict[str, str] = {
 def production_env() -> dict[str, str]:
     """The same settings as a server process's environment."""
     return {f"PORTAL_{name}": value for name, value in PRODUCTION_SETTINGS.items()}
+
+
+def keys_env(keys: Mapping[str, Any] = KEYS) -> dict[str, str]:
+    """Keys as a server process's environment has them (the tests' own, unless given)."""
+    return {
+        "PORTAL_SECRET_KEY": keys["SECRET_KEY"],
+        "PORTAL_CARD_KEY": keys["CARD_KEY"],
+        "PORTAL_BLIND_INDEX_KEY": keys["BLIND_INDEX_KEY"],
+        "PORTAL_DATA_KEYS": ",".join(keys["DATA_KEYS"]),
+    }
 
 
 def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
